@@ -1,0 +1,1 @@
+"""dexsim's common library: contracts, settings, runtime, codec, metrics and the local broker."""

@@ -1,0 +1,1 @@
+"""Typed event contracts: the envelope, one module per producing sector, and the topic registry."""

@@ -1,0 +1,68 @@
+"""Kafka client helpers shared by every service: one place that builds producers and admins."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from aiokafka import AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient, NewTopic
+from aiokafka.errors import TopicAlreadyExistsError
+
+from shared.contracts.topics import REGISTRY
+from shared.settings import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+
+def bootstrap_servers() -> str:
+    """The cluster every client uses: ``KAFKA_BOOTSTRAP_SERVERS`` or the embedded broker."""
+    return KafkaSettings().bootstrap_servers
+
+
+async def make_producer(
+    *, servers: str | None = None, linger_ms: int = 5, request_timeout_ms: int = 10_000
+) -> AIOKafkaProducer:
+    """A started producer with acks=all (the reliability rule), idempotence and batching."""
+    producer = AIOKafkaProducer(
+        bootstrap_servers=servers or bootstrap_servers(),
+        acks="all",
+        enable_idempotence=True,
+        linger_ms=linger_ms,
+        max_batch_size=256 * 1024,
+        request_timeout_ms=request_timeout_ms,
+        compression_type=None,
+    )
+    await producer.start()
+    return producer
+
+
+async def ensure_topics(
+    names: list[str] | None = None, *, servers: str | None = None, partitions: int | None = None
+) -> list[str]:
+    """Create the registered topics (and their DLQs) that do not exist yet; return those created."""
+    specs = {name: spec for name, spec in REGISTRY.items() if names is None or name in names}
+    wanted: dict[str, int] = {}
+    for name, spec in specs.items():
+        wanted[name] = partitions or spec.partitions
+        wanted[spec.dlq] = 1
+    admin = AIOKafkaAdminClient(bootstrap_servers=servers or bootstrap_servers())
+    await admin.start()
+    try:
+        existing = set(await admin.list_topics())
+        new = [
+            NewTopic(name=n, num_partitions=p, replication_factor=1)
+            for n, p in wanted.items()
+            if n not in existing
+        ]
+        if new:
+            try:
+                await admin.create_topics(new)
+            except TopicAlreadyExistsError:
+                pass  # another process created them between list and create
+            # metadata propagates asynchronously; give the broker a moment
+            await asyncio.sleep(0.2)
+            log.info("created topics: %s", ", ".join(t.name for t in new))
+        return [t.name for t in new]
+    finally:
+        await admin.close()

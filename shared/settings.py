@@ -1,0 +1,113 @@
+"""Settings: one pydantic-settings mechanism for every service, validated when the process starts.
+
+Each service reads ``DEXSIM_<SERVICE>_<FIELD>`` (for example ``DEXSIM_WEATHER_HTTP_PORT``).
+``KAFKA_BOOTSTRAP_SERVERS`` is shared: when set, every service uses that cluster and the
+embedded local broker is not started.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal, TypeVar
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+#: Project root (the folder holding pyproject.toml), used for the state folder.
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: Where the local broker and supervised services keep data, logs and pid files.
+DEFAULT_STATE_DIR = PROJECT_ROOT / ".dexsim"
+
+#: Port of the embedded local broker's client listener.
+DEFAULT_LOCAL_KAFKA_PORT = 39092
+
+
+T = TypeVar("T", bound=BaseSettings)
+
+
+class ConfigError(RuntimeError):
+    """Bad configuration, with a message that names the environment variable to fix."""
+
+
+class KafkaSettings(BaseSettings):
+    """Where the Kafka cluster is and how to talk to it (shared by every service)."""
+
+    model_config = SettingsConfigDict(env_prefix="", frozen=True, extra="ignore")
+
+    kafka_bootstrap_servers: str | None = Field(
+        default=None,
+        description="host:port[,host:port] of an existing cluster; unset = embedded local broker",
+    )
+    dexsim_state_dir: Path = Field(default=DEFAULT_STATE_DIR)
+    dexsim_kafka_port: int = Field(default=DEFAULT_LOCAL_KAFKA_PORT, ge=1024, le=65535)
+
+    @field_validator("kafka_bootstrap_servers")
+    @classmethod
+    def _check_servers(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        for server in value.split(","):
+            host, sep, port = server.strip().rpartition(":")
+            if not sep or not host or not port.isdigit():
+                raise ValueError(f"{server!r} is not host:port")
+        return value.strip()
+
+    @property
+    def external(self) -> bool:
+        """True when an existing cluster was named, so nothing local is started."""
+        return self.kafka_bootstrap_servers is not None
+
+    @property
+    def bootstrap_servers(self) -> str:
+        """The bootstrap servers every client should use."""
+        return self.kafka_bootstrap_servers or f"127.0.0.1:{self.dexsim_kafka_port}"
+
+
+class ServiceSettings(BaseSettings):
+    """Settings common to every service; subclass per service with its own env prefix."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore")
+
+    http_host: str = Field(default="127.0.0.1", description="Interface the HTTP API binds to")
+    http_port: int = Field(default=8000, ge=1, le=65535)
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    log_json: bool = Field(default=False, description="One JSON object per log line")
+    fusion: bool = Field(default=True, description="Fused path may read cross-sector events")
+    dedupe_window: int = Field(default=100_000, ge=1000, description="event_ids remembered")
+    batch_size: int = Field(default=500, ge=1, le=100_000, description="stream.take() batch")
+    batch_timeout_s: float = Field(default=0.05, gt=0, le=10)
+    send_timeout_s: float = Field(default=5.0, gt=0, le=120, description="Wait for broker ack")
+    api_keys: dict[str, SecretStr] = Field(
+        default_factory=dict,
+        description="JSON object mapping '<provider>:<sector>' -> API key for ingestion",
+    )
+
+    @field_validator("http_host")
+    @classmethod
+    def _loopback_only(cls, value: str) -> str:
+        if value not in {"127.0.0.1", "localhost", "::1"} and not os.environ.get(
+            "DEXSIM_ALLOW_NON_LOOPBACK"
+        ):
+            raise ValueError(
+                "binds to loopback only; set DEXSIM_ALLOW_NON_LOOPBACK=1 to serve on other "
+                "interfaces (e.g. inside a container)"
+            )
+        return value
+
+
+def load(cls: type[T]) -> T:
+    """Build settings from the environment, turning a validation error into a clear message."""
+    try:
+        return cls()
+    except ValidationError as exc:
+        prefix = cls.model_config.get("env_prefix", "")
+        problems = []
+        for err in exc.errors():
+            field = ".".join(str(p) for p in err["loc"]) or "?"
+            var = f"{prefix}{field}".upper()
+            problems.append(f"  {var}: {err['msg']} (got {err.get('input')!r})")
+        raise ConfigError(
+            f"invalid configuration for {cls.__name__}:\n" + "\n".join(problems)
+        ) from None
