@@ -9,7 +9,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from shared.contracts.envelope import Classification, Event
-from shared.contracts.simulator import ForecastIssued, StationObservation
+from shared.contracts.simulator import (
+    CitizenReport,
+    FarmObservation,
+    ForecastIssued,
+    GaugeReading,
+    HazardOccurred,
+    ImpactOccurred,
+    RoadObservation,
+    SafetyAlarm,
+    StationObservation,
+    TickAdvanced,
+    WatermarkReported,
+)
 from shared.contracts.weather import WarningIssued
 
 DLQ_SUFFIX = ".dlq"
@@ -46,17 +58,107 @@ class TopicSpec:
 
 
 WEATHER_OBSERVATIONS = TopicSpec(
-    "weather", "observations", 1, StationObservation, Classification.INTERNAL,
+    sector="weather",
+    event="observations",
+    version=1,
+    model=StationObservation,
+    classification=Classification.INTERNAL,
     description="Hourly weather-station readings (simulator and the ingestion API)",
 )
 WEATHER_FORECASTS = TopicSpec(
-    "weather", "forecasts", 1, ForecastIssued, Classification.INTERNAL,
+    sector="weather",
+    event="forecasts",
+    version=1,
+    model=ForecastIssued,
+    classification=Classification.INTERNAL,
     description="Numerical forecast output per city",
 )
 WEATHER_WARNINGS = TopicSpec(
-    "weather", "warnings", 1, WarningIssued, Classification.PUBLIC,
+    sector="weather",
+    event="warnings",
+    version=1,
+    model=WarningIssued,
+    classification=Classification.PUBLIC,
     description="CMA warning signals as CAP 1.2 alerts (Alert/Update/Cancel)",
 )
+AGRICULTURE_OBSERVATIONS = TopicSpec(
+    sector="agriculture",
+    event="observations",
+    version=1,
+    model=FarmObservation,
+    classification=Classification.INTERNAL,
+    description="Farm field-sensor readings: soil moisture, canopy temperature, crop stress",
+)
+TRANSPORT_OBSERVATIONS = TopicSpec(
+    sector="transport",
+    event="observations",
+    version=1,
+    model=RoadObservation,
+    classification=Classification.INTERNAL,
+    description="Expressway detectors: speed, volume, road-surface temperature, visibility",
+)
+EMERGENCY_OBSERVATIONS = TopicSpec(
+    sector="emergency",
+    event="observations",
+    version=1,
+    model=GaugeReading,
+    classification=Classification.INTERNAL,
+    description="Poyang Lake and river gauge water levels (Wusong datum)",
+)
+EMERGENCY_REPORTS = TopicSpec(
+    sector="emergency",
+    event="reports",
+    version=1,
+    model=CitizenReport,
+    classification=Classification.SENSITIVE,
+    description="Citizen reports (12345 hotline): early, noisy, sometimes wrong",
+)
+EMERGENCY_ALARMS = TopicSpec(
+    sector="emergency",
+    event="alarms",
+    version=1,
+    model=SafetyAlarm,
+    classification=Classification.SENSITIVE,
+    description="Industrial-safety monitoring alarms (mines, hazardous chemicals, fireworks)",
+)
+SIMULATOR_TRUTH = TopicSpec(
+    sector="simulator",
+    event="truth",
+    version=1,
+    model=ImpactOccurred,
+    classification=Classification.IMPORTANT,
+    description="Ground-truth impacts with yuan cost and mitigations; read by the referee only",
+)
+SIMULATOR_HAZARDS = TopicSpec(
+    sector="simulator",
+    event="hazards",
+    version=1,
+    model=HazardOccurred,
+    classification=Classification.IMPORTANT,
+    description="Ground-truth hazard episodes per city; read by the referee only",
+)
+# The clock's topics have one partition: every event is province-wide and order is the point.
+SIMULATOR_TICKS = TopicSpec(
+    sector="simulator",
+    event="ticks",
+    version=1,
+    model=TickAdvanced,
+    classification=Classification.INTERNAL,
+    partitions=1,
+    description="The simulated clock: one event per finished tick",
+)
+SIMULATOR_WATERMARKS = TopicSpec(
+    sector="simulator",
+    event="watermarks",
+    version=1,
+    model=WatermarkReported,
+    classification=Classification.INTERNAL,
+    partitions=1,
+    description="Each service reports the last tick it fully processed",
+)
+
+#: Topics that only the referee may consume (ground truth); no sector service subscribes.
+REFEREE_ONLY: frozenset[str] = frozenset({SIMULATOR_TRUTH.name, SIMULATOR_HAZARDS.name})
 
 #: Every topic, by name.
 REGISTRY: dict[str, TopicSpec] = {
@@ -65,6 +167,15 @@ REGISTRY: dict[str, TopicSpec] = {
         WEATHER_OBSERVATIONS,
         WEATHER_FORECASTS,
         WEATHER_WARNINGS,
+        AGRICULTURE_OBSERVATIONS,
+        TRANSPORT_OBSERVATIONS,
+        EMERGENCY_OBSERVATIONS,
+        EMERGENCY_REPORTS,
+        EMERGENCY_ALARMS,
+        SIMULATOR_TRUTH,
+        SIMULATOR_HAZARDS,
+        SIMULATOR_TICKS,
+        SIMULATOR_WATERMARKS,
     )
 }
 
