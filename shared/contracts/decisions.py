@@ -1,0 +1,42 @@
+"""The shape every sector decision shares, so the referee can score any sector the same way.
+
+Each decision is made twice, once per ``Mode``; the two share ``decision_key`` when they concern
+the same situation. A decision covers ``asset_ids`` (farms, road segments, zones ...) or, when
+that is empty, every asset of its sector in its ``region``. Sector modules subclass it
+(``AdvisoryIssued``, ``RoadControlApplied``, ``ResponseDecided`` ...) and add their specifics.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+from uuid import UUID
+
+from pydantic import Field
+
+from shared.contracts.envelope import AwareDatetime, Classification, Event, Mode
+from shared.contracts.simulator import Industry, ProtectiveAction, Sector
+
+
+class DecisionMade(Event):
+    """A sector service decided to take (or lift) a protective action."""
+
+    EVENT_TYPE = "DecisionMade"
+    classification: Classification = Classification.INTERNAL
+
+    sector: Sector
+    mode: Mode
+    action: ProtectiveAction
+    status: Literal["taken", "lifted"] = "taken"
+    decision_key: str = Field(
+        min_length=1, max_length=160, description="Stable id of the situation decided on"
+    )
+    asset_ids: tuple[str, ...] = Field(default=(), max_length=500)
+    industry: Industry | None = None
+    effective_at: AwareDatetime = Field(description="Simulated time the action takes effect")
+    cost_yuan: float = Field(ge=0, description="Cost of the action (shared/world/actions.yaml)")
+    expected_loss_avoided_yuan: float = Field(ge=0, description="The model's own estimate")
+    reason: str = Field(default="", max_length=500)
+    inputs: tuple[UUID, ...] = Field(default=(), max_length=200, description="Event ids used")
+    cross_sector_inputs: tuple[Sector, ...] = Field(
+        default=(), description="Sectors whose events this decision used (empty when siloed)"
+    )
