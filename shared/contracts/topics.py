@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from shared.contracts.emergency import ResponseDecided
 from shared.contracts.envelope import Classification, Event
 from shared.contracts.simulator import (
     CitizenReport,
@@ -22,6 +23,7 @@ from shared.contracts.simulator import (
     TickAdvanced,
     WatermarkReported,
 )
+from shared.contracts.transport import RoadControlApplied, RoadStatusChanged
 from shared.contracts.weather import WarningIssued
 
 DLQ_SUFFIX = ".dlq"
@@ -121,6 +123,30 @@ EMERGENCY_ALARMS = TopicSpec(
     classification=Classification.SENSITIVE,
     description="Industrial-safety monitoring alarms (mines, hazardous chemicals, fireworks)",
 )
+TRANSPORT_CONTROLS = TopicSpec(
+    sector="transport",
+    event="controls",
+    version=1,
+    model=RoadControlApplied,
+    classification=Classification.INTERNAL,
+    description="Road controls per expressway segment (siloed and fused decisions)",
+)
+TRANSPORT_ROAD_STATUS = TopicSpec(
+    sector="transport",
+    event="road-status",
+    version=1,
+    model=RoadStatusChanged,
+    classification=Classification.PUBLIC,
+    description="Open/restricted/closed per segment and mode; the emergency service routes on it",
+)
+EMERGENCY_RESPONSES = TopicSpec(
+    sector="emergency",
+    event="responses",
+    version=1,
+    model=ResponseDecided,
+    classification=Classification.INTERNAL,
+    description="Response levels, pre-positioning, evacuations per city (siloed and fused)",
+)
 SIMULATOR_TRUTH = TopicSpec(
     sector="simulator",
     event="truth",
@@ -172,6 +198,9 @@ REGISTRY: dict[str, TopicSpec] = {
         EMERGENCY_OBSERVATIONS,
         EMERGENCY_REPORTS,
         EMERGENCY_ALARMS,
+        TRANSPORT_CONTROLS,
+        TRANSPORT_ROAD_STATUS,
+        EMERGENCY_RESPONSES,
         SIMULATOR_TRUTH,
         SIMULATOR_HAZARDS,
         SIMULATOR_TICKS,
