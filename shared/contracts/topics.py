@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from shared.contracts.emergency import ResponseDecided
+from shared.contracts.agriculture import AdvisoryIssued
 from shared.contracts.envelope import Classification, Event
 from shared.contracts.simulator import (
     CitizenReport,
@@ -90,6 +91,14 @@ AGRICULTURE_OBSERVATIONS = TopicSpec(
     model=FarmObservation,
     classification=Classification.INTERNAL,
     description="Farm field-sensor readings: soil moisture, canopy temperature, crop stress",
+)
+AGRICULTURE_ADVISORIES = TopicSpec(
+    sector="agriculture",
+    event="advisories",
+    version=1,
+    model=AdvisoryIssued,
+    classification=Classification.INTERNAL,
+    description="Crop-risk advisories to a city's farms, siloed and fused (and their lifting)",
 )
 TRANSPORT_OBSERVATIONS = TopicSpec(
     sector="transport",
@@ -194,6 +203,7 @@ REGISTRY: dict[str, TopicSpec] = {
         WEATHER_FORECASTS,
         WEATHER_WARNINGS,
         AGRICULTURE_OBSERVATIONS,
+        AGRICULTURE_ADVISORIES,
         TRANSPORT_OBSERVATIONS,
         EMERGENCY_OBSERVATIONS,
         EMERGENCY_REPORTS,
