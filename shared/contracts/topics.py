@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from shared.contracts.emergency import ResponseDecided
 from shared.contracts.agriculture import AdvisoryIssued
+from shared.contracts.emergency import ResponseDecided
 from shared.contracts.envelope import Classification, Event
 from shared.contracts.simulator import (
     CitizenReport,
