@@ -1,0 +1,351 @@
+"""Static reference data of Jiangxi Province: cities, stations, farms, roads, gauges, resources.
+
+The figures live in the YAML/CSV files next to this module, each with its sources in a header
+comment; figures marked (?) there are inferred. ``load_world()`` parses and validates them once.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from datetime import date, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from shared.contracts.envelope import RegionCode
+from shared.contracts.simulator import (
+    FacilityKind,
+    HazardKind,
+    ImpactKind,
+    Industry,
+    ProtectiveAction,
+    Sector,
+)
+
+#: Folder holding the data files.
+DATA_DIR = Path(__file__).resolve().parent
+
+_EARTH_RADIUS_KM = 6371.0
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class City(_Frozen):
+    """A prefecture-level city."""
+
+    code: RegionCode
+    name_zh: str
+    name_en: str
+    lon: float = Field(ge=113, le=119)
+    lat: float = Field(ge=24, le=31)
+    pop_m: float = Field(gt=0)
+    climate_offset_c: float
+    lake_gauge: str | None
+    flood_exposed_pop: int = Field(ge=0)
+    flood_exposed_assets_yuan: float = Field(ge=0)
+
+    @property
+    def population(self) -> int:
+        """Residents (2020 census)."""
+        return round(self.pop_m * 1_000_000)
+
+
+class Station(_Frozen):
+    """A surface weather station."""
+
+    id: str
+    name_en: str
+    name_zh: str
+    city: RegionCode
+    lon: float
+    lat: float
+    elevation_m: float
+    guessed: bool
+
+
+class Farm(_Frozen):
+    """A production base: one city's area in one crop, with field sensors."""
+
+    farm_id: str
+    city: RegionCode
+    industry: Industry
+    crop: str
+    area_mu: float = Field(ge=0)
+    value_yuan: float = Field(ge=0)
+    lowland_share: float = Field(ge=0, le=1)
+
+
+class Segment(_Frozen):
+    """An expressway segment between two cities, with a detector at each end."""
+
+    id: str
+    road: str
+    from_city: RegionCode = Field(alias="from")
+    to_city: RegionCode = Field(alias="to")
+    length_km: float = Field(gt=0)
+    aadt: int = Field(gt=0, description="Annual average daily traffic, vehicles/day")
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+
+class Gauge(_Frozen):
+    """A lake or river water-level gauge."""
+
+    id: str
+    name_zh: str
+    name_en: str
+    city: RegionCode
+    lon: float
+    lat: float
+    warning_m: float
+    offset_m: float = Field(description="Level relative to the key gauge in this model")
+
+
+class Resources(_Frozen):
+    """Emergency resources of one city."""
+
+    city: RegionCode
+    rescue_teams: int = Field(ge=0)
+    rescuers: int = Field(ge=0)
+    boats: int = Field(ge=0)
+    depots: int = Field(ge=0)
+    tents: int = Field(ge=0)
+
+
+class Facility(_Frozen):
+    """An industrial-safety facility under online monitoring."""
+
+    id: str
+    city: RegionCode
+    kind: FacilityKind
+    value_yuan: float = Field(gt=0)
+
+
+class ActionSpec(_Frozen):
+    """A protective action and what one activation costs."""
+
+    sector: Sector
+    cost_yuan: float = Field(ge=0)
+    name_zh: str
+
+
+class StageSpan(_Frozen):
+    """A crop stage from ``start`` to ``end`` (MM-DD, inclusive, may wrap over new year)."""
+
+    stage: str
+    start: str = Field(pattern=r"^\d\d-\d\d$")
+    end: str = Field(pattern=r"^\d\d-\d\d$")
+
+
+class Calendars(_Frozen):
+    """Crop calendars with a latitude shift."""
+
+    base_lat: float
+    shift_days_per_deg_lat: float
+    crops: dict[str, tuple[StageSpan, ...]]
+
+    def stage(self, crop: str, day: date, lat: float) -> str | None:
+        """The crop's stage on ``day`` at latitude ``lat``, or None when fallow."""
+        spans = self.crops.get(crop)
+        if not spans:
+            return None
+        shifted = day - timedelta(days=round((lat - self.base_lat) * self.shift_days_per_deg_lat))
+        md = shifted.strftime("%m-%d")
+        for span in spans:
+            if span.start <= span.end:
+                if span.start <= md <= span.end:
+                    return span.stage
+            elif md >= span.start or md <= span.end:
+                return span.stage
+        return None
+
+
+class Mitigation(_Frozen):
+    """A protective action a damage rule credits, and how much of the loss it avoids."""
+
+    action: ProtectiveAction
+    avoid_share: float = Field(ge=0, le=1)
+    people_share: float = Field(default=0, ge=0, le=1)
+    lead_h: float = Field(ge=0)
+    stages: tuple[str, ...] | None = None
+
+
+class DamageRule(_Frozen):
+    """One damage rule (see the header of damage.yaml)."""
+
+    id: str
+    sector: Sector
+    impact: ImpactKind
+    hazards: tuple[HazardKind, ...] = Field(min_length=1)
+    asset: Literal["farm", "segment", "zone", "city", "facility"]
+    crops: tuple[str, ...] | None = None
+    stages: tuple[str, ...] | None = None
+    facility_kinds: tuple[FacilityKind, ...] | None = None
+    variable: str
+    op: Literal["ge", "le", "lt", "gt"]
+    threshold: float
+    unit: Literal["hour", "day"]
+    mode: Literal["duration", "peak", "rate"]
+    share_variable: str | None = None
+    steps: tuple[tuple[float, ...], ...] | None = None
+    steps_by_stage: dict[str, tuple[tuple[float, ...], ...]] | None = None
+    bands: tuple[tuple[float, float], ...] | None = None
+    mitigations: tuple[Mitigation, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> DamageRule:
+        if self.mode == "rate" and not self.bands:
+            raise ValueError(f"rule {self.id}: mode rate needs bands")
+        if self.mode != "rate" and not (self.steps or self.steps_by_stage):
+            raise ValueError(f"rule {self.id}: mode {self.mode} needs steps or steps_by_stage")
+        for steps in [self.steps or (), *(self.steps_by_stage or {}).values()]:
+            shares = [s[1] for s in steps]
+            if shares != sorted(shares) or any(not 2 <= len(s) <= 3 for s in steps):
+                raise ValueError(f"rule {self.id}: steps must be [x, share(, people)] ascending")
+        return self
+
+
+class DamageConstants(_Frozen):
+    """Scalars the damage rules use (see damage.yaml)."""
+
+    asset_yuan_per_person: float
+    people_per_customer: float
+    outage_cost_yuan_per_customer: float
+    accident_rate_per_mveh_km: float
+    cost_per_accident_yuan: float
+    people_per_accident: float
+
+
+class DamageModel(_Frozen):
+    """The damage rules with their global settings and constants."""
+
+    full_flood_depth_m: float = Field(gt=0)
+    episode_reset_h: int = Field(ge=1)
+    constants: DamageConstants
+    rules: tuple[DamageRule, ...]
+
+
+class World(_Frozen):
+    """Everything static about Jiangxi that the simulator and the sector services share."""
+
+    province_code: RegionCode
+    cities: tuple[City, ...] = Field(min_length=1)
+    stations: tuple[Station, ...]
+    farms: tuple[Farm, ...]
+    segments: tuple[Segment, ...]
+    key_gauge: str
+    gauges: tuple[Gauge, ...]
+    low_water_bands_m: dict[str, float]
+    resources: tuple[Resources, ...]
+    facilities: tuple[Facility, ...]
+    actions: dict[ProtectiveAction, ActionSpec]
+    calendars: Calendars
+    damage: DamageModel
+
+    @field_validator("cities")
+    @classmethod
+    def _unique_codes(cls, cities: tuple[City, ...]) -> tuple[City, ...]:
+        codes = [c.code for c in cities]
+        if len(set(codes)) != len(codes):
+            raise ValueError("duplicate city code")
+        return cities
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> World:
+        codes = {c.code for c in self.cities}
+        gauges = {g.id for g in self.gauges}
+        refs: list[tuple[str, str]] = [(s.id, s.city) for s in self.stations]
+        refs += [(f.farm_id, f.city) for f in self.farms]
+        refs += [(s.id, s.from_city) for s in self.segments]
+        refs += [(s.id, s.to_city) for s in self.segments]
+        refs += [(g.id, g.city) for g in self.gauges]
+        refs += [(r.city, r.city) for r in self.resources]
+        refs += [(f.id, f.city) for f in self.facilities]
+        for owner, city in refs:
+            if city not in codes:
+                raise ValueError(f"{owner} names unknown city {city}")
+        for c in self.cities:
+            if c.lake_gauge is not None and c.lake_gauge not in gauges:
+                raise ValueError(f"city {c.code} names unknown gauge {c.lake_gauge}")
+        if self.key_gauge not in gauges:
+            raise ValueError(f"key gauge {self.key_gauge} is not a gauge")
+        missing = set(ProtectiveAction) - set(self.actions)
+        if missing:
+            raise ValueError(f"actions.yaml lacks costs for {sorted(missing)}")
+        for rule in self.damage.rules:
+            for crop in rule.crops or ():
+                if crop not in self.calendars.crops:
+                    raise ValueError(f"rule {rule.id} names crop {crop} with no calendar")
+        return self
+
+    def city(self, code: str) -> City:
+        """The city with GB/T 2260 ``code``."""
+        for c in self.cities:
+            if c.code == code:
+                return c
+        raise KeyError(f"unknown city {code!r}")
+
+    def gauge(self, gauge_id: str) -> Gauge:
+        """The gauge with id ``gauge_id``."""
+        for g in self.gauges:
+            if g.id == gauge_id:
+                return g
+        raise KeyError(f"unknown gauge {gauge_id!r}")
+
+    def action_cost(self, action: ProtectiveAction) -> float:
+        """Yuan one activation of ``action`` costs (what a false alarm costs)."""
+        return self.actions[action].cost_yuan
+
+
+def distance_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
+    """Great-circle distance in km between two points."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * _EARTH_RADIUS_KM * math.asin(math.sqrt(h))
+
+
+def _yaml(name: str) -> Any:
+    with (DATA_DIR / name).open(encoding="utf-8") as fh:
+        return yaml.safe_load(fh)
+
+
+def _farms() -> list[dict[str, str]]:
+    with (DATA_DIR / "farms.csv").open(encoding="utf-8", newline="") as fh:
+        lines = [line for line in fh if line.strip() and not line.startswith("#")]
+    return list(csv.DictReader(lines))
+
+
+@cache
+def load_world() -> World:
+    """Load and validate the world's reference data (parsed once per process)."""
+    cities = _yaml("cities.yaml")
+    gauges = _yaml("gauges.yaml")
+    damage = _yaml("damage.yaml")
+    return World.model_validate(
+        {
+            "province_code": cities["province_code"],
+            "cities": cities["cities"],
+            "stations": _yaml("stations.yaml")["stations"],
+            "farms": _farms(),
+            "segments": _yaml("expressways.yaml")["segments"],
+            "key_gauge": gauges["key_gauge"],
+            "gauges": gauges["gauges"],
+            "low_water_bands_m": gauges["low_water_bands_m"],
+            "resources": _yaml("resources.yaml")["resources"],
+            "facilities": _yaml("facilities.yaml")["facilities"],
+            "actions": _yaml("actions.yaml")["actions"],
+            "calendars": _yaml("calendars.yaml"),
+            "damage": {
+                **damage["globals"],
+                "constants": damage["constants"],
+                "rules": damage["rules"],
+            },
+        }
+    )
