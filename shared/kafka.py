@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 
 from aiokafka import AIOKafkaProducer
@@ -56,10 +57,9 @@ async def ensure_topics(
             if n not in existing
         ]
         if new:
-            try:
+            # another process may create them between list and create
+            with contextlib.suppress(TopicAlreadyExistsError):
                 await admin.create_topics(new)
-            except TopicAlreadyExistsError:
-                pass  # another process created them between list and create
             # metadata propagates asynchronously; give the broker a moment
             await asyncio.sleep(0.2)
             log.info("created topics: %s", ", ".join(t.name for t in new))

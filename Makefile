@@ -1,0 +1,54 @@
+# dexsim: two commands do all of the set-up on a fresh machine.
+#   make demo   venv + packages + Kafka jars, start the broker and services, run the demo
+#   make test   the same set-up, then lint, type checks and the whole test suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup demo test lint typecheck unit integration format up down status clean
+
+setup: $(STAMP)
+
+# Re-install only when the dependency list or the lock changes.
+$(STAMP): pyproject.toml constraints.txt
+	@command -v java >/dev/null || { echo "error: Java 17 is needed for the local Kafka broker (apt-get install openjdk-17-jre-headless)"; exit 1; }
+	@command -v mvn >/dev/null || { echo "error: Maven is needed to fetch Kafka from Maven Central (apt-get install maven)"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable '.[test,load]'
+	@touch $@
+
+demo: setup
+	$(BIN)/dexsim demo
+
+up: setup
+	$(BIN)/dexsim up
+
+down:
+	$(BIN)/dexsim down
+
+status:
+	$(BIN)/dexsim status
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: setup
+	$(BIN)/mypy shared services
+
+format: setup
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+# pytest exits 5 when it collected no test: that is a failure here, like any non-zero code.
+test: lint typecheck
+	$(BIN)/python -m pytest -p no:cacheprovider -q tests
+
+unit: setup
+	$(BIN)/python -m pytest -q tests/unit tests/streams
+
+clean: down
+	rm -rf $(VENV) .dexsim reports .mypy_cache .ruff_cache .pytest_cache

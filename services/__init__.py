@@ -1,0 +1,1 @@
+"""dexsim's sector services: one package per service, each with the same shape."""

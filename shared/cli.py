@@ -1,0 +1,276 @@
+"""``dexsim``: the command line of the project (broker, services, demo)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+import httpx
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from shared.localkafka import BrokerError, LocalKafka, ensure_up
+from shared.localkafka import status as broker_status
+from shared.runtime.registry import SERVICES
+from shared.settings import PROJECT_ROOT, KafkaSettings
+from shared.supervisor import (
+    dev_api_keys,
+    logs_dir,
+    pid_alive,
+    read_pid,
+    run_dir,
+    supervisor_pid_file,
+)
+
+app = typer.Typer(
+    help="dexsim: Jiangxi 'Data Elements x' cross-sector simulation.", no_args_is_help=True
+)
+kafka_app = typer.Typer(help="The embedded local Kafka broker.", no_args_is_help=True)
+app.add_typer(kafka_app, name="kafka")
+console = Console()
+err = Console(stderr=True)
+
+READY_TIMEOUT_S = 90.0
+
+
+def _fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+def _rel(path: object) -> str:
+    try:
+        return str(os.path.relpath(str(path), os.getcwd()))
+    except ValueError:
+        return str(path)
+
+
+# ------------------------------------------------------------------------------------ kafka
+@kafka_app.command("up")
+def kafka_up() -> None:
+    """Start the local broker (fetching it from Maven Central once) and wait until it answers."""
+    settings = KafkaSettings()
+    if settings.external:
+        console.print(
+            f"KAFKA_BOOTSTRAP_SERVERS is set: using {settings.bootstrap_servers}; nothing started."
+        )
+    try:
+        servers, took = ensure_up(settings)
+    except BrokerError as exc:
+        raise _fail(str(exc)) from None
+    if not settings.external:
+        note = "already running" if took == 0.0 else f"ready in {took:.1f}s"
+        console.print(f"Kafka {servers} [green]{note}[/]")
+
+
+@kafka_app.command("down")
+def kafka_down() -> None:
+    """Stop the local broker."""
+    settings = KafkaSettings()
+    if settings.external:
+        console.print("KAFKA_BOOTSTRAP_SERVERS is set: the external cluster is not ours to stop.")
+        return
+    stopped = LocalKafka.from_settings(settings).down()
+    console.print("Kafka stopped" if stopped else "Kafka was not running")
+
+
+@kafka_app.command("status")
+def kafka_status() -> None:
+    """Say whether the broker runs and answers."""
+    st = broker_status()
+    where = "external" if st.external else f"local, pid {st.pid}" if st.pid else "local"
+    state = "[green]ready[/]" if st.ready else "[red]not answering[/]"
+    console.print(f"Kafka {st.bootstrap_servers} ({where}): {state}")
+    if not st.ready:
+        raise typer.Exit(1)
+
+
+# --------------------------------------------------------------------------------- services
+def _service_ready(port: int) -> tuple[bool, str]:
+    try:
+        r = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2.0)
+    except httpx.HTTPError as exc:
+        return False, type(exc).__name__
+    return r.status_code == 200, str(r.json().get("detail", ""))
+
+
+@app.command()
+def up(
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for readiness")] = READY_TIMEOUT_S,
+) -> None:
+    """Start the broker (if needed) and every service under a supervisor; wait until ready."""
+    try:
+        servers, _ = ensure_up()
+    except BrokerError as exc:
+        raise _fail(str(exc)) from None
+    console.print(f"Kafka      {servers}  [green]ready[/]")
+    dev_api_keys()
+    if read_pid(supervisor_pid_file()) is None:
+        run_dir().mkdir(parents=True, exist_ok=True)
+        logs_dir().mkdir(parents=True, exist_ok=True)
+        out = (logs_dir() / "supervisor.log").open("ab")
+        subprocess.Popen(
+            [sys.executable, "-m", "shared.supervisor"],
+            cwd=PROJECT_ROOT,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+    deadline = time.monotonic() + timeout
+    pending = {e.name: e for e in SERVICES}
+    while pending and time.monotonic() < deadline:
+        for name, e in list(pending.items()):
+            ok, _ = _service_ready(e.port)
+            if ok:
+                log = _rel(logs_dir() / f"{name}.log")
+                console.print(f"{name:<10} http://127.0.0.1:{e.port}  [green]ready[/]  logs: {log}")
+                del pending[name]
+        time.sleep(0.3)
+    if pending:
+        for name in pending:
+            err.print(f"{name:<10} [red]not ready[/]; see {_rel(logs_dir() / f'{name}.log')}")
+        raise typer.Exit(1)
+
+
+@app.command()
+def down(
+    keep_kafka: Annotated[bool, typer.Option(help="Leave the local broker running")] = False,
+) -> None:
+    """Stop every service (and the local broker unless --keep-kafka)."""
+    pid = read_pid(supervisor_pid_file())
+    if pid is not None:
+        os.kill(pid, signal.SIGTERM)
+        deadline = time.monotonic() + 40
+        while pid_alive(pid) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        console.print(
+            "services stopped" if not pid_alive(pid) else "[red]services still stopping[/]"
+        )
+    else:
+        console.print("services were not running")
+    if not keep_kafka:
+        kafka_down()
+
+
+@app.command()
+def status() -> None:
+    """Show the broker and every service: pid, URL, readiness."""
+    kafka_ok = broker_status().ready
+    table = Table(title="dexsim")
+    for col in ("component", "pid", "address", "state"):
+        table.add_column(col)
+    table.add_row("kafka", "", KafkaSettings().bootstrap_servers, "ready" if kafka_ok else "down")
+    all_ok = kafka_ok
+    for e in SERVICES:
+        pid = read_pid(run_dir() / f"{e.name}.pid")
+        ok, detail = _service_ready(e.port)
+        all_ok &= ok
+        state = "ready" if ok else f"not ready ({detail})"
+        table.add_row(e.name, str(pid or ""), f"http://127.0.0.1:{e.port}", state)
+    console.print(table)
+    if not all_ok:
+        raise typer.Exit(1)
+
+
+# ------------------------------------------------------------------------------------- demo
+def _demo_observations() -> list[dict[str, object]]:
+    """Six hours of a heavy rainstorm at Nanchang's station (58606): 62 mm in 3 hours."""
+    start = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=6)
+    rain = [0.4, 1.2, 6.5, 21.0, 24.5, 16.5]
+    return [
+        {
+            "station_id": "58606",
+            "region": "360100",
+            "observed_at": (start + timedelta(hours=i + 1)).isoformat(),
+            "rain_mm": r,
+            "temp_c": 27.5 - i * 0.4,
+            "wind_ms": 6.0,
+            "visibility_m": 4000,
+        }
+        for i, r in enumerate(rain)
+    ]
+
+
+async def _read_warnings(servers: str, since_ms: int, timeout: float) -> list[dict[str, object]]:
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    from shared.contracts.topics import WEATHER_WARNINGS
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=servers, enable_auto_commit=False)
+    await consumer.start()
+    try:
+        parts = [
+            TopicPartition(WEATHER_WARNINGS.name, p)
+            for p in (consumer.partitions_for_topic(WEATHER_WARNINGS.name) or {0})
+        ]
+        consumer.assign(parts)
+        offsets = await consumer.offsets_for_times(dict.fromkeys(parts, since_ms))
+        for tp in parts:
+            found = offsets.get(tp)
+            if found is None:
+                await consumer.seek_to_end(tp)
+            else:
+                consumer.seek(tp, found.offset)
+        got: list[dict[str, object]] = []
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not got:
+            batch = await consumer.getmany(timeout_ms=500)
+            for records in batch.values():
+                got.extend(json.loads(r.value) for r in records if r.value)
+        return got
+    finally:
+        await consumer.stop()
+
+
+@app.command()
+def demo() -> None:
+    """Bring the system up and show a station observation turning into a CMA warning."""
+    up()
+    key = next(k for scope, k in dev_api_keys().items() if scope.endswith(":weather"))
+    port = next(e.port for e in SERVICES if e.name == "weather")
+    observations = _demo_observations()
+    since_ms = int(time.time() * 1000) - 1000
+    console.rule("Ingest: 6 hourly readings from Nanchang station 58606 (62 mm in 3 h)")
+    r = httpx.post(
+        f"http://127.0.0.1:{port}/ingest/observations",
+        json={"observations": observations},
+        headers={"X-API-Key": key},
+        timeout=30,
+    )
+    console.print(f"POST /ingest/observations -> {r.status_code} {r.json()}")
+    if r.status_code != 202:
+        raise _fail("ingestion failed")
+    console.rule("Warnings read back from Kafka (weather.warnings.v1)")
+    warnings = asyncio.run(_read_warnings(KafkaSettings().bootstrap_servers, since_ms, 30.0))
+    if not warnings:
+        raise _fail("no warning arrived within 30 s; see .dexsim/logs/weather.log")
+    for w in warnings:
+        alert = w["alert"]
+        assert isinstance(alert, dict)
+        info = alert["info"][0]
+        console.print(
+            f"[bold]{alert['msg_type']}[/] {alert['identifier']}  {w['signal']} "
+            f"[bold]{w['colour']}[/]  {info['headline']}"
+        )
+    console.print(
+        f"\nThe system stays up: GET http://127.0.0.1:{port}/warnings/active, "
+        f"metrics at http://127.0.0.1:{port}/metrics. Stop it with: dexsim down"
+    )
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,113 @@
+"""The message codec: bytes -> validated event, with dead-lettering and idempotency helpers.
+
+Faust carries raw bytes (``value_serializer="raw"``); validation happens here, at the edge, with
+pydantic. A message that fails goes to the topic's ``.dlq`` with its original bytes and the
+reason, and the stream goes on.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+from uuid import UUID
+
+import orjson
+from pydantic import ValidationError
+from pydantic_core import ErrorDetails
+
+from shared.contracts.envelope import Event
+from shared.contracts.topics import TopicSpec
+
+E = TypeVar("E", bound=Event)
+
+#: Largest message the codec accepts; bigger ones are dead-lettered unread.
+MAX_MESSAGE_BYTES = 1_000_000
+
+
+@dataclass(frozen=True)
+class DecodeFailure:
+    """Why a message could not be decoded: a short machine reason and a human detail."""
+
+    reason: str  # one of: too_large, not_json, invalid, wrong_type
+    detail: str
+
+
+class Codec(Generic[E]):
+    """Decodes the bytes of one topic's messages into its event model."""
+
+    def __init__(self, model: type[E]) -> None:
+        self.model = model
+
+    @classmethod
+    def for_topic(cls, spec: TopicSpec) -> Codec[Event]:
+        """The codec of a registered topic."""
+        return Codec(spec.model)
+
+    def decode(self, raw: bytes | None) -> E | DecodeFailure:
+        """Validate ``raw`` as the model; return the event or why it failed (never raises)."""
+        if raw is None:
+            return DecodeFailure("invalid", "empty message (tombstone)")
+        if len(raw) > MAX_MESSAGE_BYTES:
+            return DecodeFailure("too_large", f"{len(raw)} bytes > {MAX_MESSAGE_BYTES}")
+        try:
+            return self.model.model_validate_json(raw)
+        except ValidationError as exc:
+            errors = exc.errors(include_url=False)
+            if errors and errors[0]["type"] == "json_invalid":
+                return DecodeFailure("not_json", str(errors[0]["msg"])[:500])
+            return DecodeFailure("invalid", _summarize(errors))
+
+    @staticmethod
+    def encode(event: Event) -> bytes:
+        """The wire bytes of an event."""
+        return event.to_bytes()
+
+
+def _summarize(errors: Sequence[ErrorDetails]) -> str:
+    parts = []
+    for err in errors[:5]:
+        loc = ".".join(str(p) for p in err["loc"]) or "(root)"
+        parts.append(f"{loc}: {err['msg']}")
+    return "; ".join(parts)[:1000]
+
+
+def dlq_headers(
+    *, failure: DecodeFailure, service: str, topic: str, partition: int, offset: int
+) -> list[tuple[str, bytes]]:
+    """Kafka headers that say where a dead-lettered message came from and why."""
+    return [
+        ("dlq.reason", failure.reason.encode()),
+        ("dlq.detail", failure.detail.encode()[:2000]),
+        ("dlq.service", service.encode()),
+        ("dlq.topic", topic.encode()),
+        ("dlq.partition", str(partition).encode()),
+        ("dlq.offset", str(offset).encode()),
+    ]
+
+
+class Deduper:
+    """Remembers the last ``capacity`` event ids so a redelivered event is processed once."""
+
+    def __init__(self, capacity: int = 100_000) -> None:
+        self.capacity = capacity
+        self._seen: OrderedDict[UUID, None] = OrderedDict()
+
+    def first_time(self, event_id: UUID) -> bool:
+        """True the first time an id is seen (and remember it); False for a duplicate."""
+        if event_id in self._seen:
+            self._seen.move_to_end(event_id)
+            return False
+        self._seen[event_id] = None
+        if len(self._seen) > self.capacity:
+            self._seen.popitem(last=False)
+        return True
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+
+def dumps(obj: object) -> bytes:
+    """Compact JSON for non-event payloads (orjson)."""
+    return orjson.dumps(obj)

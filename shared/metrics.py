@@ -1,0 +1,50 @@
+"""Every dexsim Prometheus metric, declared once (names as in architecture.md)."""
+
+from __future__ import annotations
+
+from prometheus_client import Counter, Gauge, Histogram
+
+_LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+_LEAD_BUCKETS = tuple(h * 3600.0 for h in (0, 1, 3, 6, 12, 24, 48, 72, 120, 168))
+
+EVENTS_CONSUMED = Counter(
+    "dex_events_consumed", "Events consumed and decoded", ["service", "topic"]
+)
+EVENTS_PUBLISHED = Counter("dex_events_published", "Events published", ["service", "topic"])
+DUPLICATES = Counter(
+    "dex_duplicates",
+    "Events skipped because their event_id was already processed",
+    ["service", "topic"],
+)
+PROCESSING_SECONDS = Histogram(
+    "dex_event_processing_seconds",
+    "Time to process one batch of events, per event",
+    ["service"],
+    buckets=_LATENCY_BUCKETS,
+)
+END_TO_END_LATENCY = Histogram(
+    "dex_end_to_end_latency_seconds",
+    "Wall time from an observation's produced_at to the decision it caused being published",
+    ["service"],
+    buckets=_LATENCY_BUCKETS,
+)
+DLQ = Counter("dex_dlq", "Messages sent to a dead-letter topic", ["service", "topic", "reason"])
+CROSS_SECTOR = Counter(
+    "dex_cross_sector_events",
+    "Cross-sector events read (metered data circulation)",
+    ["source_sector", "target_sector"],
+)
+DECISIONS = Counter("dex_decisions", "Scored decisions", ["sector", "mode", "outcome"])
+LOSS_AVOIDED = Counter("dex_loss_avoided_yuan", "Loss avoided net of cost", ["sector", "mode"])
+LEAD_TIME = Histogram(
+    "dex_warning_lead_time_seconds",
+    "Lead time of correct decisions, simulated seconds",
+    ["sector", "mode"],
+    buckets=_LEAD_BUCKETS,
+)
+MULTIPLIER = Gauge("dex_multiplier", "value(fused) / value(siloed)", ["sector"])
+READY = Gauge("dex_ready", "1 when connected to Kafka with partitions assigned", ["service"])
+HTTP_INGESTED = Counter(
+    "dex_ingested", "Readings accepted by an ingestion API", ["service", "provider"]
+)
+HTTP_REJECTED = Counter("dex_ingest_rejected", "Ingestion requests refused", ["service", "status"])

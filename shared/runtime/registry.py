@@ -1,0 +1,38 @@
+"""Which services exist, where their spec lives, and the port each listens on by default."""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from shared.runtime.service import ServiceSpec
+
+
+@dataclass(frozen=True)
+class ServiceEntry:
+    """A service ``dexsim up`` can start."""
+
+    name: str
+    module: str
+    port: int
+
+
+#: Every service, in start order (producers of an event before its consumers).
+SERVICES: tuple[ServiceEntry, ...] = (ServiceEntry("weather", "services.weather.service", 8101),)
+
+
+def entry(name: str) -> ServiceEntry:
+    """The registry entry for ``name``, with a clear error for an unknown service."""
+    for e in SERVICES:
+        if e.name == name:
+            return e
+    known = ", ".join(e.name for e in SERVICES)
+    raise KeyError(f"unknown service {name!r}; known services: {known}")
+
+
+def load_spec(name: str) -> ServiceSpec:
+    """Import a service's ``SPEC``."""
+    spec = importlib.import_module(entry(name).module).SPEC
+    if not isinstance(spec, ServiceSpec):
+        raise TypeError(f"{entry(name).module}.SPEC is not a ServiceSpec")
+    return spec

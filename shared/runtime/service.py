@@ -1,0 +1,313 @@
+"""Build one service process from a small spec: faust app + FastAPI app + metrics + health.
+
+Every service is started the same way: ``python -m shared.runtime <name>`` (which ``dexsim up``
+does) runs uvicorn with a FastAPI app whose lifespan starts and stops the faust app on the same
+event loop (``faust.contrib.asgi``), with ``web_enabled=False`` so only FastAPI serves HTTP.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import Counter as Tally
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+import faust
+from aiokafka.structs import RecordMetadata
+from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
+from faust.contrib.asgi import faust_app_running
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+
+from shared import metrics
+from shared.codec import Codec, DecodeFailure, Deduper, dlq_headers
+from shared.contracts.envelope import Event, utcnow
+from shared.contracts.topics import REGISTRY, TopicSpec
+from shared.kafka import bootstrap_servers, ensure_topics
+from shared.settings import ServiceSettings
+
+log = logging.getLogger(__name__)
+
+#: What a stream handler returns: events to publish, each with its topic.
+Outbox = list[tuple[TopicSpec, Event]]
+#: A stream handler: validated, de-duplicated events in, events to publish out.
+BatchHandler = Callable[[Sequence[Event]], Awaitable[Outbox] | Outbox]
+
+#: Largest HTTP request body accepted by any service.
+MAX_BODY_BYTES = 2_000_000
+
+
+@dataclass
+class ServiceSpec:
+    """What makes one service: its name, settings, stream handlers and HTTP routers."""
+
+    name: str
+    settings_cls: type[ServiceSettings]
+    #: Called once with the runtime to declare agents (``runtime.handle(...)``).
+    streams: Callable[[ServiceRuntime], None] | None = None
+    #: Called once with the runtime to build routers served under the service's app.
+    routers: Sequence[Callable[[ServiceRuntime], APIRouter]] = ()
+    description: str = ""
+
+
+class BrokerUnavailableError(RuntimeError):
+    """The broker did not acknowledge a send within the configured time."""
+
+
+@dataclass
+class ServiceRuntime:
+    """The running pieces of one service, handed to its streams and routers."""
+
+    spec: ServiceSpec
+    settings: ServiceSettings
+    faust_app: faust.App
+    dedupe: Deduper
+    codecs: dict[str, Codec[Event]] = field(default_factory=dict)
+    state: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        """The service name (also its metrics label and consumer group suffix)."""
+        return self.spec.name
+
+    def topic(self, *specs: TopicSpec) -> faust.types.TopicT:
+        """A faust topic over one or more registered topics, carrying raw bytes."""
+        for s in specs:
+            self.codecs[s.name] = Codec.for_topic(s)
+        return self.faust_app.topic(
+            *(s.name for s in specs),
+            key_type=bytes,
+            value_type=bytes,
+            key_serializer="raw",
+            value_serializer="raw",
+        )
+
+    def handle(self, specs: Sequence[TopicSpec], handler: BatchHandler, *, name: str) -> None:
+        """Declare an agent: decode -> dedupe -> ``handler`` -> publish, in batches.
+
+        Bad messages go to their topic's DLQ, duplicates are skipped, and the batch's sends are
+        awaited once per batch (not per event) before the batch's offsets are acknowledged.
+        """
+        topic = self.topic(*specs)
+        runtime = self
+
+        async def agent(stream: faust.StreamT[bytes]) -> None:
+            # take_events (faust-streaming >= 0.10) is missing from faust's type stubs
+            async for batch in stream.take_events(  # type: ignore[attr-defined]
+                runtime.settings.batch_size, within=runtime.settings.batch_timeout_s
+            ):
+                try:
+                    await runtime._process_batch(batch, handler)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    # The stream must not die: log and count; the batch's offsets are still
+                    # acked by take_events, so a handler bug cannot wedge the partition.
+                    log.exception("handler %s failed on a batch of %d", name, len(batch))
+                    metrics.DLQ.labels(runtime.name, "(handler)", "handler_error").inc(len(batch))
+
+        agent.__name__ = name
+        self.faust_app.agent(topic, name=f"{self.name}.{name}", concurrency=1)(agent)
+
+    async def _process_batch(self, batch: Sequence[Any], handler: BatchHandler) -> None:
+        started = time.perf_counter()
+        events: list[Event] = []
+        consumed: Tally[str] = Tally()
+        dupes: Tally[str] = Tally()
+        pending: list[Awaitable[RecordMetadata]] = []
+        for item in batch:
+            msg = item.message
+            result = self.codecs[msg.topic].decode(msg.value)
+            if isinstance(result, DecodeFailure):
+                pending.append(await self._dead_letter(msg, result))
+                continue
+            if not self.dedupe.first_time(result.event_id):
+                dupes[msg.topic] += 1
+                continue
+            consumed[msg.topic] += 1
+            events.append(result)
+        for t, n in consumed.items():
+            metrics.EVENTS_CONSUMED.labels(self.name, t).inc(n)
+        for t, n in dupes.items():
+            metrics.DUPLICATES.labels(self.name, t).inc(n)
+        if events:
+            out = handler(events)
+            if isinstance(out, Awaitable):
+                out = await out
+            produced_at = {e.event_id: e.produced_at for e in events}
+            pending.extend(await self._send_all(out, produced_at))
+        if pending:
+            await asyncio.gather(*pending)
+        if batch:
+            metrics.PROCESSING_SECONDS.labels(self.name).observe(
+                (time.perf_counter() - started) / len(batch)
+            )
+
+    async def _dead_letter(self, msg: Any, failure: DecodeFailure) -> Awaitable[RecordMetadata]:
+        spec = REGISTRY.get(msg.topic)
+        dlq = spec.dlq if spec else msg.topic + ".dlq"
+        log.warning(
+            "dead-lettering %s[%d]@%d: %s (%s)",
+            msg.topic,
+            msg.partition,
+            msg.offset,
+            failure.reason,
+            failure.detail,
+        )
+        metrics.DLQ.labels(self.name, msg.topic, failure.reason).inc()
+        headers = dlq_headers(
+            failure=failure,
+            service=self.name,
+            topic=msg.topic,
+            partition=msg.partition,
+            offset=msg.offset,
+        )
+        return await self.faust_app.producer.send(dlq, msg.key, msg.value, None, None, headers)
+
+    async def _send_all(
+        self,
+        out: Iterable[tuple[TopicSpec, Event]],
+        produced_at: dict[UUID, datetime] | None = None,
+    ) -> list[Awaitable[Any]]:
+        """Hand every event to the producer without waiting for acks; return the ack futures."""
+        futures: list[Awaitable[Any]] = []
+        published: Tally[str] = Tally()
+        producer = self.faust_app.producer
+        now = utcnow()
+        for spec, event in out:
+            futures.append(
+                await producer.send(spec.name, event.key, event.to_bytes(), None, None, None)
+            )
+            published[spec.name] += 1
+            # latency of this hop: from the wall time its input was produced to now
+            caused_at = (
+                produced_at.get(event.causation_id) if produced_at and event.causation_id else None
+            )
+            if caused_at is not None:
+                metrics.END_TO_END_LATENCY.labels(self.name).observe(
+                    (now - caused_at).total_seconds()
+                )
+        for t, n in published.items():
+            metrics.EVENTS_PUBLISHED.labels(self.name, t).inc(n)
+        return futures
+
+    async def publish(self, items: Iterable[tuple[TopicSpec, Event]]) -> None:
+        """Publish events and wait until the broker acknowledged all of them (acks=all).
+
+        Raises ``BrokerUnavailableError`` when the broker does not answer within ``send_timeout_s``.
+        """
+        try:
+            futures = await asyncio.wait_for(
+                self._send_all(items), timeout=self.settings.send_timeout_s
+            )
+            await asyncio.wait_for(asyncio.gather(*futures), timeout=self.settings.send_timeout_s)
+        except TimeoutError as exc:
+            raise BrokerUnavailableError(
+                f"Kafka did not acknowledge within {self.settings.send_timeout_s}s"
+            ) from exc
+        except Exception as exc:  # aiokafka raises its own errors when the broker is gone
+            if type(exc).__module__.startswith(("aiokafka", "kafka", "faust", "mode")):
+                raise BrokerUnavailableError(f"Kafka send failed: {exc}") from exc
+            raise
+
+    def ready(self) -> tuple[bool, str]:
+        """Ready = producer started and, when the service consumes, partitions assigned."""
+        app = self.faust_app
+        try:
+            if not app.producer.started:
+                return False, "producer not started"
+            if self.codecs and not app.consumer.assignment():
+                return False, "no partitions assigned yet"
+        except Exception as exc:  # the app may not have built its consumer yet
+            return False, f"not started: {exc}"
+        return True, "ok"
+
+
+def build_faust_app(name: str, settings: ServiceSettings) -> faust.App:
+    """The faust app of a service: raw bytes on the wire, no faust web server, acks=all."""
+    return faust.App(
+        f"dexsim-{name}",
+        broker=[f"kafka://{s.strip()}" for s in bootstrap_servers().split(",")],
+        web_enabled=False,
+        value_serializer="raw",
+        key_serializer="raw",
+        producer_acks=-1,
+        producer_linger_ms=5,
+        producer_request_timeout=max(30.0, settings.send_timeout_s * 4),
+        consumer_auto_offset_reset="earliest",
+        topic_partitions=4,
+        topic_replication_factor=1,
+        topic_allow_declare=True,
+        store="memory://",
+        broker_commit_every=1000,
+        broker_commit_interval=1.0,
+        stream_buffer_maxsize=20_000,
+        broker_max_poll_records=2000,
+    )
+
+
+def build(spec: ServiceSpec, settings: ServiceSettings) -> tuple[FastAPI, ServiceRuntime]:
+    """Assemble the FastAPI app (with /healthz, /readyz, /metrics) and the runtime of a service."""
+    faust_app = build_faust_app(spec.name, settings)
+    runtime = ServiceRuntime(
+        spec=spec, settings=settings, faust_app=faust_app, dedupe=Deduper(settings.dedupe_window)
+    )
+    if spec.streams is not None:
+        spec.streams(runtime)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> Any:
+        await ensure_topics()
+        async with faust_app_running(faust_app, stop_timeout=30.0):
+            log.info("%s started: consuming %s", spec.name, ", ".join(runtime.codecs) or "nothing")
+            yield
+        log.info("%s stopped", spec.name)
+
+    api = FastAPI(
+        title=f"dexsim {spec.name}",
+        description=spec.description,
+        lifespan=lifespan,
+        version="0.1.0",
+    )
+    api.state.runtime = runtime
+
+    @api.middleware("http")
+    async def limit_body(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        length = request.headers.get("content-length")
+        if length is not None and length.isdigit() and int(length) > MAX_BODY_BYTES:
+            return JSONResponse(
+                {"detail": f"request body larger than {MAX_BODY_BYTES} bytes; split the batch"},
+                status_code=413,
+            )
+        return await call_next(request)
+
+    @api.get("/healthz", tags=["ops"])
+    async def healthz() -> dict[str, str]:
+        """Liveness: the process answers."""
+        return {"status": "ok", "service": spec.name}
+
+    @api.get("/readyz", tags=["ops"])
+    async def readyz() -> JSONResponse:
+        """Readiness: connected to Kafka, partitions assigned."""
+        ok, why = runtime.ready()
+        metrics.READY.labels(spec.name).set(1 if ok else 0)
+        return JSONResponse(
+            {"ready": ok, "detail": why, "service": spec.name}, status_code=200 if ok else 503
+        )
+
+    @api.get("/metrics", tags=["ops"])
+    async def prometheus_metrics() -> PlainTextResponse:
+        """Prometheus exposition."""
+        return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
+    for make_router in spec.routers:
+        api.include_router(make_router(runtime))
+    return api, runtime

@@ -1,0 +1,216 @@
+"""Supervise the services as child processes: start, restart on crash, stop on SIGTERM.
+
+``dexsim up`` starts this module detached (``python -m shared.supervisor``); ``dexsim down``
+sends it SIGTERM, and it stops every child gracefully before it exits. Each service's output
+goes to ``<state>/logs/<name>.log``; pid files live in ``<state>/run/``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import os
+import secrets
+import signal
+import subprocess
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import FrameType
+
+from shared.runtime.registry import SERVICES, ServiceEntry
+from shared.settings import PROJECT_ROOT, KafkaSettings
+
+log = logging.getLogger(__name__)
+
+#: Restarts allowed within ``RESTART_WINDOW_S`` before the supervisor gives up on a service.
+MAX_RESTARTS = 5
+RESTART_WINDOW_S = 60.0
+STOP_TIMEOUT_S = 25.0
+
+
+def state_dir() -> Path:
+    """The state folder (``DEXSIM_STATE_DIR``, default ``.dexsim/``)."""
+    return KafkaSettings().dexsim_state_dir.resolve()
+
+
+def run_dir() -> Path:
+    """Where pid files live."""
+    return state_dir() / "run"
+
+
+def logs_dir() -> Path:
+    """Where service logs live."""
+    return state_dir() / "logs"
+
+
+def supervisor_pid_file() -> Path:
+    """The supervisor's pid file."""
+    return run_dir() / "supervisor.pid"
+
+
+def api_keys_file() -> Path:
+    """Development API keys generated for the local system (never committed)."""
+    return state_dir() / "api-keys.json"
+
+
+def dev_api_keys() -> dict[str, str]:
+    """Per-sector ingestion keys for the local system: ``{"<provider>:<sector>": key}``.
+
+    Generated once with ``secrets`` and kept in the state folder (mode 0600), so demos, tests
+    and load tests on this machine can authenticate; production keys come from settings.
+    """
+    path = api_keys_file()
+    if path.exists():
+        keys: dict[str, str] = json.loads(path.read_text())
+        return keys
+    sectors = ("weather", "agriculture", "transport", "emergency")
+    keys = {f"local-{s}:{s}": secrets.token_urlsafe(24) for s in sectors}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(keys, indent=2))
+    path.chmod(0o600)
+    return keys
+
+
+def pid_alive(pid: int) -> bool:
+    """True when a process with this pid exists and is not a zombie."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True
+    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
+
+
+def read_pid(path: Path) -> int | None:
+    """The live pid recorded in ``path``, if any."""
+    try:
+        pid = int(path.read_text().strip())
+    except (FileNotFoundError, ValueError):
+        return None
+    return pid if pid_alive(pid) else None
+
+
+def service_env(entry: ServiceEntry) -> dict[str, str]:
+    """The environment of one service process."""
+    env = dict(os.environ)
+    prefix = f"DEXSIM_{entry.name.upper()}_"
+    env.setdefault(prefix + "HTTP_PORT", str(entry.port))
+    keys = {scope: key for scope, key in dev_api_keys().items() if scope.endswith(entry.name)}
+    env.setdefault(prefix + "API_KEYS", json.dumps(keys))
+    env["PYTHONUNBUFFERED"] = "1"
+    return env
+
+
+@dataclass
+class Child:
+    """One supervised service process."""
+
+    entry: ServiceEntry
+    proc: subprocess.Popen[bytes] | None = None
+    restarts: list[float] = field(default_factory=list)
+    given_up: bool = False
+
+    def start(self) -> None:
+        """Start (or restart) the process, appending to its log."""
+        logs_dir().mkdir(parents=True, exist_ok=True)
+        run_dir().mkdir(parents=True, exist_ok=True)
+        out = (logs_dir() / f"{self.entry.name}.log").open("ab")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "shared.runtime", self.entry.name],
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=service_env(self.entry),
+            cwd=PROJECT_ROOT,
+        )
+        (run_dir() / f"{self.entry.name}.pid").write_text(str(self.proc.pid))
+        log.info("started %s (pid %d)", self.entry.name, self.proc.pid)
+
+    def check(self) -> None:
+        """Restart the process if it died, unless it keeps crashing."""
+        if self.proc is None or self.given_up or self.proc.poll() is None:
+            return
+        now = time.monotonic()
+        self.restarts = [t for t in self.restarts if now - t < RESTART_WINDOW_S]
+        if len(self.restarts) >= MAX_RESTARTS:
+            log.error(
+                "%s exited %d times within %.0fs; not restarting it (see its log)",
+                self.entry.name,
+                MAX_RESTARTS,
+                RESTART_WINDOW_S,
+            )
+            self.given_up = True
+            return
+        log.warning("%s exited with code %s; restarting", self.entry.name, self.proc.returncode)
+        self.restarts.append(now)
+        self.start()
+
+    def stop(self) -> None:
+        """Ask the process to stop (SIGTERM)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+
+
+class Supervisor:
+    """Runs every registered service and keeps it running until told to stop."""
+
+    def __init__(self, entries: tuple[ServiceEntry, ...] = SERVICES) -> None:
+        self.children = [Child(e) for e in entries]
+        self.stopping = False
+
+    def _on_signal(self, signum: int, frame: FrameType | None) -> None:
+        self.stopping = True
+
+    def run(self) -> int:
+        """Start all children, supervise them, and stop them all on SIGTERM/SIGINT."""
+        signal.signal(signal.SIGTERM, self._on_signal)
+        signal.signal(signal.SIGINT, self._on_signal)
+        dev_api_keys()
+        for child in self.children:
+            child.start()
+        while not self.stopping:
+            time.sleep(0.5)
+            for child in self.children:
+                if not self.stopping:
+                    child.check()
+        log.info("stopping %d services", len(self.children))
+        for child in self.children:
+            child.stop()
+        deadline = time.monotonic() + STOP_TIMEOUT_S
+        for child in self.children:
+            if child.proc is None:
+                continue
+            try:
+                child.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                log.warning("%s did not stop in time; killing it", child.entry.name)
+                child.proc.kill()
+                child.proc.wait()
+            (run_dir() / f"{child.entry.name}.pid").unlink(missing_ok=True)
+        return 0
+
+
+def main() -> int:
+    """Entry point of the detached supervisor process."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s supervisor: %(message)s"
+    )
+    run_dir().mkdir(parents=True, exist_ok=True)
+    supervisor_pid_file().write_text(str(os.getpid()))
+    try:
+        return Supervisor().run()
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            supervisor_pid_file().unlink()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

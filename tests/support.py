@@ -1,0 +1,90 @@
+"""Test support: the test broker's location, free ports, and services run as real processes."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+
+from shared.settings import PROJECT_ROOT
+
+#: The test broker gets its own state folder and port, so it never touches a demo broker.
+TEST_STATE = PROJECT_ROOT / ".dexsim" / "test"
+TEST_KAFKA_PORT = int(os.environ.get("DEXSIM_TEST_KAFKA_PORT", "39192"))
+TEST_API_KEYS = {
+    "cma-jiangxi:weather": "test-weather-key",
+    "agri-bureau:agriculture": "test-agriculture-key",
+}
+
+
+def free_port() -> int:
+    """A free TCP port on loopback."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+class ServiceProcess:
+    """A service started as its own process, the way ``dexsim up`` starts it."""
+
+    def __init__(self, name: str, servers: str, env: dict[str, str] | None = None) -> None:
+        self.name = name
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        prefix = f"DEXSIM_{name.upper()}_"
+        self.env = {
+            **os.environ,
+            "KAFKA_BOOTSTRAP_SERVERS": servers,
+            prefix + "HTTP_PORT": str(self.port),
+            prefix + "API_KEYS": json.dumps(TEST_API_KEYS),
+            prefix + "SEND_TIMEOUT_S": "3",
+            "PYTHONUNBUFFERED": "1",
+            **(env or {}),
+        }
+        self.log_path = TEST_STATE / f"{name}-{self.port}.log"
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self, *, wait_ready: bool = True, timeout: float = 60.0) -> ServiceProcess:
+        """Start the process; optionally wait until /readyz answers 200."""
+        TEST_STATE.mkdir(parents=True, exist_ok=True)
+        out = self.log_path.open("wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "shared.runtime", self.name],
+            env=self.env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            cwd=PROJECT_ROOT,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited early:\n{self.log()}")
+            try:
+                r = httpx.get(self.url + ("/readyz" if wait_ready else "/healthz"), timeout=1)
+                if r.status_code == 200:
+                    return self
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.3)
+        raise RuntimeError(f"{self.name} not ready within {timeout}s:\n{self.log()}")
+
+    def log(self) -> str:
+        """The process's output so far (last 60 lines)."""
+        return "\n".join(Path(self.log_path).read_text(errors="replace").splitlines()[-60:])
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL after 20 s."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
