@@ -73,8 +73,10 @@ class Event(BaseModel):
     SCHEMA_VERSION: ClassVar[int] = 1
 
     event_id: uuid.UUID = Field(default_factory=uuid.uuid4)
-    event_type: str
-    schema_version: int
+    # Filled from the class's EVENT_TYPE / SCHEMA_VERSION by the validator below; the defaults
+    # only exist so that constructors need not repeat them.
+    event_type: str = ""
+    schema_version: int = 0
     occurred_at: AwareDatetime = Field(description="When it happened, in simulated time")
     produced_at: AwareDatetime = Field(default_factory=utcnow, description="Wall-clock time")
     source: str = Field(min_length=1, max_length=64, description="Producing service")

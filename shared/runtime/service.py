@@ -27,8 +27,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from shared import metrics
 from shared.codec import Codec, DecodeFailure, Deduper, dlq_headers
-from shared.contracts.envelope import Event, utcnow
-from shared.contracts.topics import REGISTRY, TopicSpec
+from shared.contracts.envelope import Event, derived_id, utcnow
+from shared.contracts.simulator import TickAdvanced, WatermarkReported
+from shared.contracts.topics import REGISTRY, SIMULATOR_WATERMARKS, TopicSpec
 from shared.kafka import bootstrap_servers, ensure_topics
 from shared.settings import ServiceSettings
 
@@ -56,6 +57,58 @@ class ServiceSpec:
     description: str = ""
 
 
+#: Bytes that identify an in-band tick marker without parsing the message (the envelope's
+#: ``event_type`` is always among the first fields of an event's JSON).
+TICK_MARK = b'"event_type":"TickAdvanced"'
+MARK_PEEK = 160
+
+#: Called when a tick is complete on every input partition; may return events to publish.
+TickHandler = Callable[[TickAdvanced], Outbox]
+
+
+@dataclass
+class _AgentState:
+    """Per-agent bookkeeping: its topics, handler, outputs, and the tick markers seen."""
+
+    name: str
+    topics: frozenset[str]
+    handler: BatchHandler
+    outputs: tuple[TopicSpec, ...]
+    on_tick: TickHandler | None
+    run_id: str | None = None
+    seen: dict[tuple[str, int], int] = field(default_factory=dict)
+    markers: dict[int, TickAdvanced] = field(default_factory=dict)
+    last_done: int = -1
+
+    def note_marker(self, topic: str, partition: int, raw: bytes) -> bool:
+        """Record a marker; return True if it may complete a tick."""
+        try:
+            marker = TickAdvanced.model_validate_json(raw)
+        except ValueError:
+            log.warning("ignoring a malformed tick marker on %s[%d]", topic, partition)
+            return False
+        if marker.run_id != self.run_id:  # a new run starts counting ticks from 0 again
+            self.run_id, self.seen, self.markers, self.last_done = marker.run_id, {}, {}, -1
+        key = (topic, partition)
+        if marker.tick > self.seen.get(key, -1):
+            self.seen[key] = marker.tick
+            self.markers[marker.tick] = marker
+        return True
+
+    def completed(self, assigned: Sequence[Any]) -> TickAdvanced | None:
+        """The newest tick every assigned partition has passed, if not reported yet."""
+        if not assigned:
+            return None
+        done = min(self.seen.get((tp.topic, tp.partition), -1) for tp in assigned)
+        if done <= self.last_done:
+            return None
+        self.last_done = done
+        marker = self.markers.get(done)
+        for t in [t for t in self.markers if t < done]:
+            del self.markers[t]
+        return marker
+
+
 class BrokerUnavailableError(RuntimeError):
     """The broker did not acknowledge a send within the configured time."""
 
@@ -70,6 +123,7 @@ class ServiceRuntime:
     dedupe: Deduper
     codecs: dict[str, Codec[Event]] = field(default_factory=dict)
     state: dict[str, Any] = field(default_factory=dict)
+    _partition_counts: dict[str, int] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -88,13 +142,34 @@ class ServiceRuntime:
             value_serializer="raw",
         )
 
-    def handle(self, specs: Sequence[TopicSpec], handler: BatchHandler, *, name: str) -> None:
+    def handle(
+        self,
+        specs: Sequence[TopicSpec],
+        handler: BatchHandler,
+        *,
+        name: str,
+        outputs: Sequence[TopicSpec] = (),
+        on_tick: TickHandler | None = None,
+    ) -> None:
         """Declare an agent: decode -> dedupe -> ``handler`` -> publish, in batches.
 
         Bad messages go to their topic's DLQ, duplicates are skipped, and the batch's sends are
         awaited once per batch (not per event) before the batch's offsets are acknowledged.
+
+        Tick markers (``TickAdvanced`` written in-band by the simulator into every partition) are
+        tracked per partition: once every assigned partition of ``specs`` has passed tick T, the
+        agent calls ``on_tick``, flushes, forwards the marker into every partition of
+        ``outputs`` (so downstream services can tell when they have all of tick T), and reports
+        ``WatermarkReported`` to the simulator's clock.
         """
         topic = self.topic(*specs)
+        agent_state = _AgentState(
+            name=name,
+            topics=frozenset(s.name for s in specs),
+            handler=handler,
+            outputs=tuple(outputs),
+            on_tick=on_tick,
+        )
         runtime = self
 
         async def agent(stream: faust.StreamT[bytes]) -> None:
@@ -103,7 +178,7 @@ class ServiceRuntime:
                 runtime.settings.batch_size, within=runtime.settings.batch_timeout_s
             ):
                 try:
-                    await runtime._process_batch(batch, handler)
+                    await runtime._process_batch(batch, agent_state)
                 except asyncio.CancelledError:
                     raise
                 except Exception:
@@ -115,15 +190,20 @@ class ServiceRuntime:
         agent.__name__ = name
         self.faust_app.agent(topic, name=f"{self.name}.{name}", concurrency=1)(agent)
 
-    async def _process_batch(self, batch: Sequence[Any], handler: BatchHandler) -> None:
+    async def _process_batch(self, batch: Sequence[Any], agent: _AgentState) -> None:
         started = time.perf_counter()
         events: list[Event] = []
         consumed: Tally[str] = Tally()
         dupes: Tally[str] = Tally()
         pending: list[Awaitable[RecordMetadata]] = []
+        marker_seen = False
         for item in batch:
             msg = item.message
-            result = self.codecs[msg.topic].decode(msg.value)
+            raw = msg.value
+            if raw is not None and TICK_MARK in raw[:MARK_PEEK]:
+                marker_seen |= agent.note_marker(msg.topic, msg.partition, raw)
+                continue
+            result = self.codecs[msg.topic].decode(raw)
             if isinstance(result, DecodeFailure):
                 pending.append(await self._dead_letter(msg, result))
                 continue
@@ -137,17 +217,69 @@ class ServiceRuntime:
         for t, n in dupes.items():
             metrics.DUPLICATES.labels(self.name, t).inc(n)
         if events:
-            out = handler(events)
+            out = agent.handler(events)
             if isinstance(out, Awaitable):
                 out = await out
             produced_at = {e.event_id: e.produced_at for e in events}
             pending.extend(await self._send_all(out, produced_at))
         if pending:
             await asyncio.gather(*pending)
+        if marker_seen:
+            await self._advance_ticks(agent)
         if batch:
             metrics.PROCESSING_SECONDS.labels(self.name).observe(
                 (time.perf_counter() - started) / len(batch)
             )
+
+    async def _advance_ticks(self, agent: _AgentState) -> None:
+        """Forward the tick marker and report the watermark once every input partition passed it."""
+        assigned = [tp for tp in self.faust_app.consumer.assignment() if tp.topic in agent.topics]
+        marker = agent.completed(assigned)
+        if marker is None:
+            return
+        out: Outbox = []
+        if agent.on_tick is not None:
+            out = list(agent.on_tick(marker))
+        await asyncio.gather(*await self._send_all(out))
+        producer = self.faust_app.producer
+        forwarded = marker.model_copy(
+            update={
+                "source": self.name,
+                "event_id": derived_id("tick", self.name, marker.run_id, marker.tick),
+            }
+        )
+        raw = forwarded.to_bytes()
+        futures = []
+        for spec in agent.outputs:
+            for partition in range(await self._partitions(spec.name)):
+                futures.append(
+                    await producer.send(spec.name, marker.key, raw, partition, None, None)
+                )
+        mark = WatermarkReported(
+            event_id=derived_id("watermark", self.name, agent.name, marker.run_id, marker.tick),
+            occurred_at=marker.occurred_at,
+            source=self.name,
+            region=marker.region,
+            run_id=marker.run_id,
+            service=self.name,
+            tick=marker.tick,
+            correlation_id=marker.correlation_id,
+        )
+        futures.append(
+            await producer.send(
+                SIMULATOR_WATERMARKS.name, mark.key, mark.to_bytes(), None, None, None
+            )
+        )
+        await asyncio.gather(*futures)
+
+    async def _partitions(self, topic: str) -> int:
+        count = self._partition_counts.get(topic)
+        if count is None:
+            # faust's producer wraps aiokafka's, which knows the topic's partitions
+            client = self.faust_app.producer._ensure_producer()  # type: ignore[attr-defined]
+            found = await client.partitions_for(topic)
+            count = self._partition_counts[topic] = max(1, len(found or ()))
+        return count
 
     async def _dead_letter(self, msg: Any, failure: DecodeFailure) -> Awaitable[RecordMetadata]:
         spec = REGISTRY.get(msg.topic)
