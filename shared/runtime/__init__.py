@@ -6,6 +6,7 @@ from shared.runtime.service import (
     Outbox,
     ServiceRuntime,
     ServiceSpec,
+    Sink,
     build,
 )
 
@@ -15,5 +16,6 @@ __all__ = [
     "Outbox",
     "ServiceRuntime",
     "ServiceSpec",
+    "Sink",
     "build",
 ]

@@ -66,6 +66,52 @@ MARK_PEEK = 160
 TickHandler = Callable[[TickAdvanced], Outbox]
 
 
+class Sink:
+    """Where a service's outgoing messages go: the port stream tests replace with a recorder."""
+
+    async def send(
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes | None,
+        partition: int | None,
+        timestamp: float | None,
+        headers: list[tuple[str, bytes]] | None,
+    ) -> Awaitable[RecordMetadata]:
+        """Hand a message over without waiting for the ack; return the ack's awaitable."""
+        raise NotImplementedError
+
+    async def partitions(self, topic: str) -> int:
+        """How many partitions ``topic`` has."""
+        raise NotImplementedError
+
+
+class ProducerSink(Sink):
+    """The real sink: faust's aiokafka producer (acks=all, batching, idempotence)."""
+
+    def __init__(self, app: faust.App) -> None:
+        self.app = app
+
+    async def send(
+        self,
+        topic: str,
+        key: bytes | None,
+        value: bytes | None,
+        partition: int | None,
+        timestamp: float | None,
+        headers: list[tuple[str, bytes]] | None,
+    ) -> Awaitable[RecordMetadata]:
+        """Append to the producer's batch; the returned future resolves on the broker's ack."""
+        return await self.app.producer.send(topic, key, value, partition, timestamp, headers)
+
+    async def partitions(self, topic: str) -> int:
+        """Ask the broker (through aiokafka's metadata) how many partitions ``topic`` has."""
+        # faust's producer wraps aiokafka's, which knows the topic's partitions
+        client = self.app.producer._ensure_producer()  # type: ignore[attr-defined]
+        found = await client.partitions_for(topic)
+        return max(1, len(found or ()))
+
+
 @dataclass
 class _AgentState:
     """Per-agent bookkeeping: its topics, handler, outputs, and the tick markers seen."""
@@ -123,7 +169,12 @@ class ServiceRuntime:
     dedupe: Deduper
     codecs: dict[str, Codec[Event]] = field(default_factory=dict)
     state: dict[str, Any] = field(default_factory=dict)
+    sink: Sink = field(default=None)  # type: ignore[assignment]  # set in __post_init__
     _partition_counts: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.sink is None:
+            self.sink = ProducerSink(self.faust_app)
 
     @property
     def name(self) -> str:
@@ -241,7 +292,7 @@ class ServiceRuntime:
         if agent.on_tick is not None:
             out = list(agent.on_tick(marker))
         await asyncio.gather(*await self._send_all(out))
-        producer = self.faust_app.producer
+        producer = self.sink
         forwarded = marker.model_copy(
             update={
                 "source": self.name,
@@ -275,10 +326,7 @@ class ServiceRuntime:
     async def _partitions(self, topic: str) -> int:
         count = self._partition_counts.get(topic)
         if count is None:
-            # faust's producer wraps aiokafka's, which knows the topic's partitions
-            client = self.faust_app.producer._ensure_producer()  # type: ignore[attr-defined]
-            found = await client.partitions_for(topic)
-            count = self._partition_counts[topic] = max(1, len(found or ()))
+            count = self._partition_counts[topic] = await self.sink.partitions(topic)
         return count
 
     async def _dead_letter(self, msg: Any, failure: DecodeFailure) -> Awaitable[RecordMetadata]:
@@ -300,7 +348,7 @@ class ServiceRuntime:
             partition=msg.partition,
             offset=msg.offset,
         )
-        return await self.faust_app.producer.send(dlq, msg.key, msg.value, None, None, headers)
+        return await self.sink.send(dlq, msg.key, msg.value, None, None, headers)
 
     async def _send_all(
         self,
@@ -310,7 +358,7 @@ class ServiceRuntime:
         """Hand every event to the producer without waiting for acks; return the ack futures."""
         futures: list[Awaitable[Any]] = []
         published: Tally[str] = Tally()
-        producer = self.faust_app.producer
+        producer = self.sink
         now = utcnow()
         for spec, event in out:
             futures.append(
