@@ -1,0 +1,715 @@
+"""The road-control model: per expressway segment, what controls the known conditions call for.
+
+Every input becomes a *demand* on one or more segments: a detector's held readings, a weather
+warning or forecast for a city the segment touches, an emergency route over the segment. A
+segment's controls are the fold of its live demands (strictest speed, widest gap, union of bans;
+any closure; any de-icing). A decision is published only when a control starts, changes its
+terms or ends, so a persisting situation is decided once.
+
+The same class serves both modes: the siloed instance is only ever fed detector readings, the
+fused one also gets the cross-sector inputs. With the same inputs they decide the same.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from services.transport.domain.rules import (
+    RoadRules,
+    VisibilityTier,
+    WarningEffect,
+    default_rules,
+)
+from services.transport.domain.situations import SituationLedger
+from shared.contracts.emergency import ResponseDecided
+from shared.contracts.envelope import Event, Mode, derived_id
+from shared.contracts.simulator import (
+    ForecastIssued,
+    ProtectiveAction,
+    RoadObservation,
+    Sector,
+    SurfaceState,
+)
+from shared.contracts.transport import (
+    ControlBasis,
+    ControlTrigger,
+    RoadControl,
+    RoadControlApplied,
+    RoadStatus,
+    RoadStatusChanged,
+    VehicleClass,
+)
+from shared.contracts.weather import Basis, WarningIssued
+from shared.world import Segment, World, load_world
+
+log = logging.getLogger(__name__)
+
+SERVICE = "transport"
+
+#: Largest number of input ids one decision lists (the contract's bound).
+_MAX_INPUTS = 200
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One thing a demand asks of a segment."""
+
+    control: RoadControl
+    trigger: ControlTrigger
+    speed_limit_kmh: int | None = None
+    min_gap_m: int | None = None
+    banned: tuple[VehicleClass, ...] = ()
+    visibility_m: float | None = None
+
+
+@dataclass(frozen=True)
+class Demand:
+    """What one source (a detector, a warning, a forecast, a request) asks, and until when."""
+
+    asks: tuple[Ask, ...]
+    basis: ControlBasis
+    causes: tuple[UUID, ...]
+    sector: Sector | None = None  # None: own-sector data
+    expires_at: datetime | None = None
+
+    def live(self, now: datetime) -> bool:
+        """Still in force at ``now``."""
+        return self.expires_at is None or now < self.expires_at
+
+
+@dataclass
+class _Held:
+    """A level that rises at once and falls only after ``clear`` consecutive lower readings."""
+
+    level: int = 0
+    cause: UUID | None = None
+    lower_readings: int = 0
+
+    def update(self, level: int, cause: UUID, clear: int) -> None:
+        if level >= self.level:
+            if level > self.level:
+                self.cause = cause
+            self.level, self.lower_readings = level, 0
+            return
+        self.lower_readings += 1
+        if self.lower_readings >= clear:
+            self.level, self.lower_readings = level, 0
+            self.cause = cause if level else None
+
+
+@dataclass
+class _Detector:
+    visibility: _Held = field(default_factory=_Held)
+    icing: _Held = field(default_factory=_Held)  # 0 none, 1 freezing and moist, 2 ice reported
+    flooded: _Held = field(default_factory=_Held)
+    last_at: datetime | None = None
+    visibility_m: float | None = None
+    surface_temp_c: float | None = None
+
+
+@dataclass(frozen=True)
+class _Terms:
+    """The terms of one control; a change of terms is a new decision."""
+
+    speed_limit_kmh: int | None = None
+    min_gap_m: int | None = None
+    banned: tuple[VehicleClass, ...] = ()
+
+
+@dataclass
+class _Active:
+    key: str
+    rev: int
+    terms: _Terms
+    decision: RoadControlApplied
+
+
+@dataclass
+class _Segment:
+    segment: Segment
+    detectors: dict[str, _Detector] = field(default_factory=dict)
+    requests: dict[str, Demand] = field(default_factory=dict)
+    active: dict[RoadControl, _Active] = field(default_factory=dict)
+    status: RoadStatusChanged | None = None
+    status_rev: int = 0
+
+
+@dataclass(frozen=True)
+class SegmentView:
+    """A segment as the HTTP API shows it."""
+
+    segment_id: str
+    road: str
+    from_city: str
+    to_city: str
+    length_km: float
+    status: RoadStatus
+    speed_limit_kmh: int | None
+    banned_vehicles: tuple[VehicleClass, ...]
+    controls: tuple[RoadControl, ...]
+    visibility_m: float | None
+    surface_temp_c: float | None
+    last_observed_at: datetime | None
+
+
+class RoadModel:
+    """Road controls of one mode over the world's expressway segments."""
+
+    def __init__(
+        self,
+        mode: Mode,
+        *,
+        ledger: SituationLedger | None = None,
+        world: World | None = None,
+        rules: RoadRules | None = None,
+    ) -> None:
+        self.mode = mode
+        self.world = world or load_world()
+        self.rules = rules or default_rules()
+        self.ledger = ledger or SituationLedger()
+        self._segments = {s.id: _Segment(s) for s in self.world.segments}
+        self._by_city: dict[str, list[_Segment]] = {}
+        for seg in self._segments.values():
+            for city in {seg.segment.from_city, seg.segment.to_city}:
+                self._by_city.setdefault(city, []).append(seg)
+        self._city_demands: dict[str, dict[str, Demand]] = {}
+        self._now: datetime | None = None
+        self._next_expiry: datetime | None = None
+
+    # ----------------------------------------------------------------------------- inputs
+
+    def on_observation(self, obs: RoadObservation) -> list[Event]:
+        """Take a detector reading (own-sector data); return the decisions it causes."""
+        seg = self._segments.get(obs.segment_id)
+        if seg is None:
+            log.warning("reading for unknown segment %s ignored", obs.segment_id)
+            return []
+        now = self._advance(obs.occurred_at)
+        det = seg.detectors.setdefault(obs.detector_id, _Detector())
+        det.last_at = max(det.last_at or obs.occurred_at, obs.occurred_at)
+        clear = self.rules.clear_readings
+        if obs.visibility_m is not None:
+            det.visibility_m = obs.visibility_m
+            tier = self.rules.visibility_tier(obs.visibility_m)
+            det.visibility.update(self.rules.tier_rank(tier), obs.event_id, clear)
+        if obs.surface_temp_c is not None:
+            det.surface_temp_c = obs.surface_temp_c
+        icing = self._icing_level(obs)
+        if icing is not None:
+            det.icing.update(icing, obs.event_id, clear)
+        if obs.surface_state is not None:
+            flooded = int(obs.surface_state is SurfaceState.FLOODED)
+            det.flooded.update(flooded, obs.event_id, clear)
+        demand = self._detector_demand(det)
+        if demand.asks and demand.expires_at is not None:
+            self._note_expiry(demand.expires_at)
+        return self._expire(now, obs.event_id) + self._evaluate(seg, now, obs.event_id)
+
+    def on_warning(self, warning: WarningIssued) -> list[Event]:
+        """Take a weather warning (cross-sector); return the decisions it causes."""
+        now = self._advance(warning.occurred_at)
+        source = f"warning:{warning.signal}"
+        demands = self._city_demands.setdefault(warning.region, {})
+        rule = self.rules.warnings.get(warning.signal)
+        effect = rule.colours.get(warning.colour) if rule else None
+        if warning.alert.msg_type == "Cancel" or rule is None or effect is None:
+            demands.pop(source, None)
+        else:
+            forecast = warning.basis is Basis.FORECAST
+            basis = ControlBasis.FORECAST if forecast else ControlBasis.OBSERVED
+            expires = max(info.expires for info in warning.alert.info)
+            demands[source] = Demand(
+                asks=self._warning_asks(rule.trigger, effect),
+                basis=basis,
+                causes=(warning.event_id,),
+                sector=Sector.WEATHER,
+                expires_at=expires,
+            )
+            self._note_expiry(expires)
+        out = self._expire(now, warning.event_id)
+        for seg in self._by_city.get(warning.region, []):
+            out += self._evaluate(seg, now, warning.event_id)
+        return out
+
+    def on_forecast(self, forecast: ForecastIssued) -> list[Event]:
+        """Take a numerical forecast for a city (cross-sector); return the decisions it causes."""
+        now = self._advance(forecast.occurred_at)
+        rules = self.rules.forecast
+        asks: list[Ask] = []
+        last_hit: datetime | None = None
+        icing_until = now + timedelta(hours=rules.icing_horizon_h)
+        fog_until = now + timedelta(hours=rules.fog_horizon_h)
+        worst_visibility: float | None = None
+        for step in forecast.steps:
+            if step.valid_at < now:
+                continue
+            ground = step.ground_temp_c if step.ground_temp_c is not None else step.temp_c
+            if (
+                step.valid_at <= icing_until
+                and ground is not None
+                and ground <= rules.icing_ground_max_c
+                and (step.rain_mm or 0.0) >= rules.icing_min_rain_mm
+            ):
+                last_hit = max(last_hit or step.valid_at, step.valid_at)
+                if not any(a.control is RoadControl.DE_ICING for a in asks):
+                    asks.append(Ask(RoadControl.DE_ICING, ControlTrigger.ICING))
+            if step.valid_at <= fog_until and step.visibility_m is not None:
+                tier = self.rules.visibility_tier(step.visibility_m)
+                if tier is not None:
+                    last_hit = max(last_hit or step.valid_at, step.valid_at)
+                    if worst_visibility is None or step.visibility_m < worst_visibility:
+                        worst_visibility = step.visibility_m
+        if worst_visibility is not None:
+            asks.extend(self._visibility_asks(worst_visibility))
+        demands = self._city_demands.setdefault(forecast.region, {})
+        if asks and last_hit is not None:
+            expires = last_hit + timedelta(hours=rules.hold_h)
+            demands["forecast"] = Demand(
+                asks=tuple(asks),
+                basis=ControlBasis.FORECAST,
+                causes=(forecast.event_id,),
+                sector=Sector.WEATHER,
+                expires_at=expires,
+            )
+            self._note_expiry(expires)
+        else:
+            demands.pop("forecast", None)
+        out = self._expire(now, forecast.event_id)
+        for seg in self._by_city.get(forecast.region, []):
+            out += self._evaluate(seg, now, forecast.event_id)
+        return out
+
+    def on_emergency(self, response: ResponseDecided) -> list[Event]:
+        """Take an emergency dispatch (cross-sector): pre-treat cold segments on its routes."""
+        if response.mode is not self.mode:
+            return []  # a mode only serves the emergency decisions of its own world
+        now = self._advance(response.occurred_at)
+        source = f"access:{response.decision_key}"
+        touched: dict[str, _Segment] = {}
+        for seg in self._segments.values():
+            if seg.requests.pop(source, None) is not None:
+                touched[seg.segment.id] = seg
+        if response.status == "taken":
+            expires = now + timedelta(hours=self.rules.access.hold_h)
+            for deployment in response.deployments:
+                for segment_id in deployment.route:
+                    on_route = self._segments.get(segment_id)
+                    if on_route is None or not self._cold(on_route, now):
+                        continue
+                    on_route.requests[source] = Demand(
+                        asks=(Ask(RoadControl.DE_ICING, ControlTrigger.EMERGENCY_ACCESS),),
+                        basis=ControlBasis.REQUEST,
+                        causes=(response.event_id,),
+                        sector=Sector.EMERGENCY,
+                        expires_at=expires,
+                    )
+                    touched[segment_id] = on_route
+            self._note_expiry(expires)
+        out = self._expire(now, response.event_id)
+        for seg in touched.values():
+            out += self._evaluate(seg, now, response.event_id)
+        return out
+
+    def advance(self, now: datetime) -> list[Event]:
+        """Move the model's clock (e.g. on a clock tick): lift what expired."""
+        return self._expire(self._advance(now), None)
+
+    # ----------------------------------------------------------------------------- queries
+
+    def segments(self) -> list[SegmentView]:
+        """Every segment with its current status, controls and latest readings."""
+        views = []
+        for seg in self._segments.values():
+            status = seg.status
+            fresh = [d for d in seg.detectors.values() if d.last_at is not None]
+            visibilities = [d.visibility_m for d in fresh if d.visibility_m is not None]
+            temps = [d.surface_temp_c for d in fresh if d.surface_temp_c is not None]
+            views.append(
+                SegmentView(
+                    segment_id=seg.segment.id,
+                    road=seg.segment.road,
+                    from_city=seg.segment.from_city,
+                    to_city=seg.segment.to_city,
+                    length_km=seg.segment.length_km,
+                    status=status.status if status else RoadStatus.OPEN,
+                    speed_limit_kmh=status.speed_limit_kmh if status else None,
+                    banned_vehicles=status.banned_vehicles if status else (),
+                    controls=tuple(sorted(seg.active)),
+                    visibility_m=min(visibilities) if visibilities else None,
+                    surface_temp_c=min(temps) if temps else None,
+                    last_observed_at=max((d.last_at for d in fresh if d.last_at), default=None),
+                )
+            )
+        return views
+
+    def active_controls(self) -> list[RoadControlApplied]:
+        """The decision in force for every active control, by segment."""
+        return [
+            active.decision for seg in self._segments.values() for active in seg.active.values()
+        ]
+
+    # ----------------------------------------------------------------------------- internals
+
+    def _advance(self, at: datetime) -> datetime:
+        if self._now is None or at > self._now:
+            self._now = at
+        return self._now
+
+    def _note_expiry(self, at: datetime) -> None:
+        if self._next_expiry is None or at < self._next_expiry:
+            self._next_expiry = at
+
+    def _expire(self, now: datetime, cause: UUID | None) -> list[Event]:
+        """Re-evaluate every segment once the earliest expiry has passed (rarely: cheap)."""
+        if self._next_expiry is None or now < self._next_expiry:
+            return []
+        out: list[Event] = []
+        for seg in self._segments.values():
+            out += self._evaluate(seg, now, cause)
+        upcoming = [
+            d.expires_at
+            for d in self._all_demands()
+            if d.asks and d.expires_at is not None and d.expires_at > now
+        ]
+        self._next_expiry = min(upcoming, default=None)
+        return out
+
+    def _all_demands(self) -> Iterable[Demand]:
+        for demands in self._city_demands.values():
+            yield from demands.values()
+        for seg in self._segments.values():
+            yield from seg.requests.values()
+            yield from (self._detector_demand(d) for d in seg.detectors.values())
+
+    def _icing_level(self, obs: RoadObservation) -> int | None:
+        rule = self.rules.icing
+        if obs.surface_state is SurfaceState.ICY:
+            return 2
+        if obs.surface_temp_c is None or obs.surface_state is None:
+            return None if obs.surface_temp_c is None and obs.surface_state is None else 0
+        freezing = obs.surface_temp_c <= rule.surface_max_c
+        return 1 if freezing and obs.surface_state in rule.moist_states else 0
+
+    def _cold(self, seg: _Segment, now: datetime) -> bool:
+        limit = self.rules.access.pretreat_surface_max_c
+        return any(
+            d.surface_temp_c is not None and d.surface_temp_c <= limit
+            for d in seg.detectors.values()
+            if self._fresh(d, now)
+        )
+
+    def _fresh(self, det: _Detector, now: datetime) -> bool:
+        stale = timedelta(hours=self.rules.stale_after_h)
+        return det.last_at is not None and now - det.last_at < stale
+
+    def _visibility_asks(self, visibility_m: float) -> list[Ask]:
+        tier = self.rules.visibility_tier(visibility_m)
+        return self._tier_asks(tier, visibility_m) if tier is not None else []
+
+    def _tier_asks(self, tier: VisibilityTier, visibility_m: float) -> list[Ask]:
+        asks = [
+            Ask(
+                RoadControl.RESTRICTION,
+                ControlTrigger.LOW_VISIBILITY,
+                speed_limit_kmh=tier.speed_limit_kmh,
+                min_gap_m=tier.min_gap_m,
+                visibility_m=visibility_m,
+            )
+        ]
+        if tier.close:
+            asks.append(
+                Ask(RoadControl.CLOSURE, ControlTrigger.LOW_VISIBILITY, visibility_m=visibility_m)
+            )
+        return asks
+
+    def _icing_asks(self, *, icy: bool) -> list[Ask]:
+        rule = self.rules.icing
+        asks = [
+            Ask(
+                RoadControl.RESTRICTION,
+                ControlTrigger.ICING,
+                speed_limit_kmh=rule.speed_limit_kmh,
+                banned=rule.banned_vehicles,
+            ),
+            Ask(RoadControl.DE_ICING, ControlTrigger.ICING),
+        ]
+        if icy and rule.close_when_icy:
+            asks.append(Ask(RoadControl.CLOSURE, ControlTrigger.ICING))
+        return asks
+
+    def _warning_asks(self, trigger: ControlTrigger, effect: WarningEffect) -> tuple[Ask, ...]:
+        asks: list[Ask] = []
+        if effect.visibility_m is not None:
+            asks += self._visibility_asks(effect.visibility_m)
+        if effect.icing:
+            asks += [
+                a for a in self._icing_asks(icy=False) if a.control is not RoadControl.DE_ICING
+            ]
+        if effect.de_ice:
+            asks.append(Ask(RoadControl.DE_ICING, trigger))
+        if effect.close:
+            asks.append(Ask(RoadControl.CLOSURE, trigger))
+        if effect.speed_limit_kmh is not None:
+            asks.append(
+                Ask(RoadControl.RESTRICTION, trigger, speed_limit_kmh=effect.speed_limit_kmh)
+            )
+        return tuple(asks)
+
+    def _detector_demand(self, det: _Detector) -> Demand:
+        asks: list[Ask] = []
+        causes: list[UUID] = []
+        tier = self.rules.tier_of_rank(det.visibility.level)
+        if tier is not None and det.visibility.cause is not None:
+            # the held tier, not the latest reading: a relaxing tier waits for clear readings
+            shown = det.visibility_m if det.visibility_m is not None else tier.below_m
+            asks += self._tier_asks(tier, min(shown, tier.below_m))
+            causes.append(det.visibility.cause)
+        if det.icing.level and det.icing.cause is not None:
+            asks += self._icing_asks(icy=det.icing.level >= 2)
+            causes.append(det.icing.cause)
+        if det.flooded.level and det.flooded.cause is not None and self.rules.flooding.close:
+            asks.append(Ask(RoadControl.CLOSURE, ControlTrigger.FLOODING))
+            causes.append(det.flooded.cause)
+        expires = det.last_at + timedelta(hours=self.rules.stale_after_h) if det.last_at else None
+        return Demand(tuple(asks), ControlBasis.OBSERVED, tuple(causes), None, expires)
+
+    def _live_demands(self, seg: _Segment, now: datetime) -> list[Demand]:
+        demands = [self._detector_demand(d) for d in seg.detectors.values()]
+        demands += seg.requests.values()
+        for city in dict.fromkeys((seg.segment.from_city, seg.segment.to_city)):
+            demands += self._city_demands.get(city, {}).values()
+        return [d for d in demands if d.asks and d.live(now)]
+
+    def _evaluate(self, seg: _Segment, now: datetime, cause: UUID | None) -> list[Event]:
+        """Fold the segment's live demands into controls; decide on every change."""
+        demands = self._live_demands(seg, now)
+        out: list[Event] = []
+        for control in RoadControl:
+            # own-sector demands first, so ties are explained by own data in both modes
+            contributing = sorted(
+                ((d, a) for d in demands for a in d.asks if a.control is control),
+                key=lambda da: da[0].sector is not None,
+            )
+            decision = self._decide(seg, control, contributing, now, cause)
+            if decision is not None:
+                out.append(decision)
+        status = self._status_change(seg, now, cause)
+        if status is not None:
+            out.append(status)
+        return out
+
+    def _decide(
+        self,
+        seg: _Segment,
+        control: RoadControl,
+        contributing: Sequence[tuple[Demand, Ask]],
+        now: datetime,
+        cause: UUID | None,
+    ) -> RoadControlApplied | None:
+        active = seg.active.get(control)
+        subject = f"{SERVICE}:{seg.segment.id}:{control}"
+        if not contributing:
+            if active is None:
+                return None
+            del seg.active[control]
+            self.ledger.close(subject, self.mode)
+            return self._lifted(seg, active, now, cause)
+        speeds = [a.speed_limit_kmh for _, a in contributing if a.speed_limit_kmh is not None]
+        gaps = [a.min_gap_m for _, a in contributing if a.min_gap_m is not None]
+        banned = sorted({v for _, a in contributing for v in a.banned})
+        terms = _Terms(min(speeds, default=None), max(gaps, default=None), tuple(banned))
+        if active is not None and active.terms == terms:
+            return None
+        binding_demand, binding = contributing[0]
+        if terms.speed_limit_kmh is not None:
+            binding_demand, binding = next(
+                (d, a) for d, a in contributing if a.speed_limit_kmh == terms.speed_limit_kmh
+            )
+        if active is None:
+            key, rev = self.ledger.open(subject, self.mode, now), 0
+        else:
+            key, rev = active.key, active.rev + 1
+        inputs = list(dict.fromkeys(c for d, _ in contributing for c in d.causes))
+        sectors = sorted({d.sector for d, _ in contributing if d.sector is not None})
+        decision = RoadControlApplied(
+            event_id=derived_id(SERVICE, self.mode, key, rev),
+            occurred_at=now,
+            source=SERVICE,
+            region=seg.segment.from_city,
+            causation_id=cause,
+            mode=self.mode,
+            action=control.action,
+            decision_key=key,
+            asset_ids=(seg.segment.id,),
+            effective_at=now + timedelta(hours=self.rules.effect_delay_h.get(control, 0.0)),
+            cost_yuan=self.world.action_cost(control.action),
+            expected_loss_avoided_yuan=self._estimate(seg.segment, control.action, binding),
+            reason=_reason(control, binding, terms, binding_demand.basis),
+            inputs=tuple(inputs[:_MAX_INPUTS]),
+            cross_sector_inputs=tuple(sectors),
+            segment_id=seg.segment.id,
+            road=seg.segment.road,
+            control=control,
+            trigger=binding.trigger,
+            basis=binding_demand.basis,
+            speed_limit_kmh=terms.speed_limit_kmh if control is RoadControl.RESTRICTION else None,
+            min_gap_m=terms.min_gap_m if control is RoadControl.RESTRICTION else None,
+            banned_vehicles=terms.banned if control is RoadControl.RESTRICTION else (),
+            visibility_m=binding.visibility_m,
+        )
+        seg.active[control] = _Active(key, rev, terms, decision)
+        return decision
+
+    def _lifted(
+        self, seg: _Segment, active: _Active, now: datetime, cause: UUID | None
+    ) -> RoadControlApplied:
+        taken = active.decision
+        return taken.model_copy(
+            update={
+                "event_id": derived_id(SERVICE, self.mode, active.key, active.rev + 1),
+                "occurred_at": now,
+                "causation_id": cause,
+                "status": "lifted",
+                "effective_at": now,
+                "cost_yuan": 0.0,
+                "expected_loss_avoided_yuan": 0.0,
+                "reason": f"{taken.control} lifted: conditions cleared",
+                "inputs": (cause,) if cause else (),
+                "cross_sector_inputs": (),
+            }
+        )
+
+    def _status_change(
+        self, seg: _Segment, now: datetime, cause: UUID | None
+    ) -> RoadStatusChanged | None:
+        restriction = seg.active.get(RoadControl.RESTRICTION)
+        speed: int | None = None
+        banned: tuple[VehicleClass, ...] = ()
+        if RoadControl.CLOSURE in seg.active:
+            status, reason = RoadStatus.CLOSED, seg.active[RoadControl.CLOSURE].decision.reason
+        elif restriction is not None:
+            status, reason = RoadStatus.RESTRICTED, restriction.decision.reason
+            speed, banned = restriction.terms.speed_limit_kmh, restriction.terms.banned
+        else:
+            status, reason = RoadStatus.OPEN, "no control in force"
+        previous = seg.status
+        if previous is None and status is RoadStatus.OPEN:
+            return None
+        if previous is not None and (
+            previous.status,
+            previous.speed_limit_kmh,
+            previous.banned_vehicles,
+        ) == (status, speed, banned):
+            return None
+        seg.status_rev += 1
+        seg.status = RoadStatusChanged(
+            event_id=derived_id(SERVICE, "status", self.mode, seg.segment.id, seg.status_rev),
+            occurred_at=now,
+            source=SERVICE,
+            region=seg.segment.from_city,
+            causation_id=cause,
+            mode=self.mode,
+            segment_id=seg.segment.id,
+            road=seg.segment.road,
+            from_city=seg.segment.from_city,
+            to_city=seg.segment.to_city,
+            status=status,
+            speed_limit_kmh=speed,
+            banned_vehicles=banned,
+            reason=reason[:300],
+        )
+        return seg.status
+
+    def _estimate(self, segment: Segment, action: ProtectiveAction, ask: Ask) -> float:
+        """Accident losses this control should spare, from the world's damage rules."""
+        est = self.rules.estimate
+        rule_id = est.rule_by_trigger.get(ask.trigger)
+        rule = next((r for r in self.world.damage.rules if r.id == rule_id), None)
+        if rule is None:
+            return 0.0
+        share = max((m.avoid_share for m in rule.mitigations if m.action is action), default=0.0)
+        bands = rule.bands or ()
+        multiplier = bands[0][1] if bands else 1.0
+        if ask.visibility_m is not None and rule.op == "lt":
+            under = [m for threshold, m in bands if ask.visibility_m < threshold]
+            multiplier = max(under, default=multiplier)
+        c = self.world.damage.constants
+        accidents_per_h = segment.aadt / 24 * segment.length_km / 1e6 * c.accident_rate_per_mveh_km
+        hours = est.episode_hours.get(ask.trigger, 1.0)
+        excess = max(multiplier - 1.0, 0.0)
+        return round(accidents_per_h * excess * hours * c.cost_per_accident_yuan * share, 2)
+
+
+def _reason(control: RoadControl, ask: Ask, terms: _Terms, basis: ControlBasis) -> str:
+    """A short human explanation of a control."""
+    what = {
+        ControlTrigger.LOW_VISIBILITY: (
+            f"visibility {ask.visibility_m:.0f} m" if ask.visibility_m is not None else "fog"
+        ),
+        ControlTrigger.ICING: "road icing",
+        ControlTrigger.FLOODING: "flooded carriageway",
+        ControlTrigger.HEAVY_RAIN: "heavy rain",
+        ControlTrigger.HIGH_WIND: "gale",
+        ControlTrigger.EMERGENCY_ACCESS: "emergency route",
+    }[ask.trigger]
+    text = f"{control} for {what} ({basis})"
+    if control is RoadControl.RESTRICTION:
+        text += f": <= {terms.speed_limit_kmh} km/h"
+        if terms.min_gap_m:
+            text += f", gap >= {terms.min_gap_m} m"
+        if terms.banned:
+            text += ", banned: " + ", ".join(terms.banned)
+    return text
+
+
+class TransportDesk:
+    """Both modes of the transport service, over one situation ledger.
+
+    Own-sector readings go to both models; cross-sector events only to the fused one, and only
+    when ``fusion`` is on (with it off, the two modes must decide identically).
+    """
+
+    def __init__(
+        self, *, fusion: bool = True, world: World | None = None, rules: RoadRules | None = None
+    ) -> None:
+        self.fusion = fusion
+        self.ledger = SituationLedger()
+        world = world or load_world()
+        rules = rules or default_rules()
+        self.models = {
+            mode: RoadModel(mode, ledger=self.ledger, world=world, rules=rules) for mode in Mode
+        }
+
+    @property
+    def siloed(self) -> RoadModel:
+        """The model that sees own-sector data only."""
+        return self.models[Mode.SILOED]
+
+    @property
+    def fused(self) -> RoadModel:
+        """The model that also sees cross-sector events."""
+        return self.models[Mode.FUSED]
+
+    def on_own(self, obs: RoadObservation) -> list[Event]:
+        """A detector reading, decided on by both modes."""
+        return self.siloed.on_observation(obs) + self.fused.on_observation(obs)
+
+    def on_cross(self, event: Event) -> list[Event]:
+        """A cross-sector event, for the fused mode only (nothing when fusion is off)."""
+        if not self.fusion:
+            return []
+        if isinstance(event, WarningIssued):
+            return self.fused.on_warning(event)
+        if isinstance(event, ForecastIssued):
+            return self.fused.on_forecast(event)
+        if isinstance(event, ResponseDecided):
+            return self.fused.on_emergency(event)
+        return []
+
+    def advance(self, now: datetime) -> list[Event]:
+        """Move both modes' clocks (expiries)."""
+        return self.siloed.advance(now) + self.fused.advance(now)

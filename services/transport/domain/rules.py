@@ -1,0 +1,133 @@
+"""The transport service's thresholds, parsed and validated from ``data/road_rules.yaml``."""
+
+from __future__ import annotations
+
+from functools import cache
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+from shared.contracts.simulator import SurfaceState
+from shared.contracts.transport import ControlTrigger, RoadControl, VehicleClass
+from shared.contracts.weather import Colour, SignalType
+
+#: The rules file shipped with the service.
+RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "road_rules.yaml"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class VisibilityTier(_Frozen):
+    """One row of Art. 81: below this visibility, this speed limit and gap (and maybe close)."""
+
+    below_m: float = Field(gt=0)
+    speed_limit_kmh: int = Field(ge=5, le=120)
+    min_gap_m: int | None = Field(default=None, ge=0)
+    close: bool = False
+
+
+class IcingRule(_Frozen):
+    """When a surface counts as icing, and what a restriction under icing imposes."""
+
+    surface_max_c: float
+    moist_states: tuple[SurfaceState, ...]
+    speed_limit_kmh: int = Field(ge=5, le=120)
+    banned_vehicles: tuple[VehicleClass, ...]
+    close_when_icy: bool
+
+
+class FloodingRule(_Frozen):
+    """What a flooded surface does."""
+
+    close: bool
+
+
+class WarningEffect(_Frozen):
+    """What one warning colour asks of the segments in the warned city."""
+
+    visibility_m: float | None = Field(default=None, ge=0)
+    icing: bool = False
+    close: bool = False
+    de_ice: bool = False
+    speed_limit_kmh: int | None = Field(default=None, ge=5, le=120)
+
+
+class WarningRule(_Frozen):
+    """The effects of one warning signal by colour."""
+
+    trigger: ControlTrigger
+    colours: dict[Colour, WarningEffect]
+
+
+class ForecastRule(_Frozen):
+    """How far ahead forecasts are acted on."""
+
+    icing_horizon_h: float = Field(gt=0)
+    icing_ground_max_c: float
+    icing_min_rain_mm: float = Field(ge=0)
+    fog_horizon_h: float = Field(gt=0)
+    hold_h: float = Field(ge=0)
+
+
+class AccessRule(_Frozen):
+    """Pre-treatment of segments on an emergency route."""
+
+    pretreat_surface_max_c: float
+    hold_h: float = Field(gt=0)
+
+
+class EstimateRule(_Frozen):
+    """Inputs of the model's own loss estimate."""
+
+    rule_by_trigger: dict[ControlTrigger, str]
+    episode_hours: dict[ControlTrigger, float]
+
+
+class RoadRules(_Frozen):
+    """Every threshold the transport model uses."""
+
+    visibility_tiers: tuple[VisibilityTier, ...] = Field(min_length=1)
+    icing: IcingRule
+    flooding: FloodingRule
+    clear_readings: int = Field(ge=1)
+    stale_after_h: float = Field(gt=0)
+    effect_delay_h: dict[RoadControl, float]
+    warnings: dict[SignalType, WarningRule]
+    forecast: ForecastRule
+    access: AccessRule
+    estimate: EstimateRule
+
+    def visibility_tier(self, visibility_m: float | None) -> VisibilityTier | None:
+        """The strictest tier whose threshold the visibility is under (None: no restriction)."""
+        if visibility_m is None:
+            return None
+        matching = [t for t in self.visibility_tiers if visibility_m < t.below_m]
+        return min(matching, key=lambda t: t.below_m) if matching else None
+
+    def tier_rank(self, tier: VisibilityTier | None) -> int:
+        """0 for no tier, then 1.. from the mildest to the strictest."""
+        if tier is None:
+            return 0
+        ordered = sorted(self.visibility_tiers, key=lambda t: -t.below_m)
+        return ordered.index(tier) + 1
+
+    def tier_of_rank(self, rank: int) -> VisibilityTier | None:
+        """The tier of a rank from ``tier_rank``."""
+        if rank <= 0:
+            return None
+        return sorted(self.visibility_tiers, key=lambda t: -t.below_m)[rank - 1]
+
+
+def load_rules(path: Path = RULES_FILE) -> RoadRules:
+    """Parse and validate a road-rules file."""
+    with path.open(encoding="utf-8") as fh:
+        return RoadRules.model_validate(yaml.safe_load(fh))
+
+
+@cache
+def default_rules() -> RoadRules:
+    """The shipped rules, parsed once per process."""
+    return load_rules()
