@@ -1,0 +1,1 @@
+"""The agriculture service: crop-risk advisories from farm sensors and, when fused, weather."""

@@ -1,0 +1,17 @@
+"""Pure domain of the agriculture service: crop rules, farm state and the risk model."""
+
+from services.agriculture.domain.model import (
+    AgricultureModel,
+    CrossSectorInputError,
+    RiskView,
+)
+from services.agriculture.domain.rules import CropRules, load_crop_rules, parse_crop_rules
+
+__all__ = [
+    "AgricultureModel",
+    "CropRules",
+    "CrossSectorInputError",
+    "RiskView",
+    "load_crop_rules",
+    "parse_crop_rules",
+]

@@ -1,0 +1,373 @@
+"""The agriculture risk model: farm readings (and, when fused, weather) in; advisories out.
+
+One class serves both modes. The siloed instance only ever sees farm observations; the fused
+instance is also fed warnings and forecasts. With no cross-sector input both run the same code on
+the same data and so make the same decisions (up to ``mode`` and the ids derived from it).
+
+A *situation* is one risk on one farm (a city's area of one crop): it opens with one ``taken``
+advisory, never repeats while the risk lasts, and closes with one ``lifted`` advisory once no
+evidence (sensor condition, warning in force, forecast run) has supported it for the rule's
+``clear_after_h``. Lifted advisories carry no cost and no expected benefit.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from uuid import UUID
+
+from services.agriculture.domain.farms import FarmDirectory, FarmInfo, FarmState, LocalClock
+from services.agriculture.domain.outlook import (
+    ActiveWarning,
+    Expectation,
+    expect,
+    is_cancel,
+    level_from_colour,
+    warning_of,
+)
+from services.agriculture.domain.rules import CropRule, CropRules
+from shared.contracts.agriculture import AdvisoryBasis, AdvisoryIssued, RiskKind, RiskLevel
+from shared.contracts.envelope import Mode, derived_id
+from shared.contracts.simulator import FarmObservation, ForecastIssued, Industry, Sector
+from shared.contracts.weather import SignalType, WarningIssued
+from shared.world import World
+
+log = logging.getLogger(__name__)
+
+SOURCE = "agriculture"
+#: Advisories kept for queries (the topic is the record; this is a window for the HTTP API).
+HISTORY_LIMIT = 20_000
+#: How many days past a warning's onset the stage check looks (a spell's usual length).
+_SPELL_DAYS = 3
+
+
+class CrossSectorInputError(RuntimeError):
+    """A siloed model was handed another sector's event."""
+
+
+@dataclass(frozen=True)
+class Trigger:
+    """Why a rule fires now: its basis, level, expected onset, evidence horizon and inputs."""
+
+    basis: AdvisoryBasis
+    level: RiskLevel
+    onset: datetime
+    evidence_until: datetime
+    causation_id: UUID
+    inputs: tuple[UUID, ...]
+    stage: str | None
+    detail: str
+
+
+@dataclass
+class Situation:
+    """An open risk on one farm, and the advisory that opened it."""
+
+    key: str
+    rule: CropRule
+    advisory: AdvisoryIssued
+    level: RiskLevel
+    evidence_until: datetime
+
+
+@dataclass(frozen=True)
+class RiskView:
+    """Current risk of one farm, for queries."""
+
+    region: str
+    industry: Industry
+    crop: str
+    farm_id: str
+    risk: RiskKind
+    level: RiskLevel
+    mode: Mode
+    decision_key: str
+    since: datetime
+    basis: AdvisoryBasis
+    action: str
+
+
+class AgricultureModel:
+    """Crop-risk advisories for one mode (instantiate once per mode; same code for both)."""
+
+    def __init__(self, *, mode: Mode, rules: CropRules, world: World) -> None:
+        self.mode = mode
+        self.rules = rules
+        self.world = world
+        self.clock = LocalClock(rules.timezone_offset_h)
+        self.farms = FarmDirectory(world)
+        self._states: dict[str, FarmState] = {}
+        self._by_crop: dict[str, list[CropRule]] = {}
+        for rule in rules.rules:
+            for crop in rule.crops:
+                self._by_crop.setdefault(crop, []).append(rule)
+        self._open: dict[tuple[str, RiskKind], Situation] = {}
+        self._warnings: dict[tuple[str, SignalType], ActiveWarning] = {}
+        self._expectations: dict[tuple[str, str], Expectation] = {}
+        self.history: deque[AdvisoryIssued] = deque(maxlen=HISTORY_LIMIT)
+
+    # -- inputs ------------------------------------------------------------------------------
+
+    def on_farm_observation(self, obs: FarmObservation) -> list[AdvisoryIssued]:
+        """Own-sector input: fold a farm reading in and return the advisories it causes."""
+        info = self.farms.of(obs)
+        state = self._states.get(info.farm_id)
+        if state is None:
+            state = self._states[info.farm_id] = FarmState(info=info)
+        if state.last_seen is not None and obs.occurred_at < state.last_seen:
+            # A late reading must not rewind the day aggregates; it still counts as seen.
+            log.debug("late reading %s for %s ignored", obs.event_id, info.farm_id)
+            return []
+        now = obs.occurred_at
+        stage = obs.crop_stage or self._calendar_stage(info, self.clock.day(now))
+        rules = self._by_crop.get(info.crop, [])
+        out: list[AdvisoryIssued] = []
+        for rule, streak, _ in state.observe(obs, rules, self.clock, stage):
+            c = rule.sensor
+            assert c is not None
+            clear = timedelta(hours=self.rules.clear_after_h(rule))
+            self._refresh(info, rule, now + clear)
+            if streak.count < c.persist or streak.start is None:
+                continue
+            unit = "d" if c.daily else "h"
+            trigger = Trigger(
+                basis=AdvisoryBasis.SENSORS,
+                level=rule.level_for(duration=streak.count, extreme=streak.extreme),
+                onset=streak.start, evidence_until=now + clear, causation_id=obs.event_id,
+                inputs=(obs.event_id,), stage=stage,
+                detail=f"sensors: {c.variable} {c.op} {c.threshold_at(stage):g} "
+                f"for {streak.count}{unit}",
+            )  # fmt: skip
+            out.extend(self._decide(info, rule, trigger, now, cross=False))
+        if self._warnings or self._expectations:
+            out.extend(self._cross_triggers(info, now, state))
+        out.extend(self._lift_passed(info, now, obs.event_id))
+        return out
+
+    def on_warning(self, w: WarningIssued) -> list[AdvisoryIssued]:
+        """Cross-sector input (fused only): a warning issued, upgraded or cancelled for a city."""
+        self._require_fused("a weather warning")
+        key = (w.region, w.signal)
+        if is_cancel(w):
+            self._warnings.pop(key, None)
+            return []
+        self._warnings[key] = warning_of(w)
+        return self._cross_region(w.region, w.occurred_at)
+
+    def on_forecast(self, fc: ForecastIssued) -> list[AdvisoryIssued]:
+        """Cross-sector input (fused only): a numerical forecast for a city."""
+        self._require_fused("a weather forecast")
+        crops = {f.crop for f in self.farms.in_region(fc.region)}
+        done: set[str] = set()
+        for crop in crops:
+            for rule in self._by_crop.get(crop, []):
+                if rule.forecast is None or rule.id in done:
+                    continue
+                done.add(rule.id)
+                found = expect(fc, rule.forecast, self.clock)
+                if found is None:
+                    self._expectations.pop((fc.region, rule.id), None)
+                else:
+                    self._expectations[(fc.region, rule.id)] = found
+        return self._cross_region(fc.region, fc.occurred_at)
+
+    # -- queries -----------------------------------------------------------------------------
+
+    def current_risks(
+        self, *, region: str | None = None, industry: Industry | None = None
+    ) -> list[RiskView]:
+        """Open situations, optionally for one city and/or industry."""
+        out: list[RiskView] = []
+        for (farm_id, risk), sit in sorted(self._open.items()):
+            a = sit.advisory
+            if (region and a.region != region) or (industry and a.industry != industry):
+                continue
+            out.append(
+                RiskView(
+                    region=a.region, industry=a.industry, crop=a.crop, farm_id=farm_id, risk=risk,
+                    level=sit.level, mode=self.mode, decision_key=sit.key, since=a.effective_at,
+                    basis=a.basis, action=a.action.value,
+                )
+            )  # fmt: skip
+        return out
+
+    def advisories(self) -> Iterable[AdvisoryIssued]:
+        """Advisories issued so far (the most recent ``HISTORY_LIMIT``), oldest first."""
+        return iter(self.history)
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _require_fused(self, what: str) -> None:
+        if self.mode != Mode.FUSED:
+            raise CrossSectorInputError(f"the siloed model must not be fed {what}")
+
+    def _calendar_stage(self, info: FarmInfo, day: date) -> str | None:
+        return self.world.calendars.stage(info.crop, day, info.lat)
+
+    def _stage_on(self, info: FarmInfo, day: date) -> str | None:
+        state = self._states.get(info.farm_id)
+        if state is not None and state.day == day and state.stage is not None:
+            return state.stage
+        return self._calendar_stage(info, day)
+
+    def _refresh(self, info: FarmInfo, rule: CropRule, until: datetime) -> None:
+        sit = self._open.get((info.farm_id, rule.risk))
+        if sit is not None and until > sit.evidence_until:
+            sit.evidence_until = until
+
+    def _cross_region(self, region: str, now: datetime) -> list[AdvisoryIssued]:
+        out: list[AdvisoryIssued] = []
+        for info in self.farms.in_region(region):
+            out.extend(self._cross_triggers(info, now, self._states.get(info.farm_id)))
+        return out
+
+    def _cross_triggers(
+        self, info: FarmInfo, now: datetime, state: FarmState | None
+    ) -> list[AdvisoryIssued]:
+        out: list[AdvisoryIssued] = []
+        extra: tuple[UUID, ...] = (
+            (state.last_obs_id,) if state is not None and isinstance(state.last_obs_id, UUID)
+            else ()
+        )  # fmt: skip
+        for rule in self._by_crop.get(info.crop, []):
+            trigger = self._warning_trigger(info, rule, now, extra) or self._forecast_trigger(
+                info, rule, now, extra
+            )
+            if trigger is None:
+                continue
+            self._refresh(info, rule, trigger.evidence_until)
+            out.extend(self._decide(info, rule, trigger, now, cross=True))
+        return out
+
+    def _susceptible_stage(
+        self, info: FarmInfo, rule: CropRule, start: datetime, end: datetime
+    ) -> tuple[bool, str | None]:
+        # The crop must be in a susceptible stage on some day of the expected spell; the stage
+        # on a future day comes from the crop calendar (own-sector knowledge).
+        day, last = self.clock.day(start), self.clock.day(end)
+        while day <= last:
+            stage = self._stage_on(info, day)
+            if rule.applies_to(info.crop, stage, day):
+                return True, stage
+            day += timedelta(days=1)
+        return False, None
+
+    def _warning_trigger(
+        self, info: FarmInfo, rule: CropRule, now: datetime, extra: tuple[UUID, ...]
+    ) -> Trigger | None:
+        for wt in rule.warnings:
+            w = self._warnings.get((info.region, wt.signal))
+            if w is None or w.colour.rank < wt.min_colour.rank or w.expires <= now:
+                continue
+            start = max(w.onset, now)
+            end = min(w.expires, start + timedelta(days=_SPELL_DAYS))
+            ok, stage = self._susceptible_stage(info, rule, start, end)
+            if not ok or rule.exposed_share(info.lowland_share) <= 0:
+                continue
+            return Trigger(
+                basis=AdvisoryBasis.WARNING,
+                level=level_from_colour(rule, w.colour, self.rules.colour_levels),
+                onset=w.onset, evidence_until=w.expires, causation_id=w.event_id,
+                inputs=(w.event_id, *extra), stage=stage,
+                detail=f"warning: {w.signal.value} {w.colour.value}",
+            )  # fmt: skip
+        return None
+
+    def _forecast_trigger(
+        self, info: FarmInfo, rule: CropRule, now: datetime, extra: tuple[UUID, ...]
+    ) -> Trigger | None:
+        e = self._expectations.get((info.region, rule.id))
+        if e is None or e.until <= now or rule.forecast is None:
+            return None
+        ok, stage = self._susceptible_stage(info, rule, max(e.onset, now), e.until)
+        if not ok or rule.exposed_share(info.lowland_share) <= 0:
+            return None
+        c = rule.forecast
+        unit = "d" if c.daily else "h"
+        return Trigger(
+            basis=AdvisoryBasis.FORECAST,
+            level=rule.level_for(duration=e.duration, extreme=e.extreme),
+            onset=e.onset, evidence_until=e.until, causation_id=e.event_id,
+            inputs=(e.event_id, *extra), stage=stage,
+            detail=f"forecast: {c.variable} {c.op} {c.threshold:g} for {e.duration:g}{unit}",
+        )  # fmt: skip
+
+    def _decide(
+        self, info: FarmInfo, rule: CropRule, t: Trigger, now: datetime, *, cross: bool
+    ) -> list[AdvisoryIssued]:
+        if rule.exposed_share(info.lowland_share) <= 0:
+            return []
+        open_key = (info.farm_id, rule.risk)
+        sit = self._open.get(open_key)
+        if sit is not None:
+            if t.level.rank > sit.level.rank:
+                sit.level = t.level  # shown in queries; one advisory per situation
+            return []
+        onset_day = self.clock.day(t.onset).isoformat()
+        key = ":".join(
+            (SOURCE, info.region, info.industry.value, info.crop, rule.risk.value, onset_day)
+        )
+        city_zh, city_en = self.farms.city_names(info.region)
+        crop = self.rules.crop_name(info.crop)
+        loss = info.value_yuan * rule.share_lost(t.level, t.stage, info.lowland_share)
+        advisory = AdvisoryIssued(
+            event_id=derived_id(SOURCE, "advisory", self.mode.value, key, "taken"),
+            correlation_id=derived_id(SOURCE, "situation", key),
+            causation_id=t.causation_id,
+            occurred_at=now,
+            source=SOURCE,
+            region=info.region,
+            mode=self.mode,
+            action=rule.action,
+            decision_key=key,
+            asset_ids=(info.farm_id,),
+            industry=info.industry,
+            crop=info.crop,
+            crop_stages=(t.stage,) if t.stage else (),
+            risk=rule.risk,
+            risk_level=t.level,
+            basis=t.basis,
+            expected_onset=t.onset,
+            effective_at=now,
+            cost_yuan=self.world.action_cost(rule.action),
+            expected_loss_avoided_yuan=round(loss * rule.avoid_share, 2),
+            reason=f"{rule.id}: {t.detail}"[:500],
+            inputs=t.inputs,
+            cross_sector_inputs=(Sector.WEATHER,) if cross else (),
+            advice_zh=f"{city_zh}{crop.zh}：{rule.advice_zh}"[:500],
+            advice_en=f"{city_en} {crop.en}: {rule.advice_en}"[:500],
+        )
+        self._open[open_key] = Situation(
+            key=key, rule=rule, advisory=advisory, level=t.level, evidence_until=t.evidence_until
+        )
+        self.history.append(advisory)
+        return [advisory]
+
+    def _lift_passed(self, info: FarmInfo, now: datetime, cause: UUID) -> list[AdvisoryIssued]:
+        out: list[AdvisoryIssued] = []
+        for risk in RiskKind:
+            sit = self._open.get((info.farm_id, risk))
+            if sit is None or now < sit.evidence_until:
+                continue
+            del self._open[(info.farm_id, risk)]
+            a = sit.advisory
+            lifted = a.model_copy(
+                update={
+                    "event_id": derived_id(SOURCE, "advisory", self.mode.value, sit.key, "lifted"),
+                    "status": "lifted",
+                    "causation_id": cause,
+                    "occurred_at": now,
+                    "effective_at": now,
+                    "cost_yuan": 0.0,
+                    "expected_loss_avoided_yuan": 0.0,
+                    "inputs": (cause,),
+                    "reason": f"{sit.rule.id}: risk passed (no evidence since "
+                    f"{sit.evidence_until.isoformat()})",
+                }
+            )
+            self.history.append(lifted)
+            out.append(lifted)
+        return out
