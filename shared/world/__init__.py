@@ -192,6 +192,7 @@ class DamageRule(_Frozen):
     threshold: float
     unit: Literal["hour", "day"]
     mode: Literal["duration", "peak", "rate"]
+    value_basis: Literal["asset", "customers"] = "asset"
     share_variable: str | None = None
     steps: tuple[tuple[float, ...], ...] | None = None
     steps_by_stage: dict[str, tuple[tuple[float, ...], ...]] | None = None

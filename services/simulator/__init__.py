@@ -1,0 +1,1 @@
+"""The world simulator: a seeded, deterministic Jiangxi that knows the ground truth."""

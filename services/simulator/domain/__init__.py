@@ -1,0 +1,1 @@
+"""The simulator's pure domain: scenarios, clock, hazard fields, observations and impacts."""

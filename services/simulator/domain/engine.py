@@ -1,0 +1,84 @@
+"""The simulation run: world state -> ground truth and observations, batched into clock ticks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from services.simulator.domain.clock import tick_event
+from services.simulator.domain.fields import WorldState, build_state
+from services.simulator.domain.impacts import derive_truth
+from services.simulator.domain.observations import ObservationDeriver
+from services.simulator.domain.scenario import Scenario
+from shared.contracts.envelope import Event
+from shared.contracts.simulator import ImpactOccurred
+from shared.contracts.topics import SIMULATOR_HAZARDS, SIMULATOR_TICKS, SIMULATOR_TRUTH, TopicSpec
+from shared.world import World, load_world
+
+
+@dataclass(frozen=True)
+class TickBatch:
+    """Everything published in one tick, in order (the tick event itself is not included)."""
+
+    tick: int
+    events: list[tuple[TopicSpec, Event]]
+
+
+def run_id_for(scenario: str, seed: int) -> str:
+    """The id of a run: the same scenario and seed always give the same id."""
+    return f"{scenario}-s{seed}"
+
+
+class Simulation:
+    """One run of a scenario with a seed; iterate ``batches()`` to get its ticks."""
+
+    def __init__(self, scenario: Scenario, seed: int, world: World | None = None) -> None:
+        self.scenario = scenario
+        self.seed = seed
+        self.world = world or load_world()
+        self.run_id = run_id_for(scenario.name, seed)
+        self.state: WorldState = build_state(scenario, self.world)
+
+    def batches(self) -> Iterator[TickBatch]:
+        """Yield the ticks in order; each tick holds the events that become known in it."""
+        sc = self.scenario
+        n = self.state.hours
+        tick_h = sc.tick_hours
+        # Observations published after the span's end are kept for the final tick.
+        pending: dict[int, list[tuple[TopicSpec, Event]]] = {}
+
+        def emit(hour: int, spec: TopicSpec, event: Event) -> None:
+            pending.setdefault(min(hour, n - 1), []).append((spec, event))
+
+        for item in derive_truth(self.state):
+            spec = SIMULATOR_TRUTH if isinstance(item.event, ImpactOccurred) else SIMULATOR_HAZARDS
+            emit(item.publish_hour, spec, item.event)
+        deriver = ObservationDeriver(self.state, self.seed, self.run_id)
+        for tick in range(sc.ticks):
+            events: list[tuple[TopicSpec, Event]] = []
+            for h in range(tick * tick_h, (tick + 1) * tick_h):
+                deriver.emit_hour(h, emit)
+                events.extend(pending.pop(h, ()))
+            yield TickBatch(tick=tick, events=events)
+
+    def tick_event_for(self, batch: TickBatch, late_services: tuple[str, ...] = ()) -> Event:
+        """The ``TickAdvanced`` event that closes ``batch``."""
+        sc = self.scenario
+        start = sc.hour_at(batch.tick * sc.tick_hours)
+        return tick_event(
+            run_id=self.run_id,
+            scenario=sc.name,
+            seed=self.seed,
+            tick=batch.tick,
+            total_ticks=sc.ticks,
+            tick_start=start,
+            tick_end=sc.hour_at((batch.tick + 1) * sc.tick_hours),
+            events_in_tick=len(batch.events),
+            late_services=late_services,
+        )
+
+    def all_events(self) -> Iterator[tuple[TopicSpec, Event]]:
+        """Every event of the run with its tick events, in publication order (no clock waits)."""
+        for batch in self.batches():
+            yield from batch.events
+            yield SIMULATOR_TICKS, self.tick_event_for(batch)

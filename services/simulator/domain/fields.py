@@ -1,0 +1,244 @@
+"""Hazard physics: the true hourly weather, soil, ice and lake state of every city.
+
+Everything here is a deterministic function of the scenario (no noise): the seed only affects
+what sensors report, so different seeds tell the same hazard story.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import zlib
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from services.simulator.domain.scenario import HazardSpec, Scenario
+from shared.contracts.simulator import HazardKind
+from shared.world import City, World, distance_km
+
+#: Beijing time: the local clock of diurnal cycles.
+BEIJING_OFFSET = timedelta(hours=8)
+
+# Share of rain that raises volumetric soil moisture (%/mm), and the relaxation of soil moisture
+# towards a wilting floor: with r mm/day of rain the equilibrium is floor + r * gain * tau_days.
+_SOIL_GAIN_PCT_PER_MM = 0.3
+_SOIL_FLOOR_PCT = 10.0
+_SOIL_TAU_H = 20 * 24
+# Radial ice on lines per mm of freezing precipitation, and melt per hour per °C above 1 °C.
+_ICE_ACCRETION = 0.8
+_ICE_MELT_MM_PER_DEGC_H = 0.5
+# Below this share of its peak a hazard is not counted as present in a city.
+HAZARD_PRESENCE = 0.2
+
+
+@dataclass
+class CityState:
+    """Hourly true state of one city over the whole span."""
+
+    city: City
+    temp: list[float] = field(default_factory=list)
+    rain: list[float] = field(default_factory=list)
+    wind: list[float] = field(default_factory=list)
+    gust: list[float] = field(default_factory=list)
+    visibility: list[float] = field(default_factory=list)
+    humidity: list[float] = field(default_factory=list)
+    ground_temp: list[float] = field(default_factory=list)
+    soil_moisture: list[float] = field(default_factory=list)
+    ice_mm: list[float] = field(default_factory=list)
+    rain_24h: list[float] = field(default_factory=list)
+
+
+@dataclass
+class WorldState:
+    """The true state of the world for a scenario: per city, per gauge, per hazard, hourly."""
+
+    scenario: Scenario
+    world: World
+    times: list[datetime]
+    local_hours: list[int]
+    cities: dict[str, CityState]
+    gauge_levels: dict[str, list[float]]
+    #: hazard id -> city code -> hourly share (0..1) of the hazard's peak felt there.
+    shapes: dict[str, dict[str, list[float]]]
+
+    @property
+    def hours(self) -> int:
+        """Number of hourly steps."""
+        return len(self.times)
+
+
+def _trapezoid(h: HazardSpec, t: datetime) -> float:
+    if t < h.start or t >= h.end:
+        return 0.0
+    if h.ramp_h <= 0:
+        return 1.0
+    up = (t - h.start).total_seconds() / 3600 / h.ramp_h
+    down = (h.end - t).total_seconds() / 3600 / h.ramp_h
+    return max(0.0, min(1.0, up, down))
+
+
+def _night_weight(local_hour: int) -> float:
+    # Radiation fog peaks around dawn (05:00) and burns off by late morning.
+    dist = abs(((local_hour - 5 + 12) % 24) - 12)
+    return max(0.0, 1.0 - dist / 7)
+
+
+def _spatial(h: HazardSpec, c: City, t: datetime) -> float:
+    if h.cities is not None:
+        return h.cities.get(c.code, 0.0)
+    if h.centre is None:
+        return 1.0
+    lon, lat = h.centre
+    if h.centre_end is not None:
+        frac = (t - h.start) / (h.end - h.start)
+        lon += (h.centre_end[0] - lon) * frac
+        lat += (h.centre_end[1] - lat) * frac
+    d = distance_km(lon, lat, c.lon, c.lat)
+    return math.exp(-((d / h.radius_km) ** 2))
+
+
+def _background_rain(code: str, day: int, local_hour: int, mm_day: float) -> float:
+    # Deterministic fair-weather showers: an afternoon shower on roughly one day in three,
+    # varying by city, so that the season's mean rainfall is mm_day.
+    if mm_day <= 0 or not 14 <= local_hour <= 17:
+        return 0.0
+    if zlib.crc32(f"{code}:{day}".encode()) % 3:
+        return 0.0
+    return mm_day * 3 / 4
+
+
+def hazard_shape(h: HazardSpec, c: City, t: datetime, local_hour: int) -> float:
+    """The share (0..1) of hazard ``h``'s peak felt in city ``c`` at time ``t``."""
+    temporal = _trapezoid(h, t)
+    if temporal == 0.0:
+        return 0.0
+    s = temporal * _spatial(h, c, t)
+    if h.diurnal == "night":
+        s *= _night_weight(local_hour)
+    return s
+
+
+def _hydrograph_level(h: HazardSpec, t: datetime) -> float:
+    points = h.hydrograph or ()
+    if t <= points[0].at:
+        return points[0].level_m
+    for a, b in itertools.pairwise(points):
+        if t <= b.at:
+            frac = (t - a.at) / (b.at - a.at)
+            return a.level_m + (b.level_m - a.level_m) * frac
+    return points[-1].level_m
+
+
+def build_state(scenario: Scenario, world: World) -> WorldState:
+    """Compute the true hourly state of every city, gauge and hazard for ``scenario``."""
+    base = scenario.baseline
+    n = scenario.hours
+    times = [scenario.hour_at(h) for h in range(n)]
+    local = [(t.astimezone(UTC) + BEIJING_OFFSET).hour for t in times]
+    codes = set(scenario.cities or [c.code for c in world.cities])
+    cities = [c for c in world.cities if c.code in codes]
+    shapes: dict[str, dict[str, list[float]]] = {}
+    for hz in scenario.hazards:
+        shapes[hz.id] = {
+            c.code: [hazard_shape(hz, c, times[i], local[i]) for i in range(n)] for c in cities
+        }
+    states: dict[str, CityState] = {}
+    for c in cities:
+        st = CityState(city=c)
+        soil = base.soil_moisture_pct
+        ice = 0.0
+        window: list[float] = []
+        for i in range(n):
+            days = i / 24
+            lh = local[i]
+            diurnal = math.sin(2 * math.pi * (lh - 9) / 24)
+            temp = (
+                base.temp_mean_c
+                + base.temp_trend_c_per_day * days
+                + c.climate_offset_c
+                + diurnal * base.diurnal_range_c / 2
+            )
+            rain = _background_rain(c.code, i // 24, lh, base.rain_mm_day)
+            wind = base.wind_ms * (0.8 + 0.4 * max(0.0, diurnal))
+            vis_log = math.log(base.visibility_m)
+            humidity = base.humidity_pct - 10 * diurnal
+            dry = 0.0
+            for hz in scenario.hazards:
+                s = shapes[hz.id][c.code][i]
+                if s == 0.0:
+                    continue
+                k = hz.kind
+                if k == HazardKind.RAINSTORM or k == HazardKind.FREEZING_RAIN:
+                    rain += hz.peak * s
+                elif k == HazardKind.HEAT_WAVE:
+                    temp += hz.peak * s
+                elif k == HazardKind.COLD_WAVE:
+                    temp -= hz.peak * s
+                elif k == HazardKind.GALE:
+                    wind += hz.peak * s
+                elif k == HazardKind.FOG:
+                    vis_log = vis_log * (1 - s) + math.log(hz.peak) * s
+                    humidity = max(humidity, 90 + 10 * s)
+                elif k == HazardKind.DROUGHT:
+                    rain *= 1 - s
+                    dry += hz.peak * s / 24
+                    humidity -= 15 * s
+            if rain > 0:
+                humidity = max(humidity, 85 + min(rain, 10))
+                vis_log = min(vis_log, math.log(max(500.0, 20_000 / (1 + rain))))
+            soil += rain * _SOIL_GAIN_PCT_PER_MM - (soil - _SOIL_FLOOR_PCT) / _SOIL_TAU_H - dry
+            soil = min(48.0, max(3.0, soil))
+            if temp <= 0 and rain > 0:
+                ice += rain * _ICE_ACCRETION
+            elif temp > 1:
+                ice = max(0.0, ice - _ICE_MELT_MM_PER_DEGC_H * (temp - 1))
+            window.append(rain)
+            if len(window) > 24:
+                window.pop(0)
+            st.temp.append(temp)
+            st.rain.append(rain)
+            st.wind.append(wind)
+            st.gust.append(wind * 1.6)
+            st.visibility.append(math.exp(vis_log))
+            st.humidity.append(min(100.0, max(5.0, humidity)))
+            st.ground_temp.append(temp + 3 * max(0.0, diurnal) - 1.0)
+            st.soil_moisture.append(soil)
+            st.ice_mm.append(ice)
+            st.rain_24h.append(sum(window))
+        states[c.code] = st
+    levels = _gauge_levels(scenario, world, times)
+    for hz in scenario.hazards:
+        if hz.kind == HazardKind.LAKE_RISE:
+            shapes[hz.id] = {c.code: _lake_shape(hz, c, world, levels) for c in cities}
+    return WorldState(
+        scenario=scenario,
+        world=world,
+        times=times,
+        local_hours=local,
+        cities=states,
+        gauge_levels=levels,
+        shapes=shapes,
+    )
+
+
+def _lake_shape(
+    hz: HazardSpec, c: City, world: World, levels: dict[str, list[float]]
+) -> list[float]:
+    # A lake rise is felt where the city's lake gauge is above its warning level, in proportion
+    # to how far above it is relative to the hazard's peak.
+    if c.lake_gauge is None:
+        return [0.0] * len(next(iter(levels.values())))
+    gauge = world.gauge(c.lake_gauge)
+    span = max(0.1, hz.peak + gauge.offset_m - gauge.warning_m)
+    return [min(1.0, max(0.0, (v - gauge.warning_m) / span)) for v in levels[gauge.id]]
+
+
+def _gauge_levels(
+    scenario: Scenario, world: World, times: list[datetime]
+) -> dict[str, list[float]]:
+    driver = next((h for h in scenario.hazards if h.hydrograph), None)
+    if driver is None:
+        key = [scenario.baseline.lake_level_m] * len(times)
+    else:
+        key = [_hydrograph_level(driver, t) for t in times]
+    return {g.id: [v + g.offset_m for v in key] for g in world.gauges}

@@ -1,0 +1,527 @@
+"""Ground truth: what each hazard really costs, by damage rule, asset and episode.
+
+Rules come from ``shared/world/damage.yaml``. Variables a rule may compare, by asset:
+
+- farm: ``temp``, ``tmax_day``, ``tmean_day``, ``soil_moisture_day``, ``submerged_share``,
+  ``ice_mm``
+- segment: ``visibility``, ``icy`` (0/1), ``rain``, ``gust`` (the worse of its two cities)
+- zone (a city's lake-side flood plain): ``level_above_warning``
+- city: ``rain_24h``, ``ice_mm``
+- facility: ``temp``, ``rain_24h``, ``gust``
+"""
+
+from __future__ import annotations
+
+import operator
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, timedelta
+
+from services.simulator.domain.fields import BEIJING_OFFSET, HAZARD_PRESENCE, WorldState
+from shared.contracts.envelope import derived_id
+from shared.contracts.simulator import (
+    HazardKind,
+    HazardOccurred,
+    ImpactOccurred,
+    Industry,
+    Mitigation,
+)
+from shared.world import DamageRule, World
+
+SOURCE = "simulator"
+
+_OPS: dict[str, Callable[[float, float], bool]] = {
+    "ge": operator.ge,
+    "gt": operator.gt,
+    "le": operator.le,
+    "lt": operator.lt,
+}
+
+
+@dataclass(frozen=True)
+class Asset:
+    """Something a hazard can damage: a farm, road segment, flood zone, city or facility."""
+
+    id: str
+    kind: str
+    region: str
+    value_yuan: float
+    people: int
+    lat: float
+    crop: str | None = None
+    industry: Industry | None = None
+    facility_kind: str | None = None
+    unit: str | None = None
+    quantity: float | None = None
+    vehicle_km_per_day: float = 0.0
+
+
+@dataclass(frozen=True)
+class TruthItem:
+    """A ground-truth event and the field hour at which it becomes known (is published)."""
+
+    publish_hour: int
+    event: ImpactOccurred | HazardOccurred
+
+
+def assets(world: World, state: WorldState) -> list[Asset]:
+    """Every asset of the scenario's cities."""
+    c = world.damage.constants
+    codes = set(state.cities)
+    out: list[Asset] = []
+    for f in world.farms:
+        if f.city in codes:
+            out.append(
+                Asset(
+                    id=f.farm_id,
+                    kind="farm",
+                    region=f.city,
+                    value_yuan=f.value_yuan,
+                    people=0,
+                    lat=world.city(f.city).lat,
+                    crop=f.crop,
+                    industry=f.industry,
+                    unit="mu" if f.area_mu else None,
+                    quantity=f.area_mu or None,
+                )
+            )
+    for s in world.segments:
+        if s.from_city in codes and s.to_city in codes:
+            out.append(
+                Asset(
+                    id=s.id,
+                    kind="segment",
+                    region=s.from_city,
+                    value_yuan=0.0,
+                    people=0,
+                    lat=world.city(s.from_city).lat,
+                    unit="km",
+                    quantity=s.length_km,
+                    vehicle_km_per_day=s.aadt * s.length_km,
+                )
+            )
+    for city in world.cities:
+        if city.code not in codes:
+            continue
+        if city.lake_gauge is not None:
+            out.append(
+                Asset(
+                    id=f"{city.code}-floodplain",
+                    kind="zone",
+                    region=city.code,
+                    value_yuan=city.flood_exposed_assets_yuan,
+                    people=city.flood_exposed_pop,
+                    lat=city.lat,
+                )
+            )
+        out.append(
+            Asset(
+                id=city.code,
+                kind="city",
+                region=city.code,
+                value_yuan=city.population * c.asset_yuan_per_person,
+                people=city.population,
+                lat=city.lat,
+            )
+        )
+    for fac in world.facilities:
+        if fac.city in codes:
+            out.append(
+                Asset(
+                    id=fac.id,
+                    kind="facility",
+                    region=fac.city,
+                    value_yuan=fac.value_yuan,
+                    people=0,
+                    lat=world.city(fac.city).lat,
+                    facility_kind=fac.kind.value,
+                )
+            )
+    return out
+
+
+class _Series:
+    """Hourly variables of assets, computed lazily from the world state."""
+
+    def __init__(self, state: WorldState) -> None:
+        self.s = state
+        self.world = state.world
+        self._cache: dict[tuple[str, str], list[float]] = {}
+        # Local-day index of every hour, for daily aggregates.
+        self.day_of_hour = [
+            (t.astimezone(UTC) + BEIJING_OFFSET).date().toordinal() for t in state.times
+        ]
+
+    def hourly(self, asset: Asset, var: str) -> list[float]:
+        key = (asset.id, var)
+        if key not in self._cache:
+            self._cache[key] = self._compute(asset, var)
+        return self._cache[key]
+
+    def _level_above(self, code: str) -> list[float]:
+        city = self.world.city(code)
+        if city.lake_gauge is None:
+            return [-99.0] * self.s.hours
+        g = self.world.gauge(city.lake_gauge)
+        return [v - g.warning_m for v in self.s.gauge_levels[g.id]]
+
+    def _compute(self, asset: Asset, var: str) -> list[float]:
+        if asset.kind == "segment":
+            seg = next(x for x in self.world.segments if x.id == asset.id)
+            a, b = self.s.cities[seg.from_city], self.s.cities[seg.to_city]
+            if var == "visibility":
+                return [min(x, y) for x, y in zip(a.visibility, b.visibility, strict=True)]
+            if var == "rain":
+                return [max(x, y) for x, y in zip(a.rain, b.rain, strict=True)]
+            if var == "gust":
+                return [max(x, y) for x, y in zip(a.gust, b.gust, strict=True)]
+            if var == "icy":
+                ia, ib = icy_series(a.ground_temp, a.rain), icy_series(b.ground_temp, b.rain)
+                return [max(x, y) for x, y in zip(ia, ib, strict=True)]
+            raise ValueError(f"unknown segment variable {var!r}")
+        cs = self.s.cities[asset.region]
+        if var == "level_above_warning":
+            return self._level_above(asset.region)
+        if var == "submerged_share":
+            farm = next(f for f in self.world.farms if f.farm_id == asset.id)
+            depth = self.world.damage.full_flood_depth_m
+            return [
+                farm.lowland_share * min(1.0, max(0.0, d / depth))
+                for d in self._level_above(asset.region)
+            ]
+        direct: dict[str, list[float]] = {
+            "temp": cs.temp,
+            "rain_24h": cs.rain_24h,
+            "ice_mm": cs.ice_mm,
+            "gust": cs.gust,
+        }
+        if var in direct:
+            return direct[var]
+        daily: dict[str, tuple[list[float], Callable[[list[float]], float]]] = {
+            "tmax_day": (cs.temp, max),
+            "tmean_day": (cs.temp, lambda v: sum(v) / len(v)),
+            "soil_moisture_day": (cs.soil_moisture, lambda v: sum(v) / len(v)),
+        }
+        if var in daily:
+            values, agg = daily[var]
+            return self._daily(values, agg)
+        raise ValueError(f"unknown {asset.kind} variable {var!r}")
+
+    def _daily(self, values: list[float], agg: Callable[[list[float]], float]) -> list[float]:
+        # Every hour carries its local day's aggregate (the truth knows the whole day).
+        out: list[float] = []
+        i = 0
+        n = len(values)
+        while i < n:
+            j = i
+            while j < n and self.day_of_hour[j] == self.day_of_hour[i]:
+                j += 1
+            out.extend([agg(values[i:j])] * (j - i))
+            i = j
+        return out
+
+
+def icy_series(ground_temp: list[float], rain: list[float]) -> list[float]:
+    """1.0 where the road surface is at or below 0 °C with precipitation in the last 6 hours."""
+    out: list[float] = []
+    for i, g in enumerate(ground_temp):
+        wet = sum(rain[max(0, i - 5) : i + 1]) >= 0.5
+        out.append(1.0 if g <= 0 and wet else 0.0)
+    return out
+
+
+class _Attribution:
+    """Which scenario hazard caused an exposure that began at hour ``i`` in a city."""
+
+    def __init__(self, state: WorldState) -> None:
+        self.s = state
+
+    def find(self, kinds: tuple[HazardKind, ...], region: str, i: int) -> tuple[str, HazardKind]:
+        best: tuple[float, str, HazardKind] | None = None
+        for hz in self.s.scenario.hazards:
+            if hz.kind not in kinds:
+                continue
+            shape = self.s.shapes[hz.id].get(region)
+            if shape is None:
+                continue
+            # Look back three days: a flood or a dry spell outlives the rain that caused it.
+            score = max(shape[max(0, i - 72) : i + 1])
+            if best is None or score > best[0]:
+                best = (score, hz.id, hz.kind)
+        if best is None or best[0] <= 0:
+            return f"{self.s.scenario.name}-background", kinds[0]
+        return best[1], best[2]
+
+
+def derive_truth(state: WorldState) -> list[TruthItem]:
+    """Every ground-truth impact and hazard episode of the scenario, in publication order."""
+    world = state.world
+    series = _Series(state)
+    attribution = _Attribution(state)
+    items: list[TruthItem] = []
+    all_assets = assets(world, state)
+    for rule in world.damage.rules:
+        for asset in all_assets:
+            if _applies(rule, asset):
+                items.extend(_evaluate(rule, asset, state, series, attribution))
+    items.extend(_hazard_episodes(state))
+    # Stable publication order: by hour, then by id (the same scenario gives the same bytes).
+    items.sort(key=lambda it: (it.publish_hour, _sort_key(it.event)))
+    return items
+
+
+def _sort_key(event: ImpactOccurred | HazardOccurred) -> str:
+    if isinstance(event, ImpactOccurred):
+        return "1" + event.impact_id
+    return "0" + event.hazard_id + event.region
+
+
+def _applies(rule: DamageRule, asset: Asset) -> bool:
+    if rule.asset != asset.kind:
+        return False
+    if rule.crops is not None and asset.crop not in rule.crops:
+        return False
+    return not (
+        rule.facility_kinds is not None
+        and asset.facility_kind not in {k.value for k in rule.facility_kinds}
+    )
+
+
+@dataclass
+class _Episode:
+    start: int
+    count: float = 0
+    lost_share: float = 0.0
+    lost_people_share: float = 0.0
+    max_share: float = 0.0
+    rate_loss: float = 0.0
+    rate_people: float = 0.0
+    off_hours: int = 0
+    last: int = 0
+    step: int = 0
+
+
+def _evaluate(
+    rule: DamageRule,
+    asset: Asset,
+    state: WorldState,
+    series: _Series,
+    attribution: _Attribution,
+) -> list[TruthItem]:
+    values = series.hourly(asset, rule.variable)
+    shares = series.hourly(asset, rule.share_variable) if rule.share_variable else None
+    compare = _OPS[rule.op]
+    reset = state.world.damage.episode_reset_h
+    calendars = state.world.calendars
+    n = state.hours
+    # Daily rules are evaluated once per local day, at the day's last hour.
+    if rule.unit == "day":
+        hours = [
+            i for i in range(n) if i == n - 1 or series.day_of_hour[i + 1] != series.day_of_hour[i]
+        ]
+        step_h = 24
+    else:
+        hours = list(range(n))
+        step_h = 1
+    out: list[TruthItem] = []
+    ep: _Episode | None = None
+    stage_cache: dict[int, str | None] = {}
+
+    def stage_at(i: int) -> str | None:
+        day = series.day_of_hour[i]
+        if day not in stage_cache:
+            stage_cache[day] = (
+                calendars.stage(asset.crop, state.times[i].date(), asset.lat)
+                if asset.crop
+                else None
+            )
+        return stage_cache[day]
+
+    for i in hours:
+        stage = stage_at(i)
+        met = compare(values[i], rule.threshold) and (rule.stages is None or stage in rule.stages)
+        if met:
+            if ep is None:
+                first = i - (23 if rule.unit == "day" else 0)
+                ep = _Episode(start=max(0, first))
+            ep.off_hours = 0
+            ep.last = i
+            ep.count += 1
+            share = shares[i] if shares is not None else 1.0
+            ep.max_share = max(ep.max_share, share)
+            if rule.mode == "duration":
+                steps = (rule.steps_by_stage or {}).get(stage or "", rule.steps) or ()
+                for step in steps:
+                    if ep.count >= step[0] and step[1] > ep.lost_share:
+                        out.append(_impact(rule, asset, state, attribution, ep, i, step, stage))
+            elif rule.mode == "peak":
+                for step in rule.steps or ():
+                    if compare(values[i], step[0]) and step[1] > ep.lost_share:
+                        out.append(_impact(rule, asset, state, attribution, ep, i, step, stage))
+            else:
+                _accrue_rate(rule, asset, state, ep, values[i])
+        elif ep is not None:
+            ep.off_hours += step_h
+            if ep.off_hours >= reset:
+                if rule.mode == "rate":
+                    out.extend(_rate_impact(rule, asset, state, attribution, ep, i))
+                ep = None
+    if ep is not None and rule.mode == "rate":
+        out.extend(_rate_impact(rule, asset, state, attribution, ep, n - 1))
+    return out
+
+
+def _impact(
+    rule: DamageRule,
+    asset: Asset,
+    state: WorldState,
+    attribution: _Attribution,
+    ep: _Episode,
+    i: int,
+    step: tuple[float, ...],
+    stage: str | None,
+) -> TruthItem:
+    share, people_share = step[1], (step[2] if len(step) > 2 else 0.0)
+    inc = share - ep.lost_share
+    inc_people = max(0.0, people_share - ep.lost_people_share)
+    ep.lost_share, ep.lost_people_share = share, max(ep.lost_people_share, people_share)
+    ep.step += 1
+    value = asset.value_yuan
+    if rule.value_basis == "customers":
+        c = state.world.damage.constants
+        value = asset.people / c.people_per_customer * c.outage_cost_yuan_per_customer
+    loss = value * ep.max_share * inc
+    people = round(asset.people * inc_people)
+    return _make(rule, asset, state, attribution, ep, i, loss, people, stage, ended=None)
+
+
+def _accrue_rate(rule: DamageRule, asset: Asset, state: WorldState, ep: _Episode, v: float) -> None:
+    c = state.world.damage.constants
+    mult = 1.0
+    for threshold, m in rule.bands or ():
+        if _OPS[rule.op](v, threshold):
+            mult = max(mult, m)
+    accidents = asset.vehicle_km_per_day / 24 / 1e6 * c.accident_rate_per_mveh_km * (mult - 1)
+    ep.rate_loss += accidents * c.cost_per_accident_yuan
+    ep.rate_people += accidents * c.people_per_accident
+
+
+def _rate_impact(
+    rule: DamageRule,
+    asset: Asset,
+    state: WorldState,
+    attribution: _Attribution,
+    ep: _Episode,
+    publish: int,
+) -> list[TruthItem]:
+    if ep.rate_loss <= 0:
+        return []
+    item = _make(
+        rule,
+        asset,
+        state,
+        attribution,
+        ep,
+        ep.start,
+        ep.rate_loss,
+        round(ep.rate_people),
+        None,
+        ended=ep.last + 1,
+    )
+    return [TruthItem(publish_hour=max(publish, ep.last), event=item.event)]
+
+
+def _make(
+    rule: DamageRule,
+    asset: Asset,
+    state: WorldState,
+    attribution: _Attribution,
+    ep: _Episode,
+    i: int,
+    loss: float,
+    people: int,
+    stage: str | None,
+    *,
+    ended: int | None,
+) -> TruthItem:
+    world = state.world
+    times = state.times
+    started = times[ep.start]
+    occurred = times[i]
+    end_time = (
+        times[ended]
+        if ended is not None and ended < len(times)
+        else (times[-1] + timedelta(hours=1) if ended is not None else None)
+    )
+    # Acting after the loss happened (or, for losses that accrue, after the episode) saves nothing.
+    cutoff = end_time or occurred
+    mitigations = tuple(
+        Mitigation(
+            action=m.action,
+            avoidable_yuan=round(loss * m.avoid_share, 2),
+            avoidable_people=round(people * m.people_share),
+            full_benefit_by=min(started - timedelta(hours=m.lead_h), cutoff),
+            no_benefit_after=cutoff,
+            cost_yuan=world.action_cost(m.action),
+        )
+        for m in rule.mitigations
+        if m.stages is None or stage in m.stages
+    )
+    hazard_id, hazard = attribution.find(rule.hazards, asset.region, ep.start)
+    impact_id = f"{rule.id}:{asset.id}:{started:%Y%m%dT%H}:{ep.step}"
+    event = ImpactOccurred(
+        event_id=derived_id(state.scenario.name, "impact", impact_id),
+        occurred_at=occurred,
+        source=SOURCE,
+        region=asset.region,
+        impact_id=impact_id,
+        hazard_id=hazard_id,
+        hazard=hazard,
+        sector=rule.sector,
+        impact_kind=rule.impact,
+        asset_id=asset.id,
+        industry=asset.industry,
+        exposure_started_at=started,
+        ended_at=end_time,
+        loss_yuan=round(loss, 2),
+        people_affected=people,
+        quantity=asset.quantity,
+        unit=asset.unit,
+        mitigations=mitigations,
+    )
+    return TruthItem(publish_hour=i, event=event)
+
+
+def _hazard_episodes(state: WorldState) -> list[TruthItem]:
+    out: list[TruthItem] = []
+    n = state.hours
+    for hz in state.scenario.hazards:
+        for code, shape in state.shapes[hz.id].items():
+            present = [i for i, s in enumerate(shape) if s >= HAZARD_PRESENCE]
+            if not present:
+                continue
+            first, last = present[0], present[-1]
+            peak_i = max(present, key=lambda i: shape[i])
+            if hz.kind == HazardKind.FOG:
+                intensity = state.cities[code].visibility[peak_i]
+            elif hz.kind == HazardKind.LAKE_RISE:
+                gauge = state.world.city(code).lake_gauge or state.world.key_gauge
+                intensity = state.gauge_levels[gauge][peak_i]
+            else:
+                intensity = hz.peak * shape[peak_i]
+            ended = state.times[last] + timedelta(hours=1)
+            event = HazardOccurred(
+                event_id=derived_id(state.scenario.name, "hazard", hz.id, code),
+                occurred_at=state.times[first],
+                source=SOURCE,
+                region=code,
+                hazard_id=hz.id,
+                hazard=hz.kind,
+                started_at=state.times[first],
+                peak_at=state.times[peak_i],
+                ended_at=ended,
+                peak_intensity=round(intensity, 2),
+                unit=hz.unit,
+            )
+            out.append(TruthItem(publish_hour=min(n - 1, last + 1), event=event))
+    return out

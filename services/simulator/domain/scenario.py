@@ -1,0 +1,182 @@
+"""Scenario files: a time span, a baseline climate and hazards, validated by pydantic."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from shared.contracts.envelope import AwareDatetime, RegionCode
+from shared.contracts.simulator import HazardKind
+
+#: Folder holding the scenario YAML files.
+SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Baseline(_Frozen):
+    """Fair-weather climate of the scenario's season (before hazards are added)."""
+
+    temp_mean_c: float
+    diurnal_range_c: float = Field(ge=0, le=25)
+    temp_trend_c_per_day: float = 0.0
+    rain_mm_day: float = Field(ge=0, le=30)
+    wind_ms: float = Field(ge=0, le=15)
+    visibility_m: float = Field(gt=0, le=50_000)
+    humidity_pct: float = Field(ge=0, le=100)
+    soil_moisture_pct: float = Field(ge=3, le=48)
+    lake_level_m: float = Field(ge=0, le=30, description="Xingzi, when no hazard sets it")
+
+
+class HydroPoint(_Frozen):
+    """A key-gauge (Xingzi) water level at a time."""
+
+    at: AwareDatetime
+    level_m: float = Field(ge=0, le=30)
+
+
+class HazardSpec(_Frozen):
+    """One hazard episode as a space-time intensity field.
+
+    Intensity = ``peak`` x temporal trapezoid (``ramp_h`` up and down) x spatial weight (a
+    Gaussian of ``radius_km`` around a centre moving from ``centre`` to ``centre_end``, or the
+    explicit per-city ``cities`` weights) x an optional diurnal weight. Units per kind: rainstorm
+    and freezing_rain mm/h, heat_wave +°C, cold_wave -°C, gale m/s added to the wind, fog the
+    minimum visibility in m, drought the extra soil-moisture loss in %/day. ``hydrograph`` sets
+    the key gauge's level (lake_rise, drought).
+    """
+
+    id: str = Field(pattern=r"^[a-z0-9-]+$")
+    kind: HazardKind
+    start: AwareDatetime
+    end: AwareDatetime
+    peak: float
+    ramp_h: float = Field(default=12, ge=0)
+    centre: tuple[float, float] | None = None
+    centre_end: tuple[float, float] | None = None
+    radius_km: float = Field(default=150, gt=0)
+    cities: dict[RegionCode, float] | None = None
+    diurnal: Literal["night"] | None = None
+    hydrograph: tuple[HydroPoint, ...] | None = None
+
+    @model_validator(mode="after")
+    def _check(self) -> HazardSpec:
+        if self.end <= self.start:
+            raise ValueError(f"hazard {self.id}: end must follow start")
+        if self.centre is None and self.cities is None and self.kind != HazardKind.LAKE_RISE:
+            raise ValueError(f"hazard {self.id}: give a centre or per-city weights")
+        if self.kind == HazardKind.LAKE_RISE and not self.hydrograph:
+            raise ValueError(f"hazard {self.id}: lake_rise needs a hydrograph")
+        if self.hydrograph and [p.at for p in self.hydrograph] != sorted(
+            p.at for p in self.hydrograph
+        ):
+            raise ValueError(f"hazard {self.id}: hydrograph points must be in time order")
+        if self.kind == HazardKind.FOG and not 0 < self.peak < 1000:
+            raise ValueError(f"hazard {self.id}: fog peak is a minimum visibility in m (<1000)")
+        return self
+
+    @property
+    def unit(self) -> str:
+        """Unit of ``peak``."""
+        return _UNITS[self.kind]
+
+
+_UNITS: dict[HazardKind, str] = {
+    HazardKind.RAINSTORM: "mm/h",
+    HazardKind.FREEZING_RAIN: "mm/h",
+    HazardKind.HEAT_WAVE: "degC",
+    HazardKind.COLD_WAVE: "degC",
+    HazardKind.GALE: "m/s",
+    HazardKind.FOG: "m",
+    HazardKind.DROUGHT: "%/day",
+    HazardKind.LAKE_RISE: "m",
+}
+
+
+class Cadence(_Frozen):
+    """How often each sensor kind reports, in hours (a multiple of the 1-hour field step)."""
+
+    station_h: int = Field(default=1, ge=1, le=24)
+    farm_h: int = Field(default=3, ge=1, le=24)
+    road_h: int = Field(default=1, ge=1, le=24)
+    gauge_h: int = Field(default=1, ge=1, le=24)
+    forecast_every_h: int = Field(default=12, ge=1, le=48)
+    forecast_horizon_h: int = Field(default=72, ge=1, le=240)
+
+
+class Scenario(_Frozen):
+    """A scenario file."""
+
+    name: str = Field(pattern=r"^[a-z0-9-]+$")
+    description_zh: str = Field(min_length=1, max_length=120)
+    description_en: str = Field(min_length=1, max_length=160)
+    start: AwareDatetime
+    end: AwareDatetime
+    tick_hours: int = Field(default=1, ge=1, le=24)
+    seed: int = Field(ge=0)
+    cities: tuple[RegionCode, ...] | None = Field(default=None, description="None = all 11")
+    baseline: Baseline
+    cadence: Cadence = Cadence()
+    hazards: tuple[HazardSpec, ...] = ()
+
+    @model_validator(mode="after")
+    def _check(self) -> Scenario:
+        if self.end <= self.start:
+            raise ValueError("end must follow start")
+        if self.start.minute or self.start.second or self.start.microsecond:
+            raise ValueError("start must be on the hour")
+        if self.hours % self.tick_hours:
+            raise ValueError("the span must be a whole number of ticks")
+        ids = [h.id for h in self.hazards]
+        if len(set(ids)) != len(ids):
+            raise ValueError("hazard ids must be unique")
+        if sum(1 for h in self.hazards if h.hydrograph) > 1:
+            raise ValueError("at most one hazard may set the lake hydrograph")
+        return self
+
+    @property
+    def hours(self) -> int:
+        """Length of the span in hours."""
+        return int((self.end - self.start) / timedelta(hours=1))
+
+    @property
+    def ticks(self) -> int:
+        """Number of clock ticks."""
+        return self.hours // self.tick_hours
+
+    def hour_at(self, h: int) -> datetime:
+        """Simulated time of field hour ``h``."""
+        return self.start + timedelta(hours=h)
+
+
+def load_scenario_file(path: Path) -> Scenario:
+    """Parse and validate one scenario file."""
+    with path.open(encoding="utf-8") as fh:
+        return Scenario.model_validate(yaml.safe_load(fh))
+
+
+@cache
+def load_scenarios() -> dict[str, Scenario]:
+    """Every scenario in the scenario folder, by name (file stem must equal the name)."""
+    found: dict[str, Scenario] = {}
+    for path in sorted(SCENARIO_DIR.glob("*.yaml")):
+        scenario = load_scenario_file(path)
+        if scenario.name != path.stem:
+            raise ValueError(f"{path.name}: name {scenario.name!r} differs from the file name")
+        found[scenario.name] = scenario
+    return found
+
+
+def get_scenario(name: str) -> Scenario:
+    """A scenario by name, with the known names in the error."""
+    scenarios = load_scenarios()
+    if name not in scenarios:
+        raise KeyError(f"unknown scenario {name!r}; known: {', '.join(sorted(scenarios))}")
+    return scenarios[name]
