@@ -1,0 +1,132 @@
+"""Builders for agriculture tests: farm readings by local hour, warnings, forecasts, models."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from services.agriculture.domain import AgricultureModel, load_crop_rules
+from shared.contracts.agriculture import AdvisoryIssued
+from shared.contracts.envelope import Mode, derived_id
+from shared.contracts.simulator import FarmObservation, ForecastIssued, ForecastStep, Industry
+from shared.contracts.weather import (
+    Basis,
+    CapAlert,
+    CapArea,
+    CapInfo,
+    Colour,
+    SignalType,
+    WarningIssued,
+)
+from shared.world import load_world
+
+BEIJING = timedelta(hours=8)
+#: Nanchang's farms (lowland share > 0, so floods reach them).
+NC = "360100"
+#: Midnight of 15 June 2020, Beijing time (early rice at heading), as UTC.
+JUNE15 = datetime(2020, 6, 15, tzinfo=UTC) - BEIJING
+
+
+def model(mode: Mode) -> AgricultureModel:
+    """A model over the real world data and crop rules."""
+    return AgricultureModel(mode=mode, rules=load_crop_rules(), world=load_world())
+
+
+def obs(
+    farm_id: str, at: datetime, *, crop: str, industry: Industry, region: str = NC, **values: Any
+) -> FarmObservation:
+    """One farm reading with a deterministic id."""
+    return FarmObservation(
+        event_id=derived_id("test-obs", farm_id, at.isoformat()),
+        occurred_at=at, source="simulator", region=region, farm_id=farm_id,
+        industry=industry, crop=crop, **values,
+    )  # fmt: skip
+
+
+def hours(start: datetime, n: int) -> Iterator[datetime]:
+    """``n`` hourly instants from ``start``."""
+    for i in range(n):
+        yield start + timedelta(hours=i)
+
+
+def rice_days(
+    canopy_by_day: list[float],
+    *,
+    start: datetime = JUNE15,
+    stage: str = "heading",
+    crop: str = "early_rice",
+    region: str = NC,
+    **values: Any,
+) -> list[FarmObservation]:
+    """24 hourly readings per local day of a rice farm, with each day's canopy temperature."""
+    farm = f"{region}-{crop}"
+    out = []
+    for d, canopy in enumerate(canopy_by_day):
+        for at in hours(start + timedelta(days=d), 24):
+            out.append(
+                obs(farm, at, crop=crop, industry=Industry.RICE, region=region,
+                    crop_stage=stage, canopy_temp_c=canopy, **values)
+            )  # fmt: skip
+    return out
+
+
+def feed(m: AgricultureModel, events: list[Any]) -> list[AdvisoryIssued]:
+    """Run events through a model (warnings and forecasts to the matching handler)."""
+    out: list[AdvisoryIssued] = []
+    for e in events:
+        if isinstance(e, FarmObservation):
+            out += m.on_farm_observation(e)
+        elif isinstance(e, WarningIssued):
+            out += m.on_warning(e)
+        elif isinstance(e, ForecastIssued):
+            out += m.on_forecast(e)
+    return out
+
+
+def warning(
+    signal: SignalType,
+    colour: Colour,
+    *,
+    at: datetime,
+    onset: datetime,
+    hours_long: int = 72,
+    region: str = NC,
+    msg_type: str = "Alert",
+) -> WarningIssued:
+    """A CAP-shaped warning for a city, issued at ``at`` for a spell starting at ``onset``."""
+    info = CapInfo(
+        language="zh-CN", category="Met", event=signal.value, event_code="11B09",
+        response_type="Prepare", urgency="Expected", severity="Moderate", certainty="Likely",
+        effective=at, onset=onset, expires=onset + timedelta(hours=hours_long),
+        sender_name="test", headline="h", description="d", instruction="i",
+        area=CapArea(area_desc="Nanchang", geocode=region),
+    )  # fmt: skip
+    alert = CapAlert(
+        identifier=f"{region}41600000_{at:%Y%m%d%H%M%S}", sender="test", sent=at,
+        status="Actual", msg_type=msg_type, scope="Public", info=(info,),
+    )  # fmt: skip
+    return WarningIssued(
+        event_id=derived_id("test-warning", region, signal, at.isoformat(), msg_type),
+        occurred_at=at, source="weather", region=region, signal=signal, colour=colour,
+        basis=Basis.FORECAST, alert=alert,
+    )  # fmt: skip
+
+
+def forecast(
+    run_at: datetime, temps: list[float], *, region: str = NC, **extra: Any
+) -> ForecastIssued:
+    """An hourly forecast from ``run_at`` with the given temperatures."""
+    steps = tuple(
+        ForecastStep(valid_at=run_at + timedelta(hours=i), temp_c=t, **extra)
+        for i, t in enumerate(temps)
+    )
+    return ForecastIssued(
+        event_id=derived_id("test-forecast", region, run_at.isoformat()),
+        occurred_at=run_at, source="weather", region=region, run_at=run_at, steps=steps,
+    )  # fmt: skip
+
+
+def comparable(a: AdvisoryIssued) -> dict[str, Any]:
+    """An advisory without what differs by mode or wall clock."""
+    return a.model_dump(exclude={"mode", "event_id", "produced_at"})

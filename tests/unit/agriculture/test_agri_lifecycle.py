@@ -1,0 +1,58 @@
+"""One advisory per situation, lifted once when the risk has passed, and queryable state."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from shared.contracts.agriculture import RiskKind
+from shared.contracts.envelope import Mode
+from shared.contracts.simulator import Industry
+from shared.contracts.weather import Colour, SignalType
+from tests.unit.agriculture.agri_factories import JUNE15, NC, feed, model, rice_days, warning
+
+
+def test_a_week_of_heat_yields_one_advisory_not_one_per_hour() -> None:
+    out = feed(model(Mode.SILOED), rice_days([37.0] * 7))
+    assert [a.status for a in out] == ["taken"]
+
+
+def test_the_advisory_is_lifted_once_a_day_after_the_last_hot_reading() -> None:
+    out = feed(model(Mode.SILOED), rice_days([36.0] * 3 + [30.0] * 4))
+    assert [a.status for a in out] == ["taken", "lifted"]
+    taken, lifted = out
+    assert lifted.decision_key == taken.decision_key
+    assert lifted.event_id != taken.event_id
+    assert (lifted.cost_yuan, lifted.expected_loss_avoided_yuan) == (0.0, 0.0)
+    # last hot reading at 23:00 of day three; clear_after_h is 24
+    assert lifted.effective_at == JUNE15 + timedelta(days=3, hours=23)
+
+
+def test_a_second_heat_spell_after_lifting_is_a_new_situation() -> None:
+    out = feed(model(Mode.SILOED), rice_days([36.0] * 3 + [30.0] * 2 + [36.0] * 3))
+    assert [a.status for a in out] == ["taken", "lifted", "taken"]
+    assert out[0].decision_key != out[2].decision_key
+
+
+def test_an_advisory_from_a_warning_that_never_comes_true_is_lifted_after_it_expires() -> None:
+    heat = warning(SignalType.HEAT, Colour.YELLOW, at=JUNE15, onset=JUNE15, hours_long=48)
+    out = feed(model(Mode.FUSED), [heat, *rice_days([30.0] * 4)])
+    assert [a.status for a in out] == ["taken", "lifted"]
+    assert out[1].effective_at == JUNE15 + timedelta(hours=48)
+
+
+def test_sensors_confirming_a_warned_risk_do_not_repeat_the_advisory() -> None:
+    heat = warning(SignalType.HEAT, Colour.YELLOW, at=JUNE15, onset=JUNE15)
+    out = feed(model(Mode.FUSED), [heat, *rice_days([36.0] * 4)])
+    assert [a.status for a in out] == ["taken"]
+
+
+def test_current_risk_is_queryable_by_city_and_industry_while_open() -> None:
+    m = model(Mode.SILOED)
+    feed(m, rice_days([36.0] * 3))
+    (risk,) = m.current_risks(region=NC, industry=Industry.RICE)
+    assert (risk.risk, risk.farm_id, risk.mode) == (RiskKind.HEAT, f"{NC}-early_rice", Mode.SILOED)
+    assert m.current_risks(region="360700") == []
+    assert m.current_risks(industry=Industry.TEA) == []
+    feed(m, rice_days([30.0] * 2, start=JUNE15 + timedelta(days=3)))
+    assert m.current_risks() == []
+    assert [a.status for a in m.advisories()] == ["taken", "lifted"]

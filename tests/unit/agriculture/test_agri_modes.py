@@ -1,0 +1,112 @@
+"""Siloed versus fused: one model code; same decisions on the same data; fused acts ahead."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from services.agriculture.domain import CrossSectorInputError
+from shared.contracts.agriculture import AdvisoryBasis, RiskKind
+from shared.contracts.envelope import Mode
+from shared.contracts.simulator import Sector
+from shared.contracts.weather import Colour, SignalType
+from tests.unit.agriculture.agri_factories import (
+    JUNE15,
+    NC,
+    comparable,
+    feed,
+    forecast,
+    model,
+    rice_days,
+    warning,
+)
+
+HOT_SPELL = [30.0, 30.0, 36.0, 36.0, 36.0, 36.0, 30.0, 30.0, 30.0]
+#: The heat begins on the third day; the forecast-based warning comes a day and a half earlier.
+HEAT_ONSET = JUNE15 + timedelta(days=2)
+WARNED_AT = JUNE15 + timedelta(hours=12)
+
+
+def test_fused_advises_before_siloed_given_a_forecast_heat_warning() -> None:
+    readings = rice_days(HOT_SPELL)
+    heat = warning(SignalType.HEAT, Colour.YELLOW, at=WARNED_AT, onset=HEAT_ONSET)
+    # the warning arrives between the readings of noon and 13:00 on the first day
+    fused_inputs = [*readings[:13], heat, *readings[13:]]
+    siloed = [a for a in feed(model(Mode.SILOED), readings) if a.status == "taken"]
+    fused = [a for a in feed(model(Mode.FUSED), fused_inputs) if a.status == "taken"]
+    assert len(siloed) == len(fused) == 1
+    assert fused[0].effective_at == WARNED_AT
+    assert siloed[0].effective_at == HEAT_ONSET + timedelta(days=2)
+    assert fused[0].basis == AdvisoryBasis.WARNING
+    assert fused[0].cross_sector_inputs == (Sector.WEATHER,)
+    assert fused[0].causation_id == heat.event_id
+    assert heat.event_id in fused[0].inputs
+    assert siloed[0].cross_sector_inputs == ()
+    # the same situation for both modes: same key, same correlation id
+    assert fused[0].decision_key == siloed[0].decision_key
+    assert fused[0].correlation_id == siloed[0].correlation_id
+    assert fused[0].event_id != siloed[0].event_id
+
+
+def test_fused_advises_ahead_on_a_numerical_forecast_alone() -> None:
+    run_at = JUNE15
+    temps = [30.0] * 48 + [36.0] * 72 + [30.0] * 24  # three hot days from day three
+    fc = forecast(run_at, temps)
+    out = feed(model(Mode.FUSED), [fc])
+    assert [(a.risk, a.basis, a.effective_at) for a in out] == [
+        (RiskKind.HEAT, AdvisoryBasis.FORECAST, run_at)
+    ]
+    assert out[0].expected_onset == HEAT_ONSET
+
+
+def test_a_forecast_heat_spell_beyond_the_horizon_is_not_acted_on_yet() -> None:
+    temps = [30.0] * 96 + [36.0] * 72  # heat starts 96 h out, horizon is 72 h
+    assert feed(model(Mode.FUSED), [forecast(JUNE15, temps)]) == []
+
+
+def test_a_forecast_of_two_hot_days_is_not_a_heat_spell() -> None:
+    temps = [30.0] * 24 + [36.0] * 48 + [30.0] * 48
+    assert feed(model(Mode.FUSED), [forecast(JUNE15, temps)]) == []
+
+
+def test_a_warning_below_the_rules_colour_is_ignored() -> None:
+    blue = warning(SignalType.RAINSTORM, Colour.YELLOW, at=JUNE15, onset=JUNE15)
+    assert feed(model(Mode.FUSED), [*rice_days([28.0]), blue]) == []
+
+
+def test_a_cancelled_warning_no_longer_triggers_advice() -> None:
+    m = model(Mode.FUSED)
+    heat = warning(SignalType.HEAT, Colour.YELLOW, at=JUNE15, onset=HEAT_ONSET)
+    cancel = warning(SignalType.HEAT, Colour.YELLOW, at=JUNE15, onset=HEAT_ONSET, msg_type="Cancel")
+    assert feed(m, [cancel]) == []
+    m2 = model(Mode.FUSED)
+    assert feed(m2, [heat, cancel, *rice_days([30.0])]) != []  # issued once, before the cancel
+    assert feed(model(Mode.FUSED), [cancel, *rice_days([30.0])]) == []
+
+
+def test_siloed_refuses_cross_sector_input() -> None:
+    heat = warning(SignalType.HEAT, Colour.YELLOW, at=JUNE15, onset=HEAT_ONSET)
+    with pytest.raises(CrossSectorInputError):
+        model(Mode.SILOED).on_warning(heat)
+    with pytest.raises(CrossSectorInputError):
+        model(Mode.SILOED).on_forecast(forecast(JUNE15, [30.0] * 24))
+
+
+def test_siloed_and_fused_are_identical_without_cross_sector_input() -> None:
+    readings = rice_days(HOT_SPELL + [30.0] * 3) + rice_days(
+        [21.0] * 4 + [25.0] * 3, start=JUNE15 + timedelta(days=92), crop="late_rice"
+    )
+    siloed = feed(model(Mode.SILOED), readings)
+    fused = feed(model(Mode.FUSED), readings)
+    assert len(siloed) >= 4  # heat taken + lifted, cold dew wind taken + lifted
+    assert [comparable(a) for a in siloed] == [comparable(a) for a in fused]
+    assert {a.mode for a in fused} == {Mode.FUSED}
+    assert all(s.event_id != f.event_id for s, f in zip(siloed, fused, strict=True))
+
+
+def test_advisories_are_deterministic_across_runs() -> None:
+    first = feed(model(Mode.SILOED), rice_days(HOT_SPELL))
+    again = feed(model(Mode.SILOED), rice_days(HOT_SPELL))
+    assert [a.event_id for a in first] == [a.event_id for a in again]
+    assert all(a.region == NC for a in first)

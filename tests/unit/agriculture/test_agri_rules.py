@@ -1,0 +1,238 @@
+"""Each crop rule at its thresholds, from the farms' own sensors (the siloed path's only input)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.agriculture.domain import load_crop_rules
+from shared.contracts.agriculture import AdvisoryBasis, RiskKind, RiskLevel
+from shared.contracts.envelope import Mode
+from shared.contracts.simulator import Industry, ProtectiveAction
+from shared.world import load_world
+from tests.unit.agriculture.agri_factories import (
+    BEIJING,
+    JUNE15,
+    NC,
+    feed,
+    hours,
+    model,
+    obs,
+    rice_days,
+)
+
+SILOED = Mode.SILOED
+
+
+def taken(advisories):  # type: ignore[no-untyped-def]
+    return [a for a in advisories if a.status == "taken"]
+
+
+# --- the rules file ----------------------------------------------------------------------------
+
+
+def test_every_rule_advises_an_action_the_world_prices() -> None:
+    world = load_world()
+    for rule in load_crop_rules().rules:
+        assert world.action_cost(rule.action) > 0, rule.id
+
+
+@pytest.mark.parametrize(
+    ("ours", "theirs"),
+    [
+        ("rice-heat-heading", "rice-heat-heading"),
+        ("late-rice-cold-dew-wind", "late-rice-cold-dew-wind"),
+        ("citrus-freeze", "citrus-freeze"),
+        ("tea-frost", "tea-freeze"),
+        ("drought-stress", "drought-crops"),
+        ("rapeseed-freeze", "rapeseed-freeze"),
+    ],
+)
+def test_sensor_thresholds_agree_with_the_simulators_damage_rules(ours: str, theirs: str) -> None:
+    rule = next(r for r in load_crop_rules().rules if r.id == ours)
+    truth = next(r for r in load_world().damage.rules if r.id == theirs)
+    assert rule.sensor is not None
+    assert (rule.sensor.op, rule.sensor.threshold) == (truth.op, truth.threshold)
+    assert {m.action for m in truth.mitigations} >= {rule.action}
+
+
+# --- rice heat at heading ----------------------------------------------------------------------
+
+
+def test_three_days_at_35_degrees_at_heading_advise_irrigation_on_the_third_day() -> None:
+    out = taken(feed(model(SILOED), rice_days([35.0, 35.0, 35.0])))
+    assert len(out) == 1
+    a = out[0]
+    assert (a.action, a.risk, a.basis) == (
+        ProtectiveAction.IRRIGATE,
+        RiskKind.HEAT,
+        AdvisoryBasis.SENSORS,
+    )
+    assert a.occurred_at == JUNE15 + timedelta(days=2)  # first reading of the third hot day
+    assert a.expected_onset == JUNE15
+    assert a.asset_ids == (f"{NC}-early_rice",)
+    assert a.cost_yuan == load_world().action_cost(ProtectiveAction.IRRIGATE)
+    assert a.expected_loss_avoided_yuan > 0
+
+
+def test_heat_just_below_35_degrees_advises_nothing() -> None:
+    assert feed(model(SILOED), rice_days([34.9, 34.9, 34.9, 34.9])) == []
+
+
+def test_two_hot_days_are_not_enough() -> None:
+    assert feed(model(SILOED), rice_days([35.0, 35.0, 30.0, 35.0, 35.0])) == []
+
+
+def test_heat_at_tillering_is_not_heat_damage() -> None:
+    assert feed(model(SILOED), rice_days([38.0] * 4, stage="tillering")) == []
+
+
+def test_longer_heat_would_not_raise_a_second_advisory_but_raises_the_level() -> None:
+    m = model(SILOED)
+    out = taken(feed(m, rice_days([36.0] * 6)))
+    assert len(out) == 1
+    assert out[0].risk_level == RiskLevel.LOW
+    (risk,) = m.current_risks(region=NC, industry=Industry.RICE)
+    assert risk.level == RiskLevel.HIGH
+
+
+# --- cold dew wind -----------------------------------------------------------------------------
+
+SEP15 = datetime(2020, 9, 15, tzinfo=UTC) - BEIJING
+
+
+def test_three_days_with_mean_below_22_at_late_rice_heading_advise_irrigation() -> None:
+    days = rice_days([21.9] * 3 + [25.0], start=SEP15, crop="late_rice")
+    out = taken(feed(model(SILOED), days))
+    assert [a.risk for a in out] == [RiskKind.COLD_DEW_WIND]
+    # a day's mean is known once the day is over: the first reading of the fourth day
+    assert out[0].occurred_at == SEP15 + timedelta(days=3)
+    assert out[0].risk_level == RiskLevel.MODERATE
+
+
+def test_a_daily_mean_of_exactly_22_is_not_cold_dew_wind() -> None:
+    assert feed(model(SILOED), rice_days([22.0] * 5, start=SEP15, crop="late_rice")) == []
+
+
+def test_cold_dew_wind_only_counts_in_its_season() -> None:
+    aug = SEP15 - timedelta(days=30)
+    assert feed(model(SILOED), rice_days([18.0] * 5, start=aug, crop="late_rice")) == []
+
+
+# --- submergence -------------------------------------------------------------------------------
+
+
+def _flooded(depth: float, n_hours: int, *, stage: str, region: str = NC) -> list:  # type: ignore[type-arg]
+    farm = f"{region}-early_rice"
+    return [
+        obs(farm, at, crop="early_rice", industry=Industry.RICE, region=region,
+            crop_stage=stage, water_depth_cm=depth)
+        for at in hours(JUNE15, n_hours)
+    ]  # fmt: skip
+
+
+def test_six_hours_two_thirds_under_water_at_heading_advise_draining() -> None:
+    out = taken(feed(model(SILOED), _flooded(65.0, 6, stage="heading")))
+    assert [(a.action, a.risk) for a in out] == [
+        (ProtectiveAction.DRAIN_FIELDS, RiskKind.WATERLOGGING)
+    ]
+
+
+def test_five_hours_under_water_or_a_shallower_flood_advise_nothing() -> None:
+    assert feed(model(SILOED), _flooded(65.0, 5, stage="heading")) == []
+    assert feed(model(SILOED), _flooded(64.9, 12, stage="heading")) == []
+
+
+def test_tillering_rice_is_advised_at_a_shallower_depth() -> None:
+    assert taken(feed(model(SILOED), _flooded(30.0, 6, stage="tillering")))
+
+
+def test_ripening_rice_under_water_is_advised_to_harvest_early() -> None:
+    out = taken(feed(model(SILOED), _flooded(70.0, 6, stage="mature")))
+    assert [a.action for a in out] == [ProtectiveAction.EARLY_HARVEST]
+
+
+def test_farms_without_lowland_are_not_advised_about_floods() -> None:
+    # Jingdezhen's farms lie outside the lake plain (lowland_share 0 in farms.csv).
+    assert feed(model(SILOED), _flooded(90.0, 12, stage="heading", region="360200")) == []
+
+
+# --- citrus freeze -----------------------------------------------------------------------------
+
+GZ = "360700"
+JAN10 = datetime(2020, 1, 10, tzinfo=UTC) - BEIJING
+
+
+def _orange(*temps: float) -> list:  # type: ignore[type-arg]
+    return [
+        obs(f"{GZ}-navel_orange", JAN10 + timedelta(hours=i), crop="navel_orange",
+            industry=Industry.FRUIT_VEG, region=GZ, crop_stage="dormant", canopy_temp_c=t)
+        for i, t in enumerate(temps)
+    ]  # fmt: skip
+
+
+def test_citrus_at_minus_4_9_is_not_advised() -> None:
+    assert feed(model(SILOED), _orange(-2.0, -4.9, -4.9)) == []
+
+
+@pytest.mark.parametrize(
+    ("temp", "level"),
+    [
+        (-5.0, RiskLevel.LOW),
+        (-7.0, RiskLevel.MODERATE),
+        (-9.0, RiskLevel.HIGH),
+        (-11.0, RiskLevel.SEVERE),
+    ],
+)
+def test_citrus_freeze_grades_at_minus_5_7_9_and_11(temp: float, level: RiskLevel) -> None:
+    out = taken(feed(model(SILOED), _orange(-2.0, temp)))
+    assert [(a.action, a.risk, a.risk_level) for a in out] == [
+        (ProtectiveAction.FROST_PROTECTION, RiskKind.FREEZE, level)
+    ]
+
+
+# --- tea frost ---------------------------------------------------------------------------------
+
+SR = "361100"
+
+
+def _tea(*temps: float) -> list:  # type: ignore[type-arg]
+    start = datetime(2020, 3, 20, tzinfo=UTC) - BEIJING
+    return [
+        obs(f"{SR}-tea", start + timedelta(hours=i), crop="tea", industry=Industry.TEA,
+            region=SR, crop_stage="spring_flush", canopy_temp_c=t)
+        for i, t in enumerate(temps)
+    ]  # fmt: skip
+
+
+def test_tea_at_minus_3_is_advised_frost_protection_and_at_minus_2_9_is_not() -> None:
+    assert feed(model(SILOED), _tea(1.0, -2.9)) == []
+    out = taken(feed(model(SILOED), _tea(1.0, -3.0)))
+    assert [(a.action, a.risk) for a in out] == [
+        (ProtectiveAction.FROST_PROTECTION, RiskKind.FROST)
+    ]
+
+
+# --- drought -----------------------------------------------------------------------------------
+
+
+def _dry_days(*soil: float) -> list:  # type: ignore[type-arg]
+    start = datetime(2022, 8, 20, tzinfo=UTC) - BEIJING
+    out = []
+    for d, s in enumerate(soil):
+        for at in hours(start + timedelta(days=d), 24):
+            out.append(
+                obs(f"{NC}-late_rice", at, crop="late_rice", industry=Industry.RICE,
+                    crop_stage="tillering", soil_moisture_pct=s)
+            )  # fmt: skip
+    return out
+
+
+def test_two_days_of_soil_moisture_below_13_percent_advise_irrigation() -> None:
+    out = taken(feed(model(SILOED), _dry_days(12.9, 12.9, 20.0)))
+    assert [(a.action, a.risk) for a in out] == [(ProtectiveAction.IRRIGATE, RiskKind.DROUGHT)]
+
+
+def test_soil_moisture_of_exactly_13_percent_is_not_drought() -> None:
+    assert feed(model(SILOED), _dry_days(13.0, 13.0, 13.0, 20.0)) == []
