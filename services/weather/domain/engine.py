@@ -25,7 +25,7 @@ from services.weather.domain.catalogue import (
     default_areas,
     default_catalogue,
 )
-from services.weather.domain.rules import BY_RANK, EVALUATORS, Evaluator, within_lead
+from services.weather.domain.rules import BY_RANK, EVALUATORS, Evaluator, reach_h, within_lead
 from services.weather.domain.series import (
     HourlySeries,
     Reading,
@@ -60,6 +60,7 @@ class _Rule:
     spec: SignalBase
     evaluate: Evaluator
     daily: bool  # evaluated once per day in forecasts (the drought index changes daily)
+    reach: int | None  # hours back its window reads; None = days back (station-dependent)
 
 
 @dataclass(slots=True)
@@ -115,7 +116,7 @@ class WarningEngine:
         self._history: OrderedDict[str, WarningIssued] = OrderedDict()
         self._cities: dict[str, _City] = {}
         self._rules = [
-            _Rule(signal, spec, EVALUATORS[spec.kind], spec.kind == "drought")
+            _Rule(signal, spec, EVALUATORS[spec.kind], spec.kind == "drought", reach_h(spec))
             for signal, spec in self.catalogue.signals.items()
             if spec.enabled
         ]
@@ -241,44 +242,56 @@ class WarningEngine:
         steps = sorted((hour_of(step.valid_at), step) for step in fc.steps)
         steps = [(h, step) for h, step in steps if h >= run_hour]
         valid_at = {h: step.valid_at for h, step in steps}
-        masks: dict[SignalType, dict[int, int]] = {rule.signal: {} for rule in self._rules}
+        readings = [
+            (
+                h,
+                Reading(
+                    rain_mm=step.rain_mm,
+                    temp_c=step.temp_c,
+                    tmin_c=step.tmin_c,
+                    tmax_c=step.tmax_c,
+                    wind_ms=step.wind_ms,
+                    gust_ms=step.gust_ms,
+                    visibility_m=step.visibility_m,
+                    ground_c=step.ground_temp_c,
+                ),
+            )
+            for h, step in steps
+        ]
+        forecast_only = HourlySeries()
+        forecast_only.fill(readings)
         # Each station's history continued by the city forecast; the city takes the worst.
-        histories = list(city.stations.values()) or [HourlySeries()]
-        for history in histories:
-            combined = history.copy()
-            for h, step in steps:
-                combined.fill(
-                    h,
-                    Reading(
-                        rain_mm=step.rain_mm,
-                        temp_c=step.temp_c,
-                        tmin_c=step.tmin_c,
-                        tmax_c=step.tmax_c,
-                        wind_ms=step.wind_ms,
-                        gust_ms=step.gust_ms,
-                        visibility_m=step.visibility_m,
-                        ground_c=step.ground_temp_c,
-                    ),
-                )
-            for rule in self._rules:
-                horizon = run_hour + rule.spec.max_lead_h
-                found = masks[rule.signal]
-                previous_day = None
-                for h, _ in steps:
-                    if h > horizon:
-                        break
-                    if rule.daily:
-                        day = beijing_day(h)
-                        if day == previous_day:
-                            continue
-                        previous_day = day
-                    mask = rule.evaluate(rule.spec, self.catalogue, combined, h - combined.base)
-                    if mask:
-                        found[h] = found.get(h, 0) | mask
+        combined: list[HourlySeries] = []
+        for history in city.stations.values():
+            series = history.copy()
+            series.fill(readings)
+            combined.append(series)
+        latest = max((s.last_hour for s in city.stations.values()), default=NEVER)
+        masks: dict[SignalType, dict[int, int]] = {}
+        # Every step is evaluated, not just those within the lead times: the lead is measured
+        # from the moment of each later decision, which moves as time passes.
+        for rule in self._rules:
+            found: dict[int, int] = {}
+            previous_day = None
+            for h, _ in steps:
+                if rule.daily:
+                    day = beijing_day(h)
+                    if day == previous_day:
+                        continue
+                    previous_day = day
+                # Once a rule's window lies wholly after every observation, all stations see
+                # the same forecast values: evaluate it once, not once per station.
+                shared = rule.reach is not None and h - rule.reach > latest
+                mask = 0
+                for series in (forecast_only,) if shared or not combined else combined:
+                    mask |= rule.evaluate(rule.spec, self.catalogue, series, h - series.base)
+                if mask:
+                    found[h] = mask
+            if found:
+                masks[rule.signal] = found
         return {
             signal: [(h, mask, valid_at[h]) for h, mask in sorted(found.items())]
             for signal, found in masks.items()
-            if found
         }
 
     def _observed(self, city: _City, rule: _Rule) -> tuple[int, int]:
@@ -292,20 +305,31 @@ class WarningEngine:
                 return rank, latch.since[rank]
         return 0, NEVER
 
-    def _forecast(self, city: _City, rule: _Rule) -> tuple[int, datetime | None]:
-        """The highest colour rank the current forecast supports now, and its onset."""
+    def _forecast(self, city: _City, rule: _Rule, live_rank: int) -> tuple[int, datetime | None]:
+        """The highest colour rank the current forecast supports now, and its onset.
+
+        Hours the forecast put in the past (not confirmed by observations) only sustain the live
+        colour during the hold; they never raise it after the fact.
+        """
         entries = city.timeline.get(rule.signal)
         if not entries:
             return 0, None
         stale_before = city.now - rule.spec.hold_h
+        # The clock only moves forward, so hours past the hold never matter again: drop them
+        # to keep the per-event scan short.
+        expired = 0
+        while expired < len(entries) and entries[expired][0] < stale_before:
+            expired += 1
+        if expired:
+            del entries[:expired]
         horizon = city.now + rule.spec.max_lead_h
         best, onset = 0, None
         for h, mask, valid_at in entries:
-            if h < stale_before:
-                continue
             if h > horizon:
                 break
             rank = within_lead(mask, h - city.now, rule.spec).bit_length() - 1
+            if h < city.now:
+                rank = min(rank, live_rank)
             if rank > best:
                 best, onset = rank, valid_at
         return best, onset
@@ -316,9 +340,9 @@ class WarningEngine:
         """Compare each signal's colour now with its live warning; emit what changed."""
         out: list[WarningIssued] = []
         for rule in self._rules:
-            obs_rank, since = self._observed(city, rule)
-            fc_rank, fc_onset = self._forecast(city, rule)
             live = city.live.get(rule.signal)
+            obs_rank, since = self._observed(city, rule)
+            fc_rank, fc_onset = self._forecast(city, rule, live.last.colour.rank if live else 0)
             rank = max(obs_rank, fc_rank)
             if rank == 0:
                 if live is not None:

@@ -375,6 +375,22 @@ def _ev_drought(spec: SignalBase, cat: Catalogue, s: HourlySeries, i: int) -> in
     return drought_mask(completed, spec)
 
 
+def reach_h(spec: SignalBase) -> int | None:
+    """How many hours before the evaluated hour a rule reads (None: days, as far as it keeps)."""
+    if isinstance(spec, AccumulationSignal | SnowfallSignal):
+        return max(level.window_h for level in spec.levels) - 1
+    if isinstance(spec, ColdWaveSignal):
+        return 71
+    if isinstance(spec, HeatSignal):
+        # Whole Beijing days: the earliest day read starts at most this far back.
+        return 24 * max(level.days for level in spec.levels) - 1
+    if isinstance(spec, RoadIcingSignal):
+        return spec.wet_hours - 1
+    if isinstance(spec, WindSignal | VisibilitySignal | FrostSignal):
+        return 0
+    return None
+
+
 #: One evaluator per signal kind: the registry the engine dispatches through.
 EVALUATORS: dict[str, Evaluator] = {
     "accumulation": _ev_accumulation,

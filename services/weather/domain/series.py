@@ -126,8 +126,10 @@ class HourlySeries:
                 column.clear()
             self.base = hour
             self.day_base = beijing_day(hour)
-        elif hour < self.last_hour - HOURLY_CAPACITY + 1 or hour < self.base:
+        elif hour < self.last_hour - HOURLY_CAPACITY + 1:
             return False
+        elif hour < self.base:
+            self._prepend_to(hour)
         self._extend_to(hour)
         i = hour - self.base
         old_rain = self.rain[i]
@@ -158,10 +160,22 @@ class HourlySeries:
         return True
 
     def _extend_to(self, hour: int) -> None:
-        missing = hour - self.last_hour if not self.empty else 1
+        missing = hour - self.last_hour if self.rain else hour - self.base + 1
         if missing > 0:
             for column in self._columns():
                 column.extend([None] * missing)
+
+    def _prepend_to(self, hour: int) -> None:
+        # A late reading from before the first one kept: open room for it at the front.
+        missing = self.base - hour
+        for column in self._columns():
+            column[:0] = [None] * missing
+        self.base = hour
+        missing_days = self.day_base - beijing_day(hour)
+        if missing_days > 0:
+            self.day_rain[:0] = [None] * missing_days
+            self.day_tmax[:0] = [None] * missing_days
+            self.day_base -= missing_days
 
     def _add_to_day(
         self, hour: int, old_rain: float | None, rain: float | None, tmax: float | None
@@ -217,36 +231,41 @@ class HourlySeries:
         other.day_tmax.extend(self.day_tmax)
         return other
 
-    def fill(self, hour: int, reading: Reading) -> None:
-        """Add forecast values for ``hour`` where nothing was observed (observations win)."""
-        if self.empty:
-            self.base = hour
-            self.day_base = beijing_day(hour)
-        if hour < self.base:
+    def fill(self, readings: list[tuple[int, Reading]]) -> None:
+        """Add forecast values, ascending by hour, where nothing was observed (observations win)."""
+        readings = [(hour, r) for hour, r in readings if self.empty or hour >= self.base]
+        if not readings:
             return
-        self._extend_to(hour)
-        i = hour - self.base
-        rain_added = None
-        if self.rain[i] is None and reading.rain_mm is not None:
-            self.rain[i] = rain_added = reading.rain_mm
-        if self.temp[i] is None:
-            self.temp[i] = reading.temp_c
-        if self.tmin[i] is None:
-            self.tmin[i] = reading.tmin_c if reading.tmin_c is not None else reading.temp_c
-        tmax_added = None
-        if self.tmax[i] is None:
-            self.tmax[i] = tmax_added = (
-                reading.tmax_c if reading.tmax_c is not None else reading.temp_c
-            )
-        if self.wind[i] is None:
-            self.wind[i] = reading.wind_ms
-        if self.gust[i] is None:
-            self.gust[i] = reading.gust_ms
-        if self.vis[i] is None:
-            self.vis[i] = reading.visibility_m
-        if self.ground[i] is None:
-            self.ground[i] = reading.ground_c
-        self._add_to_day(hour, None, rain_added, tmax_added)
+        if self.empty:
+            self.base = readings[0][0]
+            self.day_base = beijing_day(self.base)
+        self._extend_to(readings[-1][0])  # once, not per hour: this runs 240 times a forecast
+        base = self.base
+        rain, temp, tmin, tmax = self.rain, self.temp, self.tmin, self.tmax
+        for hour, reading in readings:
+            i = hour - base
+            rain_added = None
+            if rain[i] is None and reading.rain_mm is not None:
+                rain[i] = rain_added = reading.rain_mm
+            if temp[i] is None:
+                temp[i] = reading.temp_c
+            if tmin[i] is None:
+                tmin[i] = reading.tmin_c if reading.tmin_c is not None else reading.temp_c
+            tmax_added = None
+            if tmax[i] is None:
+                tmax[i] = tmax_added = (
+                    reading.tmax_c if reading.tmax_c is not None else reading.temp_c
+                )
+            if self.wind[i] is None:
+                self.wind[i] = reading.wind_ms
+            if self.gust[i] is None:
+                self.gust[i] = reading.gust_ms
+            if self.vis[i] is None:
+                self.vis[i] = reading.visibility_m
+            if self.ground[i] is None:
+                self.ground[i] = reading.ground_c
+            if rain_added is not None or tmax_added is not None:
+                self._add_to_day(hour, None, rain_added, tmax_added)
 
 
 def _pad_slice(values: Values, start: int, stop: int) -> Values:
