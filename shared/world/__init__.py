@@ -193,6 +193,7 @@ class DamageRule(_Frozen):
     unit: Literal["hour", "day"]
     mode: Literal["duration", "peak", "rate"]
     value_basis: Literal["asset", "customers"] = "asset"
+    reset_h: int | None = Field(default=None, ge=1)
     share_variable: str | None = None
     steps: tuple[tuple[float, ...], ...] | None = None
     steps_by_stage: dict[str, tuple[tuple[float, ...], ...]] | None = None

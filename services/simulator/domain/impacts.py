@@ -244,8 +244,9 @@ class _Attribution:
             shape = self.s.shapes[hz.id].get(region)
             if shape is None:
                 continue
-            # Look back three days: a flood or a dry spell outlives the rain that caused it.
-            score = max(shape[max(0, i - 72) : i + 1])
+            # Look back three days (a flood or a dry spell outlives the rain that caused it) and
+            # ahead one (a daily exposure starts at midnight, before the day's heat builds).
+            score = max(shape[max(0, i - 72) : i + 25])
             if best is None or score > best[0]:
                 best = (score, hz.id, hz.kind)
         if best is None or best[0] <= 0:
@@ -311,7 +312,7 @@ def _evaluate(
     values = series.hourly(asset, rule.variable)
     shares = series.hourly(asset, rule.share_variable) if rule.share_variable else None
     compare = _OPS[rule.op]
-    reset = state.world.damage.episode_reset_h
+    reset = rule.reset_h or state.world.damage.episode_reset_h
     calendars = state.world.calendars
     n = state.hours
     # Daily rules are evaluated once per local day, at the day's last hour.

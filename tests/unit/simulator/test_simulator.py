@@ -1,0 +1,210 @@
+"""Properties of the world simulator that must hold (issue 3)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import timedelta
+from functools import cache
+
+import pytest
+
+from services.simulator.domain.clock import ClockPolicy, Pace, Verdict, WatermarkTracker
+from services.simulator.domain.engine import Simulation
+from services.simulator.domain.scenario import (
+    SCENARIO_DIR,
+    Scenario,
+    get_scenario,
+    load_scenario_file,
+)
+from shared.contracts.envelope import Event
+from shared.contracts.simulator import (
+    GaugeReading,
+    ImpactOccurred,
+    ProtectiveAction,
+    StationObservation,
+)
+from shared.contracts.topics import REFEREE_ONLY, REGISTRY
+from shared.world import load_world
+
+SCENARIOS = sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
+
+
+def _short(name: str, days: int) -> Scenario:
+    sc = get_scenario(name)
+    return sc.model_copy(update={"end": sc.start + timedelta(days=days)})
+
+
+def _stream(sim: Simulation) -> list[tuple[str, bytes]]:
+    # Compare everything except produced_at, which is wall time.
+    return [
+        (spec.name, ev.model_dump_json(exclude={"produced_at"}).encode())
+        for spec, ev in sim.all_events()
+    ]
+
+
+@cache
+def _flood(seed: int) -> list[tuple[str, bytes]]:
+    return _stream(Simulation(_short("poyang-flood-2020", 14), seed))
+
+
+def test_every_scenario_file_validates_and_names_its_file() -> None:
+    assert set(SCENARIOS) >= {
+        "poyang-flood-2020",
+        "freezing-rain-2008",
+        "drought-2022",
+        "heatwave-rice-flowering",
+        "fog-expressway",
+    }
+    for name in SCENARIOS:
+        sc = load_scenario_file(SCENARIO_DIR / f"{name}.yaml")
+        assert sc.name == name
+        assert sc.hazards, name
+        assert sc.description_zh and sc.description_en
+
+
+def test_same_scenario_and_seed_give_identical_streams() -> None:
+    a = _flood(7)
+    b = _stream(Simulation(_short("poyang-flood-2020", 14), 7))
+    assert a == b
+
+
+def test_different_seeds_change_the_noise_but_not_the_truth() -> None:
+    a, b = _flood(7), _flood(8)
+    truth_a = [e for t, e in a if t in REFEREE_ONLY]
+    truth_b = [e for t, e in b if t in REFEREE_ONLY]
+    assert truth_a and truth_a == truth_b
+    obs_a = [e for t, e in a if t == "weather.observations.v1"]
+    obs_b = [e for t, e in b if t == "weather.observations.v1"]
+    assert obs_a != obs_b
+
+
+def test_the_same_events_keep_their_order_per_region_key() -> None:
+    sim = Simulation(_short("fog-expressway", 1), 3)
+    per_key: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for spec, ev in sim.all_events():
+        per_key[(spec.name, ev.region)].append(str(ev.event_id))
+    again: dict[tuple[str, str], list[str]] = defaultdict(list)
+    for spec, ev in Simulation(_short("fog-expressway", 1), 3).all_events():
+        again[(spec.name, ev.region)].append(str(ev.event_id))
+    assert per_key == again
+
+
+def test_station_rain_totals_match_the_field_within_noise() -> None:
+    sim = Simulation(_short("poyang-flood-2020", 10), 11)
+    truth = sum(sim.state.cities["360200"].rain)
+    assert truth > 200, "the Jingdezhen storm should bring a few hundred mm"
+    measured = sum(
+        ev.rain_mm or 0.0
+        for _, ev in sim.all_events()
+        if isinstance(ev, StationObservation) and ev.station_id == "58527"
+    )
+    # 5% multiplicative noise averages out; gaps and lost readings cost at most a few percent.
+    assert measured == pytest.approx(truth, rel=0.08)
+
+
+def test_no_hazard_means_no_loss() -> None:
+    sc = get_scenario("heatwave-rice-flowering").model_copy(update={"hazards": ()})
+    impacts = [ev for _, ev in Simulation(sc, 1).all_events() if isinstance(ev, ImpactOccurred)]
+    assert impacts == []
+
+
+def test_the_heat_wave_damages_rice_at_heading() -> None:
+    sim = Simulation(get_scenario("heatwave-rice-flowering"), 1)
+    rice = [
+        ev
+        for _, ev in sim.all_events()
+        if isinstance(ev, ImpactOccurred) and ev.impact_id.startswith("rice-heat-heading")
+    ]
+    assert rice
+    assert all(ev.hazard_id == "heat-2013-07" for ev in rice)
+
+
+def test_xingzi_peaks_near_22_6_m_in_2020() -> None:
+    sim = Simulation(get_scenario("poyang-flood-2020"), 7)
+    assert max(sim.state.gauge_levels["xingzi"]) == pytest.approx(22.6, abs=0.1)
+    observed = [
+        ev.water_level_m
+        for _, ev in sim.all_events()
+        if isinstance(ev, GaugeReading) and ev.gauge_id == "xingzi" and ev.water_level_m
+    ]
+    assert max(observed) == pytest.approx(22.6, abs=0.15)
+
+
+def test_drought_2022_reaches_the_record_low() -> None:
+    sim = Simulation(get_scenario("drought-2022"), 7)
+    assert min(sim.state.gauge_levels["xingzi"]) == pytest.approx(6.46, abs=0.05)
+
+
+def test_earlier_action_avoids_more_and_late_action_nothing() -> None:
+    impacts = [
+        ev
+        for _, ev in Simulation(get_scenario("fog-expressway"), 1).all_events()
+        if isinstance(ev, ImpactOccurred)
+    ]
+    assert impacts
+    ev = impacts[0]
+    act = ProtectiveAction.CLOSE_ROAD
+    window = next(m for m in ev.mitigations if m.action == act)
+    early = ev.loss_avoided(act, ev.exposure_started_at - timedelta(hours=6))
+    mid = ev.loss_avoided(
+        act, window.full_benefit_by + (window.no_benefit_after - window.full_benefit_by) / 2
+    )
+    late = ev.loss_avoided(act, window.no_benefit_after + timedelta(hours=1))
+    assert early > mid > late == 0
+    assert mid == pytest.approx(early / 2, rel=1e-3)
+    assert early == pytest.approx(ev.loss_yuan * 0.95, rel=1e-3)
+    assert ev.loss_avoided(ProtectiveAction.EVACUATE, ev.exposure_started_at) == 0
+    assert all(m.cost_yuan == load_world().action_cost(m.action) for m in ev.mitigations)
+
+
+def test_every_generated_event_validates_against_its_topic_model() -> None:
+    for spec, ev in Simulation(_short("freezing-rain-2008", 4), 5).all_events():
+        assert type(ev) is spec.model
+        assert isinstance(spec.model.model_validate_json(ev.to_bytes()), Event)
+
+
+def test_ground_truth_is_graded_important_and_referee_only() -> None:
+    for name in REFEREE_ONLY:
+        assert REGISTRY[name].classification.value == "important"
+        assert REGISTRY[name].model.model_fields["classification"].default.value == "important"
+
+
+def test_lockstep_clock_waits_for_every_service_then_reports_the_late_ones() -> None:
+    tracker = WatermarkTracker("run", frozenset({"weather", "transport"}))
+    assert tracker.decide(0, 0.0, 5.0) is Verdict.WAIT
+    tracker.record("run", "weather", 0)
+    tracker.record("other-run", "transport", 0)
+    assert tracker.decide(0, 1.0, 5.0) is Verdict.WAIT
+    assert tracker.decide(0, 5.0, 5.0) is Verdict.TIMED_OUT
+    assert tracker.missing(0) == {"transport"}
+    tracker.record("run", "transport", 1)
+    assert tracker.decide(1, 0.0, 5.0) is Verdict.WAIT
+    tracker.record("run", "weather", 1)
+    assert tracker.decide(1, 0.0, 5.0) is Verdict.ADVANCE
+
+
+def test_clock_pacing_from_the_cli_speed() -> None:
+    assert ClockPolicy.parse("max", tick_seconds=3600).wall_seconds_per_tick() == 0
+    assert ClockPolicy.parse("3600", tick_seconds=3600).wall_seconds_per_tick() == 1
+    assert ClockPolicy.parse("realtime", tick_seconds=60).wall_seconds_per_tick() == 60
+    lock = ClockPolicy.parse("max", tick_seconds=3600, services=frozenset({"weather"}))
+    assert lock.pace is Pace.LOCKSTEP
+    with pytest.raises(ValueError):
+        ClockPolicy.parse("fast", tick_seconds=3600)
+
+
+def test_world_reference_data_is_complete() -> None:
+    world = load_world()
+    assert len(world.cities) == 11
+    assert {s.city for s in world.stations} == {c.code for c in world.cities}
+    assert {f.industry.value for f in world.farms} == {
+        "rice",
+        "oilseed",
+        "fruit_veg",
+        "livestock",
+        "aquaculture",
+        "tea",
+        "herbs",
+    }
+    assert world.gauge("xingzi").warning_m == 19.0
+    assert {s.road for s in world.segments} >= {"G60", "G70", "G45", "G35", "G56"}
