@@ -1,0 +1,792 @@
+"""The response model: per city, what level of response and which measures the evidence calls for.
+
+Evidence per city: lake gauges over their warning levels, citizen reports in a sliding window,
+industrial-safety alarms (own-sector), and for the fused mode weather warnings (level floors and
+an expected lake rise), agriculture waterlogging advisories and transport road status (routing).
+Each measure is decided when it starts or changes and stood down after its evidence has been
+gone for a hold time, so a persisting situation is decided once.
+
+The same class serves both modes; the siloed instance is only fed own-sector events.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from uuid import UUID
+
+from services.emergency.domain.routing import RoadGraph, Route
+from services.emergency.domain.rules import ResponseRules, WarningEffect, default_rules
+from services.transport.domain.situations import SituationLedger
+from shared.contracts.agriculture import AdvisoryIssued, RiskKind
+from shared.contracts.decisions import DecisionMade
+from shared.contracts.emergency import (
+    Deployment,
+    Measure,
+    ResourceKind,
+    ResponseDecided,
+    ResponseLevel,
+)
+from shared.contracts.envelope import Event, Mode, derived_id
+from shared.contracts.simulator import (
+    CitizenReport,
+    GaugeReading,
+    HazardKind,
+    ProtectiveAction,
+    SafetyAlarm,
+    Sector,
+)
+from shared.contracts.transport import RoadStatusChanged
+from shared.contracts.weather import SignalType, WarningIssued
+from shared.world import City, DamageRule, Facility, Gauge, World, load_world
+
+log = logging.getLogger(__name__)
+
+SERVICE = "emergency"
+_MAX_INPUTS = 200
+#: How often (simulated) every city is re-checked for measures whose hold has run out.
+_SWEEP = timedelta(hours=1)
+
+_SIGNAL_HAZARD: dict[SignalType, HazardKind] = {
+    SignalType.RAINSTORM: HazardKind.RAINSTORM,
+    SignalType.TYPHOON: HazardKind.RAINSTORM,
+    SignalType.ROAD_ICING: HazardKind.FREEZING_RAIN,
+    SignalType.BLIZZARD: HazardKind.FREEZING_RAIN,
+    SignalType.HEAT: HazardKind.HEAT_WAVE,
+    SignalType.GALE: HazardKind.GALE,
+}
+
+_RESOURCE_STOCK = {
+    ResourceKind.RESCUE_TEAM: "rescue_teams",
+    ResourceKind.BOATS: "boats",
+    ResourceKind.TENTS: "tents",
+}
+
+
+def city_of(region: str) -> str:
+    """The prefecture-level city of a GB/T 2260 code (a county rolls up to its city)."""
+    return region[:4] + "00"
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Why a measure is called for: the hazard, the event ids and the sectors they came from."""
+
+    hazard: HazardKind | None
+    causes: tuple[UUID, ...]
+    sectors: frozenset[Sector] = frozenset()
+    trigger: str = ""
+
+
+@dataclass
+class _Active:
+    key: str
+    rev: int
+    terms: tuple[object, ...]
+    decision: ResponseDecided
+    clear_since: datetime | None = None
+
+
+@dataclass
+class _Warning:
+    signal: SignalType
+    effect: WarningEffect
+    expires_at: datetime
+    event_id: UUID
+
+
+@dataclass
+class _CityState:
+    city: City
+    gauges: tuple[Gauge, ...]
+    levels: dict[str, tuple[float, UUID]] = field(default_factory=dict)
+    reports: deque[CitizenReport] = field(default_factory=deque)
+    warnings: dict[SignalType, _Warning] = field(default_factory=dict)
+    advisories: dict[str, UUID] = field(default_factory=dict)
+    active: dict[Measure, _Active] = field(default_factory=dict)
+    received: list[Deployment] = field(default_factory=list)
+
+
+@dataclass
+class _FacilityState:
+    facility: Facility
+    last_alarm: SafetyAlarm | None = None
+    active: _Active | None = None
+
+
+@dataclass(frozen=True)
+class Incident:
+    """A report or alarm as the HTTP API lists it."""
+
+    at: datetime
+    city: str
+    kind: str
+    detail: str
+    event_id: UUID
+
+
+@dataclass(frozen=True)
+class CityView:
+    """A city's response as the HTTP API shows it."""
+
+    city: str
+    name_zh: str
+    name_en: str
+    level: ResponseLevel | None
+    measures: tuple[Measure, ...]
+    lake_above_warning_m: float | None
+    flood_reports_in_window: int
+    resources_on_hand: dict[ResourceKind, int]
+
+
+class ResponseModel:
+    """Emergency responses of one mode for every city of the province."""
+
+    def __init__(
+        self,
+        mode: Mode,
+        *,
+        ledger: SituationLedger | None = None,
+        world: World | None = None,
+        rules: ResponseRules | None = None,
+    ) -> None:
+        self.mode = mode
+        self.world = world or load_world()
+        self.rules = rules or default_rules()
+        self.ledger = ledger or SituationLedger()
+        self.graph = RoadGraph(
+            self.world.segments,
+            convoy_speed_kmh=self.rules.convoy_speed_kmh,
+            closure_wait_h=self.rules.closure_wait_h,
+        )
+        self._cities: dict[str, _CityState] = {}
+        for c in self.world.cities:
+            gauges = tuple(g for g in self.world.gauges if g.city == c.code or g.id == c.lake_gauge)
+            self._cities[c.code] = _CityState(c, gauges)
+        self._gauge_cities: dict[str, list[_CityState]] = {}
+        for state in self._cities.values():
+            for g in state.gauges:
+                self._gauge_cities.setdefault(g.id, []).append(state)
+        self._facilities = {f.id: _FacilityState(f) for f in self.world.facilities}
+        self._stock = {r.city: r for r in self.world.resources}
+        self._sent: dict[tuple[str, ResourceKind], int] = {}
+        self._incidents: deque[Incident] = deque(maxlen=500)
+        self._now: datetime | None = None
+        self._next_sweep: datetime | None = None
+
+    # ----------------------------------------------------------------------------- inputs
+
+    def on_gauge(self, reading: GaugeReading) -> list[Event]:
+        """Take a water level (own-sector); return the decisions it causes."""
+        now = self._advance(reading.occurred_at)
+        cities = self._gauge_cities.get(reading.gauge_id, [])
+        if reading.water_level_m is None or not cities:
+            return self._sweep(now, reading.event_id)
+        for state in cities:
+            state.levels[reading.gauge_id] = (reading.water_level_m, reading.event_id)
+        return self._sweep(now, reading.event_id) + self._evaluate_cities(
+            cities, now, reading.event_id
+        )
+
+    def on_report(self, report: CitizenReport) -> list[Event]:
+        """Take a citizen report (own-sector); return the decisions it causes."""
+        now = self._advance(report.occurred_at)
+        state = self._cities.get(city_of(report.region))
+        self._incidents.append(
+            Incident(report.occurred_at, city_of(report.region), report.report_kind,
+                     report.text[:120], report.event_id)
+        )  # fmt: skip
+        if state is None:
+            return self._sweep(now, report.event_id)
+        state.reports.append(report)
+        return self._sweep(now, report.event_id) + self._evaluate_cities(
+            [state], now, report.event_id
+        )
+
+    def on_alarm(self, alarm: SafetyAlarm) -> list[Event]:
+        """Take an industrial-safety alarm (own-sector); return the decisions it causes."""
+        now = self._advance(alarm.occurred_at)
+        detail = f"{alarm.facility_kind} {alarm.facility_id}: {alarm.alarm}"
+        self._incidents.append(
+            Incident(alarm.occurred_at, city_of(alarm.region), "safety_alarm", detail,
+                     alarm.event_id)
+        )  # fmt: skip
+        fac = self._facilities.get(alarm.facility_id)
+        if fac is None:
+            log.warning("alarm from unknown facility %s recorded, not acted on", alarm.facility_id)
+            return self._sweep(now, alarm.event_id)
+        fac.last_alarm = alarm
+        out = self._sweep(now, alarm.event_id)
+        decision = self._evaluate_facility(fac, now, alarm.event_id)
+        return out + ([decision] if decision else [])
+
+    def on_warning(self, warning: WarningIssued) -> list[Event]:
+        """Take a weather warning (cross-sector); return the decisions it causes."""
+        now = self._advance(warning.occurred_at)
+        state = self._cities.get(city_of(warning.region))
+        if state is None:
+            return self._sweep(now, warning.event_id)
+        effect = self.rules.warnings.get(warning.signal, {}).get(warning.colour)
+        if warning.alert.msg_type == "Cancel" or effect is None:
+            state.warnings.pop(warning.signal, None)
+        else:
+            expires = max(info.expires for info in warning.alert.info)
+            state.warnings[warning.signal] = _Warning(
+                warning.signal, effect, expires, warning.event_id
+            )
+        out = self._sweep(now, warning.event_id)
+        out += self._evaluate_cities([state], now, warning.event_id)
+        for fac in self._facilities.values():
+            if fac.facility.city == state.city.code:
+                decision = self._evaluate_facility(fac, now, warning.event_id)
+                out += [decision] if decision else []
+        return out
+
+    def on_advisory(self, advisory: DecisionMade) -> list[Event]:
+        """Take an agriculture advisory (cross-sector): waterlogging is flood evidence."""
+        if advisory.mode is not self.mode or not isinstance(advisory, AdvisoryIssued):
+            return []
+        now = self._advance(advisory.occurred_at)
+        state = self._cities.get(city_of(advisory.region))
+        if state is None or advisory.risk is not RiskKind.WATERLOGGING:
+            return self._sweep(now, advisory.event_id)
+        wanted = self.rules.agriculture.waterlogging_min_risk.rank
+        if advisory.status == "taken" and advisory.risk_level.rank >= wanted:
+            state.advisories[advisory.decision_key] = advisory.event_id
+        else:
+            state.advisories.pop(advisory.decision_key, None)
+        return self._sweep(now, advisory.event_id) + self._evaluate_cities(
+            [state], now, advisory.event_id
+        )
+
+    def on_road_status(self, status: RoadStatusChanged) -> list[Event]:
+        """Take a road status (cross-sector) of this mode's world: future routes use it."""
+        if status.mode is self.mode:
+            self.graph.update(status)
+        return []
+
+    def advance(self, now: datetime) -> list[Event]:
+        """Move the clock (e.g. on a tick): stand down measures whose hold has run out."""
+        return self._sweep(self._advance(now), None)
+
+    # ----------------------------------------------------------------------------- queries
+
+    def cities(self) -> list[CityView]:
+        """Every city with its level, measures and resources on hand."""
+        views = []
+        for state in self._cities.values():
+            level_measure = state.active.get(Measure.RESPONSE_LEVEL)
+            views.append(
+                CityView(
+                    city=state.city.code,
+                    name_zh=state.city.name_zh,
+                    name_en=state.city.name_en,
+                    level=level_measure.decision.level if level_measure else None,
+                    measures=tuple(sorted(state.active)),
+                    lake_above_warning_m=self._excess(state)[0],
+                    flood_reports_in_window=self._count(state, self.rules.reports.flood_kinds),
+                    resources_on_hand=self._on_hand(state),
+                )
+            )
+        return views
+
+    def resources(self) -> list[dict[str, object]]:
+        """Each city's stock, what it sent away, and what was moved to it (with routes)."""
+        out: list[dict[str, object]] = []
+        for code, stock in self._stock.items():
+            out.append(
+                {
+                    "city": code,
+                    "stock": {k: int(getattr(stock, a)) for k, a in _RESOURCE_STOCK.items()},
+                    "sent_away": {k: self._sent.get((code, k), 0) for k in ResourceKind},
+                    "deployed_here": [d.model_dump() for d in self._cities[code].received],
+                }
+            )
+        return out
+
+    def incidents(self, limit: int = 100) -> list[Incident]:
+        """The latest reports and alarms, newest first."""
+        return list(reversed(self._incidents))[:limit]
+
+    def active_decisions(self) -> list[ResponseDecided]:
+        """The decision in force for every active measure."""
+        out = [a.decision for s in self._cities.values() for a in s.active.values()]
+        out += [f.active.decision for f in self._facilities.values() if f.active]
+        return out
+
+    # ----------------------------------------------------------------------------- evidence
+
+    def _advance(self, at: datetime) -> datetime:
+        if self._now is None or at > self._now:
+            self._now = at
+        return self._now
+
+    def _sweep(self, now: datetime, cause: UUID | None) -> list[Event]:
+        if self._next_sweep is not None and now < self._next_sweep:
+            return []
+        self._next_sweep = now + _SWEEP
+        out = self._evaluate_cities(self._cities.values(), now, cause)
+        for fac in self._facilities.values():
+            decision = self._evaluate_facility(fac, now, cause)
+            out += [decision] if decision else []
+        return out
+
+    def _excess(self, state: _CityState) -> tuple[float | None, tuple[UUID, ...]]:
+        """Metres over warning at the city's worst gauge, and that reading's id."""
+        worst: tuple[float, UUID] | None = None
+        for g in state.gauges:
+            known = state.levels.get(g.id)
+            if known is not None and (worst is None or known[0] - g.warning_m > worst[0]):
+                worst = (known[0] - g.warning_m, known[1])
+        return (round(worst[0], 3), (worst[1],)) if worst else (None, ())
+
+    def _count(self, state: _CityState, kinds: Iterable[str]) -> int:
+        wanted = set(kinds)
+        return sum(1 for r in state.reports if r.report_kind in wanted)
+
+    def _prune(self, state: _CityState, now: datetime) -> None:
+        window = timedelta(hours=self.rules.reports.window_h)
+        while state.reports and now - state.reports[0].occurred_at >= window:
+            state.reports.popleft()
+
+    def _assess(self, state: _CityState, now: datetime) -> dict[Measure, tuple[object, Evidence]]:
+        """What each measure should be for the city now: {measure: (terms value, evidence)}."""
+        rules = self.rules
+        self._prune(state, now)
+        for signal in [s for s, w in state.warnings.items() if w.expires_at <= now]:
+            del state.warnings[signal]
+        weather = frozenset({Sector.WEATHER})
+        out: dict[Measure, tuple[object, Evidence]] = {}
+        levels: list[tuple[ResponseLevel, Evidence]] = []
+
+        excess, gauge_ids = self._excess(state)
+        predicted = excess
+        rise_from: list[_Warning] = []
+        if excess is not None and excess >= -rules.near_warning_m:
+            rise_from = [w for w in state.warnings.values() if w.effect.flood_rise_m > 0]
+            predicted = excess + max((w.effect.flood_rise_m for w in rise_from), default=0.0)
+        if predicted is not None:
+            lake = Evidence(
+                HazardKind.LAKE_RISE,
+                gauge_ids + tuple(w.event_id for w in rise_from),
+                weather if rise_from else frozenset(),
+                f"lake {predicted:+.2f} m over warning" + (" (forecast rise)" if rise_from else ""),
+            )
+            level = rules.flood_level(predicted)
+            if level is not None:
+                levels.append((level, lake))
+            if predicted >= rules.levee_above_warning_m:
+                out[Measure.LEVEE_REINFORCEMENT] = ((), lake)
+            if predicted >= rules.evacuate_above_warning_m:
+                people = self._people(rules.estimate_rules.lake, state.city.flood_exposed_pop,
+                                      predicted)  # fmt: skip
+                out[Measure.EVACUATION] = ((people,), lake)
+
+        flood_reports = [r for r in state.reports if r.report_kind in rules.reports.flood_kinds]
+        report_level = rules.report_level(len(flood_reports))
+        reports = Evidence(
+            HazardKind.RAINSTORM,
+            tuple(r.event_id for r in flood_reports),
+            trigger=f"{len(flood_reports)} flood reports in {rules.reports.window_h:g} h",
+        )
+        if report_level is not None:
+            levels.append((report_level, reports))
+        if len(flood_reports) >= rules.reports.evacuate_count and Measure.EVACUATION not in out:
+            out[Measure.EVACUATION] = ((self._flash_people(state),), reports)
+        icing_reports = [r for r in state.reports if r.report_kind in rules.reports.icing_kinds]
+        if len(icing_reports) >= rules.reports.deice_count:
+            out[Measure.POWER_LINE_DEICING] = (
+                (),
+                Evidence(
+                    HazardKind.FREEZING_RAIN,
+                    tuple(r.event_id for r in icing_reports),
+                    trigger=f"{len(icing_reports)} icing/outage reports",
+                ),
+            )
+
+        for w in sorted(state.warnings.values(), key=lambda w: w.signal):
+            hazard = _SIGNAL_HAZARD.get(w.signal)
+            ev = Evidence(hazard, (w.event_id,), weather, f"{w.signal} warning")
+            if w.effect.level is not None:
+                levels.append((w.effect.level, ev))
+            if w.effect.evacuate and Measure.EVACUATION not in out:
+                out[Measure.EVACUATION] = ((self._flash_people(state),), ev)
+            if w.effect.deice_power_lines and Measure.POWER_LINE_DEICING not in out:
+                out[Measure.POWER_LINE_DEICING] = ((), ev)
+
+        if state.advisories:
+            levels.append(
+                (
+                    rules.agriculture.level,
+                    Evidence(
+                        HazardKind.RAINSTORM,
+                        tuple(state.advisories.values()),
+                        frozenset({Sector.AGRICULTURE}),
+                        f"{len(state.advisories)} waterlogging advisories",
+                    ),
+                )
+            )
+        if levels:
+            # the strongest level wins; among equals, own-sector evidence explains it
+            level, ev = max(levels, key=lambda le: (le[0].rank, not le[1].sectors))
+            causes = tuple(dict.fromkeys(c for lv, e in levels if lv is level for c in e.causes))
+            sectors = frozenset(s for lv, e in levels if lv is level for s in e.sectors)
+            out[Measure.RESPONSE_LEVEL] = (level, Evidence(ev.hazard, causes, sectors, ev.trigger))
+        return out
+
+    # ----------------------------------------------------------------------------- decisions
+
+    def _evaluate_cities(
+        self, states: Iterable[_CityState], now: datetime, cause: UUID | None
+    ) -> list[Event]:
+        out: list[Event] = []
+        for state in states:
+            wanted = self._assess(state, now)
+            for measure in Measure:
+                if measure is Measure.SUSPEND_OPERATIONS:
+                    continue
+                decision = self._settle(state, measure, wanted.get(measure), now, cause)
+                if decision is not None:
+                    out.append(decision)
+        return out
+
+    def _settle(
+        self,
+        state: _CityState,
+        measure: Measure,
+        wanted: tuple[object, Evidence] | None,
+        now: datetime,
+        cause: UUID | None,
+    ) -> ResponseDecided | None:
+        """Start, change, hold or stand down one measure of one city."""
+        active = state.active.get(measure)
+        hold = timedelta(hours=self.rules.hold_h.get(measure, 0.0))
+        subject = f"{SERVICE}:{state.city.code}:{measure}"
+        if wanted is None:
+            if active is None:
+                return None
+            active.clear_since = active.clear_since or now
+            if now - active.clear_since < hold:
+                return None
+            del state.active[measure]
+            self.ledger.close(subject, self.mode)
+            if measure is Measure.RESPONSE_LEVEL:
+                self._release(state)
+            return self._lifted(active, now, cause)
+        value, evidence = wanted
+        terms = (value,) if measure is Measure.RESPONSE_LEVEL else ()
+        if active is not None:
+            current = active.decision.level
+            if isinstance(value, ResponseLevel) and current and value.rank < current.rank:
+                # lower only after the stronger evidence has been gone for the hold time
+                active.clear_since = active.clear_since or now
+                if now - active.clear_since < hold:
+                    return None
+            active.clear_since = None
+            if active.terms == terms:
+                return None
+            key, rev = active.key, active.rev + 1
+        else:
+            key, rev = self.ledger.open(subject, self.mode, now), 0
+        decision = self._city_decision(state, measure, value, evidence, key, rev, now, cause)
+        state.active[measure] = _Active(key, rev, terms, decision)
+        return decision
+
+    def _city_decision(
+        self,
+        state: _CityState,
+        measure: Measure,
+        value: object,
+        evidence: Evidence,
+        key: str,
+        rev: int,
+        now: datetime,
+        cause: UUID | None,
+    ) -> ResponseDecided:
+        level = value if isinstance(value, ResponseLevel) else None
+        people = value[0] if isinstance(value, tuple) and value else 0
+        deployments: tuple[Deployment, ...] = ()
+        ready_h = self.rules.mobilize_h
+        if level is not None:
+            deployments = self._preposition(state, level)
+            ready_h = max((d.eta_hours for d in deployments), default=ready_h)
+        return ResponseDecided(
+            event_id=derived_id(SERVICE, self.mode, key, rev),
+            occurred_at=now,
+            source=SERVICE,
+            region=state.city.code,
+            causation_id=cause,
+            mode=self.mode,
+            action=measure.action,
+            decision_key=key,
+            effective_at=now + timedelta(hours=ready_h),
+            cost_yuan=self.world.action_cost(measure.action),
+            expected_loss_avoided_yuan=self._estimate(state, measure, evidence),
+            reason=f"{measure}: {evidence.trigger}"[:500],
+            inputs=evidence.causes[:_MAX_INPUTS],
+            cross_sector_inputs=tuple(sorted(evidence.sectors)),
+            measure=measure,
+            hazard=evidence.hazard,
+            level=level,
+            deployments=deployments,
+            people_to_evacuate=int(people) if isinstance(people, int | float) else 0,
+            trigger=evidence.trigger[:200],
+        )
+
+    def _lifted(self, active: _Active, now: datetime, cause: UUID | None) -> ResponseDecided:
+        return active.decision.model_copy(
+            update={
+                "event_id": derived_id(SERVICE, self.mode, active.key, active.rev + 1),
+                "occurred_at": now,
+                "causation_id": cause,
+                "status": "lifted",
+                "effective_at": now,
+                "cost_yuan": 0.0,
+                "expected_loss_avoided_yuan": 0.0,
+                "reason": f"{active.decision.measure} stood down: evidence gone",
+                "inputs": (cause,) if cause else (),
+                "cross_sector_inputs": (),
+                "deployments": (),
+            }
+        )
+
+    def _evaluate_facility(
+        self, fac: _FacilityState, now: datetime, cause: UUID | None
+    ) -> ResponseDecided | None:
+        """Suspend operations at a facility on an alarm (or, fused, a matching warning)."""
+        evidence: Evidence | None = None
+        alarm = fac.last_alarm
+        if alarm is not None and now - alarm.occurred_at < timedelta(
+            hours=self.rules.alarms.hold_h
+        ):
+            evidence = Evidence(None, (alarm.event_id,), trigger=f"{alarm.alarm} alarm")
+        state = self._cities.get(fac.facility.city)
+        if evidence is None and state is not None:
+            for w in state.warnings.values():
+                if w.expires_at > now and fac.facility.kind in w.effect.suspend:
+                    evidence = Evidence(
+                        _SIGNAL_HAZARD.get(w.signal),
+                        (w.event_id,),
+                        frozenset({Sector.WEATHER}),
+                        f"{w.signal} warning",
+                    )
+                    break
+        subject = f"{SERVICE}:{fac.facility.id}:{Measure.SUSPEND_OPERATIONS}"
+        if evidence is None:
+            if fac.active is None:
+                return None
+            active, fac.active = fac.active, None
+            self.ledger.close(subject, self.mode)
+            return self._lifted(active, now, cause)
+        if fac.active is not None:
+            return None
+        key = self.ledger.open(subject, self.mode, now)
+        decision = ResponseDecided(
+            event_id=derived_id(SERVICE, self.mode, key, 0),
+            occurred_at=now,
+            source=SERVICE,
+            region=fac.facility.city,
+            causation_id=cause,
+            mode=self.mode,
+            action=ProtectiveAction.SUSPEND_OPERATIONS,
+            decision_key=key,
+            asset_ids=(fac.facility.id,),
+            effective_at=now + timedelta(hours=self.rules.mobilize_h),
+            cost_yuan=self.world.action_cost(ProtectiveAction.SUSPEND_OPERATIONS),
+            expected_loss_avoided_yuan=self._facility_estimate(fac.facility),
+            reason=f"suspend operations at {fac.facility.id}: {evidence.trigger}",
+            inputs=evidence.causes,
+            cross_sector_inputs=tuple(sorted(evidence.sectors)),
+            measure=Measure.SUSPEND_OPERATIONS,
+            hazard=evidence.hazard,
+            trigger=evidence.trigger,
+        )
+        fac.active = _Active(key, 0, (), decision)
+        return decision
+
+    # ----------------------------------------------------------------------------- resources
+
+    def _on_hand(self, state: _CityState) -> dict[ResourceKind, int]:
+        on_hand = dict.fromkeys(ResourceKind, 0)
+        for d in state.received:
+            on_hand[d.kind] += d.quantity
+        return on_hand
+
+    def _available(self, city: str, kind: ResourceKind) -> int:
+        stock = self._stock.get(city)
+        if stock is None:
+            return 0
+        total = int(getattr(stock, _RESOURCE_STOCK[kind]))
+        # a city keeps a reserve for its own other duties
+        spare = int(total * (1 - self.rules.reserve_share))
+        return max(spare - self._sent.get((city, kind), 0), 0)
+
+    def _preposition(self, state: _CityState, level: ResponseLevel) -> tuple[Deployment, ...]:
+        """Move resources towards the city to reach its level's quota: own first, then nearest."""
+        target = state.city.code
+        on_hand = self._on_hand(state)
+        routes: dict[str, Route | None] = {}
+        deployments: list[Deployment] = []
+        for kind, quota in self.rules.resources_per_level[level].items():
+            missing = quota - on_hand.get(kind, 0)
+            if missing <= 0:
+                continue
+            for source in self._sources(target, routes):
+                route = routes[source]
+                take = min(missing, self._available(source, kind))
+                if take <= 0 or route is None:
+                    continue
+                eta = self.rules.mobilize_h + route.hours
+                deployment = Deployment(
+                    resource_id=f"{source}-{kind}",
+                    kind=kind,
+                    quantity=take,
+                    from_city=source,
+                    to_city=target,
+                    route=route.segments,
+                    distance_km=route.distance_km,
+                    eta_hours=round(eta, 3),
+                    delayed_by_closure=route.through_closure,
+                )
+                self._sent[(source, kind)] = self._sent.get((source, kind), 0) + take
+                state.received.append(deployment)
+                deployments.append(deployment)
+                missing -= take
+                if missing <= 0:
+                    break
+        return tuple(deployments)
+
+    def _sources(self, target: str, routes: dict[str, Route | None]) -> list[str]:
+        """Cities that can send resources, quickest first (the target itself first)."""
+        if not routes:
+            for code in self._stock:
+                routes[code] = self.graph.route(code, target)
+        reachable = [(r.hours, c) for c, r in routes.items() if r is not None]
+        return [c for _, c in sorted(reachable)]
+
+    def _release(self, state: _CityState) -> None:
+        """The response ended: the resources moved to the city go home."""
+        for d in state.received:
+            self._sent[(d.from_city, d.kind)] = (
+                self._sent.get((d.from_city, d.kind), 0) - d.quantity
+            )
+        state.received.clear()
+
+    # ----------------------------------------------------------------------------- estimates
+
+    def _rule(self, rule_id: str) -> DamageRule | None:
+        return next((r for r in self.world.damage.rules if r.id == rule_id), None)
+
+    @staticmethod
+    def _step(rule: DamageRule, x: float | None) -> tuple[float, ...]:
+        steps = rule.steps or ()
+        if not steps:
+            return (0.0, 0.0, 0.0)
+        hit = [s for s in steps if x is not None and x >= s[0]]
+        return hit[-1] if hit else steps[0]
+
+    @staticmethod
+    def _avoid(rule: DamageRule, action: ProtectiveAction) -> float:
+        return max((m.avoid_share for m in rule.mitigations if m.action is action), default=0.0)
+
+    def _people(self, rule_id: str, exposed: int, x: float | None) -> int:
+        rule = self._rule(rule_id)
+        if rule is None:
+            return 0
+        step = self._step(rule, x)
+        return round(exposed * (step[2] if len(step) > 2 else 0.0))
+
+    def _flash_people(self, state: _CityState) -> int:
+        return self._people(self.rules.estimate_rules.flash, state.city.population, None)
+
+    def _estimate(self, state: _CityState, measure: Measure, evidence: Evidence) -> float:
+        """Yuan the measure should spare, from the world's damage rules."""
+        names = self.rules.estimate_rules
+        c = self.world.damage.constants
+        city = state.city
+        if measure is Measure.POWER_LINE_DEICING:
+            rule_id, base, x = names.icing, city.population / c.people_per_customer, None
+            base *= c.outage_cost_yuan_per_customer
+        elif evidence.hazard is HazardKind.LAKE_RISE:
+            rule_id, base, x = names.lake, city.flood_exposed_assets_yuan, self._excess(state)[0]
+        else:
+            rule_id, base, x = names.flash, city.population * c.asset_yuan_per_person, None
+        rule = self._rule(rule_id)
+        if rule is None:
+            return 0.0
+        return round(base * self._step(rule, x)[1] * self._avoid(rule, measure.action), 2)
+
+    def _facility_estimate(self, facility: Facility) -> float:
+        rule = next(
+            (r for r in self.world.damage.rules if facility.kind in (r.facility_kinds or ())),
+            None,
+        )
+        if rule is None:
+            return 0.0
+        share = self._step(rule, None)[1]
+        avoid = self._avoid(rule, ProtectiveAction.SUSPEND_OPERATIONS)
+        return round(facility.value_yuan * share * avoid, 2)
+
+
+class EmergencyDesk:
+    """Both modes of the emergency service, over one situation ledger.
+
+    Own-sector events go to both models; cross-sector events only to the fused one, and only
+    when ``fusion`` is on (with it off, the two modes must decide identically).
+    """
+
+    def __init__(
+        self,
+        *,
+        fusion: bool = True,
+        world: World | None = None,
+        rules: ResponseRules | None = None,
+    ) -> None:
+        self.fusion = fusion
+        self.ledger = SituationLedger()
+        world = world or load_world()
+        rules = rules or default_rules()
+        self.models = {
+            mode: ResponseModel(mode, ledger=self.ledger, world=world, rules=rules) for mode in Mode
+        }
+
+    @property
+    def siloed(self) -> ResponseModel:
+        """The model that sees own-sector data only."""
+        return self.models[Mode.SILOED]
+
+    @property
+    def fused(self) -> ResponseModel:
+        """The model that also sees cross-sector events."""
+        return self.models[Mode.FUSED]
+
+    def on_own(self, event: Event) -> list[Event]:
+        """A gauge reading, citizen report or safety alarm, decided on by both modes."""
+        out: list[Event] = []
+        for model in (self.siloed, self.fused):
+            if isinstance(event, GaugeReading):
+                out += model.on_gauge(event)
+            elif isinstance(event, CitizenReport):
+                out += model.on_report(event)
+            elif isinstance(event, SafetyAlarm):
+                out += model.on_alarm(event)
+        return out
+
+    def on_cross(self, event: Event) -> list[Event]:
+        """A cross-sector event, for the fused mode only (nothing when fusion is off)."""
+        if not self.fusion:
+            return []
+        if isinstance(event, WarningIssued):
+            return self.fused.on_warning(event)
+        if isinstance(event, RoadStatusChanged):
+            return self.fused.on_road_status(event)
+        if isinstance(event, DecisionMade) and event.sector is Sector.AGRICULTURE:
+            return self.fused.on_advisory(event)
+        return []
+
+    def advance(self, now: datetime) -> list[Event]:
+        """Move both modes' clocks (holds and windows)."""
+        return self.siloed.advance(now) + self.fused.advance(now)

@@ -1,0 +1,156 @@
+"""Routing over open roads, and siloed versus fused responses on the same and on more data."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from services.emergency.domain import EmergencyDesk, RoadGraph
+from services.emergency.domain.rules import default_rules
+from shared.contracts.emergency import Measure, ResponseDecided, ResponseLevel
+from shared.contracts.envelope import Event, Mode
+from shared.contracts.simulator import GaugeReading, ReportKind, Sector
+from shared.contracts.transport import RoadStatus, RoadStatusChanged
+from shared.contracts.weather import Colour, SignalType
+from shared.world import load_world
+from tests.unit.emergency.test_response_rules import JIUJIANG, gauge, report
+from tests.unit.transport.road_factories import T0, comparable, warning
+
+NANCHANG, SHANGRAO = "360100", "361100"
+
+
+def graph() -> RoadGraph:
+    rules = default_rules()
+    return RoadGraph(
+        load_world().segments,
+        convoy_speed_kmh=rules.convoy_speed_kmh,
+        closure_wait_h=rules.closure_wait_h,
+    )
+
+
+def closed(segment_id: str, mode: Mode = Mode.FUSED) -> RoadStatusChanged:
+    seg = next(s for s in load_world().segments if s.id == segment_id)
+    return RoadStatusChanged(
+        occurred_at=T0, source="transport", region=seg.from_city, mode=mode,
+        segment_id=seg.id, road=seg.road, from_city=seg.from_city, to_city=seg.to_city,
+        status=RoadStatus.CLOSED,
+    )  # fmt: skip
+
+
+def of(events: list[Event], mode: Mode, measure: Measure | None = None) -> list[ResponseDecided]:
+    return [
+        e for e in events
+        if isinstance(e, ResponseDecided) and e.mode is mode
+        and (measure is None or e.measure is measure)
+    ]  # fmt: skip
+
+
+def test_an_open_network_routes_nanchang_to_jiujiang_directly() -> None:
+    route = graph().route(NANCHANG, JIUJIANG)
+    assert route is not None
+    assert route.segments == ("G70-NC-JJ",)
+    assert not route.through_closure
+
+
+def test_a_closed_segment_forces_the_longer_route_around_it() -> None:
+    g = graph()
+    open_route = g.route(NANCHANG, JIUJIANG)
+    g.update(closed("G70-NC-JJ"))
+    detour = g.route(NANCHANG, JIUJIANG)
+    assert open_route is not None and detour is not None
+    assert "G70-NC-JJ" not in detour.segments
+    assert detour.segments[-1] == "G56-JDZ-JJ"  # around through Jingdezhen
+    assert detour.distance_km > open_route.distance_km
+    assert not detour.through_closure
+
+
+def test_when_every_way_is_closed_the_route_waits_at_a_closure() -> None:
+    g = graph()
+    g.update(closed("G70-NC-JJ"))
+    g.update(closed("G56-JDZ-JJ"))
+    route = g.route(NANCHANG, JIUJIANG)
+    assert route is not None
+    assert route.through_closure
+    assert route.hours >= default_rules().closure_wait_h
+
+
+def test_without_cross_sector_input_both_modes_decide_identically() -> None:
+    desk = EmergencyDesk()
+    own: list[Event] = [
+        gauge(0, 19.1),
+        report(1, ReportKind.FLOODING),
+        gauge(2, 20.3),
+        report(3, ReportKind.FLOODING),
+        report(4, ReportKind.FLOODING),
+        gauge(30, 17.0),
+    ]
+    events = [e for o in own for e in desk.on_own(o)]
+    siloed = [comparable(e) for e in of(events, Mode.SILOED)]
+    fused = [comparable(e) for e in of(events, Mode.FUSED)]
+    assert len(siloed) > 3
+    assert siloed == fused
+
+
+def test_with_fusion_off_cross_sector_events_change_nothing() -> None:
+    desk = EmergencyDesk(fusion=False)
+    assert desk.on_cross(warning(0, SignalType.RAINSTORM, Colour.RED, region=JIUJIANG)) == []
+    assert desk.fused.active_decisions() == []
+
+
+def test_fused_raises_the_level_and_prepositions_earlier_on_a_rainstorm_warning() -> None:
+    desk = EmergencyDesk()
+    desk.on_own(gauge(0, 18.7))  # just under warning: nobody acts yet
+    early = desk.on_cross(warning(60, SignalType.RAINSTORM, Colour.ORANGE, region=JIUJIANG))
+    late = desk.on_own(gauge(12, 19.3))  # the lake reaches its warning level 11 hours later
+    fused = [d for d in of(early, Mode.FUSED, Measure.RESPONSE_LEVEL) if d.region == JIUJIANG]
+    siloed = [d for d in of(late, Mode.SILOED, Measure.RESPONSE_LEVEL) if d.region == JIUJIANG]
+    assert fused and siloed
+    assert fused[0].level is ResponseLevel.IV
+    assert fused[0].deployments
+    assert Sector.WEATHER in fused[0].cross_sector_inputs
+    assert fused[0].occurred_at < siloed[0].occurred_at
+    assert fused[0].decision_key == siloed[0].decision_key
+
+
+def test_fused_routes_reinforcements_around_a_segment_transport_closed() -> None:
+    desk = EmergencyDesk()
+    desk.on_cross(closed("G70-NC-JJ"))
+    desk.on_cross(closed("G56-JDZ-JJ"))
+    events = desk.on_own(gauge(0, 22.2))  # level I at Jiujiang needs teams from outside
+    fused = next(d for d in of(events, Mode.FUSED, Measure.RESPONSE_LEVEL) if d.region == JIUJIANG)
+    siloed = next(
+        d for d in of(events, Mode.SILOED, Measure.RESPONSE_LEVEL) if d.region == JIUJIANG
+    )
+    assert fused.level is ResponseLevel.I
+    assert any(d.delayed_by_closure for d in fused.deployments)
+    assert not any(d.delayed_by_closure for d in siloed.deployments)  # siloed does not know
+    assert fused.cross_sector_inputs == ()  # routing used transport data, the level did not
+
+
+def test_road_status_of_the_other_world_is_ignored() -> None:
+    desk = EmergencyDesk()
+    desk.on_cross(closed("G70-NC-JJ", mode=Mode.SILOED))
+    assert desk.fused.graph.closed() == []
+
+
+def test_a_red_icing_warning_has_fused_de_ice_power_lines_ahead() -> None:
+    desk = EmergencyDesk()
+    events = desk.on_cross(warning(0, SignalType.ROAD_ICING, Colour.YELLOW, region=SHANGRAO))
+    (deice,) = of(events, Mode.FUSED, Measure.POWER_LINE_DEICING)
+    assert deice.region == SHANGRAO
+    assert deice.expected_loss_avoided_yuan > deice.cost_yuan
+
+
+def test_a_heat_warning_suspends_fireworks_plants_in_that_city_only() -> None:
+    desk = EmergencyDesk()
+    events = desk.on_cross(warning(0, SignalType.HEAT, Colour.ORANGE, region="360300"))
+    suspended = {d.asset_ids for d in of(events, Mode.FUSED, Measure.SUSPEND_OPERATIONS)}
+    assert suspended == {("sl-fireworks-1",)}
+
+
+def test_the_flood_gauge_reading_without_a_level_is_ignored() -> None:
+    desk = EmergencyDesk()
+    blank = GaugeReading(
+        occurred_at=T0 + timedelta(hours=1), source="simulator", region=JIUJIANG,
+        gauge_id="xingzi", water_level_m=None,
+    )  # fmt: skip
+    assert of(desk.on_own(blank), Mode.SILOED) == []
