@@ -72,6 +72,14 @@ class _Latch:
 
 
 @dataclass(slots=True)
+class _ForecastLatch:
+    """When each colour was last supported by a forecast, and the onset that forecast gave."""
+
+    held: list[int] = field(default_factory=lambda: [NEVER] * 5)
+    onset: list[datetime | None] = field(default_factory=lambda: [None] * 5)
+
+
+@dataclass(slots=True)
 class _Live:
     """The live warning of one (city, signal)."""
 
@@ -88,6 +96,7 @@ class _City:
     now: int = NEVER
     stations: dict[str, HourlySeries] = field(default_factory=dict)
     latches: dict[SignalType, _Latch] = field(default_factory=dict)
+    fc_latches: dict[SignalType, _ForecastLatch] = field(default_factory=dict)
     forecast_run: datetime | None = None
     forecast_id: uuid.UUID | None = None
     # signal → (hour, mask, valid_at) ascending, only the hours where some colour holds
@@ -305,34 +314,47 @@ class WarningEngine:
                 return rank, latch.since[rank]
         return 0, NEVER
 
-    def _forecast(self, city: _City, rule: _Rule, live_rank: int) -> tuple[int, datetime | None]:
-        """The highest colour rank the current forecast supports now, and its onset.
+    def _forecast(self, city: _City, rule: _Rule) -> tuple[int, datetime | None]:
+        """The highest forecast colour rank still inside the hold, and its forecast onset.
 
-        Hours the forecast put in the past (not confirmed by observations) only sustain the live
-        colour during the hold; they never raise it after the fact.
+        Forecast support is latched like observations are: a newer run that drops a colour
+        (forecast noise around a threshold) lowers the warning only after ``hold_h`` hours
+        without support from any run, so warnings do not flap from run to run.
         """
         entries = city.timeline.get(rule.signal)
-        if not entries:
+        now = city.now
+        if entries:
+            # The clock only moves forward and the latch remembers what past hours supported,
+            # so hours before now never matter again: drop them to keep the scan short.
+            expired = 0
+            while expired < len(entries) and entries[expired][0] < now:
+                expired += 1
+            if expired:
+                del entries[:expired]
+            horizon = now + rule.spec.max_lead_h
+            supported = 0
+            onsets: dict[int, datetime] = {}
+            for h, mask, valid_at in entries:
+                if h > horizon:
+                    break
+                allowed = within_lead(mask, h - now, rule.spec)
+                for rank in range(1, 5):
+                    if allowed >> rank & 1 and rank not in onsets:
+                        onsets[rank] = valid_at  # ascending hours: the first is the onset
+                supported |= allowed
+            if supported:
+                latch = city.fc_latches.setdefault(rule.signal, _ForecastLatch())
+                for rank, onset in onsets.items():
+                    latch.held[rank] = now
+                    latch.onset[rank] = onset
+        latch_or_none = city.fc_latches.get(rule.signal)
+        if latch_or_none is None:
             return 0, None
-        stale_before = city.now - rule.spec.hold_h
-        # The clock only moves forward, so hours past the hold never matter again: drop them
-        # to keep the per-event scan short.
-        expired = 0
-        while expired < len(entries) and entries[expired][0] < stale_before:
-            expired += 1
-        if expired:
-            del entries[:expired]
-        horizon = city.now + rule.spec.max_lead_h
-        best, onset = 0, None
-        for h, mask, valid_at in entries:
-            if h > horizon:
-                break
-            rank = within_lead(mask, h - city.now, rule.spec).bit_length() - 1
-            if h < city.now:
-                rank = min(rank, live_rank)
-            if rank > best:
-                best, onset = rank, valid_at
-        return best, onset
+        stale_before = now - rule.spec.hold_h
+        for rank in range(4, 0, -1):
+            if latch_or_none.held[rank] >= stale_before:
+                return rank, latch_or_none.onset[rank]
+        return 0, None
 
     def _settle(
         self, city: _City, causation_id: uuid.UUID | None, occurred_at: datetime
@@ -342,7 +364,7 @@ class WarningEngine:
         for rule in self._rules:
             live = city.live.get(rule.signal)
             obs_rank, since = self._observed(city, rule)
-            fc_rank, fc_onset = self._forecast(city, rule, live.last.colour.rank if live else 0)
+            fc_rank, fc_onset = self._forecast(city, rule)
             rank = max(obs_rank, fc_rank)
             if rank == 0:
                 if live is not None:

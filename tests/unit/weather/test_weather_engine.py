@@ -223,13 +223,24 @@ def test_a_distant_red_rainstorm_forecast_starts_blue_and_rises_as_it_nears(
     assert [(w.alert.msg_type, w.colour) for w in later] == [("Update", Colour.RED)]
 
 
-def test_a_newer_forecast_without_the_event_cancels_the_forecast_warning(
+def test_a_newer_forecast_without_the_event_cancels_the_warning_after_the_hold(
     engine: WarningEngine, forecast: ForecastFactory
 ) -> None:
+    # Support last seen at the run ending T0 (hour -1); the rainstorm hold is 3 h.
     engine.on_forecast(forecast(0, {4: {"rain_mm": 60}}))
-    (cancel,) = engine.on_forecast(forecast(1, {}))
+    assert engine.on_forecast(forecast(1, {})) == []
+    assert engine.advance_to(T0 + timedelta(hours=3)) == []
+    (cancel,) = engine.advance_to(T0 + timedelta(hours=4))
     assert cancel.alert.msg_type == "Cancel"
     assert cancel.alert.info[0].response_type == "AllClear"
+
+
+def test_forecast_runs_that_flicker_around_a_threshold_do_not_flap_the_warning(
+    engine: WarningEngine, forecast: ForecastFactory
+) -> None:
+    runs = [forecast(k, {6: {"rain_mm": 60 if k % 2 == 0 else 40}}) for k in range(4)]
+    warnings = [w for run in runs for w in engine.on_forecast(run)]
+    assert [(w.alert.msg_type, w.colour) for w in warnings] == [("Alert", Colour.YELLOW)]
 
 
 def test_a_forecast_warning_that_never_verifies_lapses_after_its_hold(
