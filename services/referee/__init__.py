@@ -1,0 +1,1 @@
+"""The referee: scores every sector's siloed and fused decisions against the ground truth."""

@@ -1,0 +1,302 @@
+"""The referee's scoring rules: outcomes, value, lead time, multiplier, order and duplicates."""
+
+from __future__ import annotations
+
+import itertools
+import math
+from datetime import timedelta
+
+import pytest
+
+from services.referee.domain import MultiplierBasis, Scoreboard, multiplier
+from shared.contracts.envelope import Event, Mode
+from shared.contracts.simulator import HazardOccurred, ImpactOccurred, ProtectiveAction, Sector
+
+from .referee_factories import JIUJIANG, T0, decision, hazard, impact
+
+
+def board_of(*events: Event) -> Scoreboard:
+    """A scoreboard fed with ``events`` in the given order."""
+    board = Scoreboard()
+    for e in events:
+        if isinstance(e, ImpactOccurred | HazardOccurred):
+            board.add_truth(e)
+        else:
+            board.add_decision(e)  # type: ignore[arg-type]
+    return board
+
+
+def agri(board: Scoreboard, mode: Mode = Mode.FUSED) -> dict[str, object]:
+    """The agriculture figures of one mode."""
+    result: dict[str, object] = board.summary()["agriculture"][mode.value]
+    return result
+
+
+def test_a_hit_with_a_long_lead_time_is_worth_more_than_a_late_one() -> None:
+    early = board_of(impact(), decision(at=T0 - timedelta(hours=12)))
+    late = board_of(impact(), decision(at=T0 - timedelta(hours=1)))
+    early_fig, late_fig = agri(early), agri(late)
+    assert early_fig["hits"] == late_fig["hits"] == 1
+    assert early_fig["value_yuan"] > late_fig["value_yuan"]  # type: ignore[operator]
+    assert early_fig["loss_avoided_yuan"] == 8_000_000.0
+    # one hour before the loss, 1/6 of the linear benefit window remains
+    assert late_fig["loss_avoided_yuan"] == pytest.approx(8_000_000.0 / 6)
+    assert early_fig["mean_lead_time_s"] == 12 * 3600.0
+    assert late_fig["mean_lead_time_s"] == 3600.0
+
+
+def test_a_decision_in_place_only_after_the_loss_is_late_and_avoids_nothing() -> None:
+    fig = agri(board_of(impact(), decision(at=T0 + timedelta(hours=1))))
+    assert (fig["hits"], fig["late"], fig["false_alarms"], fig["misses"]) == (0, 1, 0, 1)
+    assert fig["loss_avoided_yuan"] == 0.0
+    assert fig["value_yuan"] == -1_000_000.0
+
+
+def test_a_false_alarm_costs_its_action_cost() -> None:
+    fig = agri(board_of(impact(), decision(region=JIUJIANG, cost=2_500_000.0)))
+    assert fig["false_alarms"] == 1
+    assert fig["hits"] == 0
+    assert fig["cost_yuan"] == 2_500_000.0
+    assert fig["value_yuan"] == -2_500_000.0
+
+
+def test_a_miss_avoids_nothing() -> None:
+    board = board_of(impact(), decision(mode=Mode.FUSED))
+    siloed = agri(board, Mode.SILOED)
+    assert siloed["misses"] == 1
+    assert siloed["loss_avoided_yuan"] == 0.0
+    assert siloed["value_yuan"] == 0.0
+    assert siloed["mean_lead_time_s"] is None
+    assert agri(board, Mode.FUSED)["misses"] == 0
+
+
+def test_an_impact_with_nothing_avoidable_is_not_a_miss() -> None:
+    fig = agri(board_of(impact(avoidable=0.0)), Mode.SILOED)
+    assert fig["misses"] == 0
+
+
+def test_another_sector_action_or_asset_does_not_match() -> None:
+    board = board_of(
+        impact(),
+        decision("a", action=ProtectiveAction.IRRIGATE),
+        decision("b", asset_ids=("farm-2",)),
+        decision(
+            "c",
+            sector=Sector.TRANSPORT,
+            action=ProtectiveAction.DRAIN_FIELDS,
+        ),
+    )
+    summary = board.summary()
+    assert summary["agriculture"]["fused"]["false_alarms"] == 2
+    assert summary["agriculture"]["fused"]["misses"] == 1
+    assert summary["transport"]["fused"]["false_alarms"] == 1
+
+
+def test_an_empty_asset_list_covers_every_asset_of_the_sector_in_the_region() -> None:
+    board = board_of(
+        impact("i1", asset_id="farm-1"),
+        impact("i2", asset_id="farm-2"),
+        decision(asset_ids=()),
+    )
+    fig = agri(board)
+    assert (fig["hits"], fig["misses"]) == (1, 0)
+    assert fig["loss_avoided_yuan"] == 16_000_000.0
+
+
+def test_each_impact_counts_once_per_mode_credited_to_the_best_decision() -> None:
+    board = board_of(
+        impact(),
+        decision("early", at=T0 - timedelta(hours=12)),
+        decision("later", at=T0 - timedelta(hours=3)),
+    )
+    fig = agri(board)
+    assert fig["hits"] == 2  # both avoided something
+    assert fig["loss_avoided_yuan"] == 8_000_000.0  # but the impact counts once
+    assert fig["cost_yuan"] == 2_000_000.0  # and each decision costs once
+    assert fig["mean_lead_time_s"] == 12 * 3600.0  # credited to the better (earlier) one
+
+
+def test_a_lifted_decision_costs_nothing_and_ends_the_protection() -> None:
+    taken = decision(at=T0 - timedelta(hours=12))
+    lifted = decision(at=T0 - timedelta(hours=10), status="lifted")
+    fig = agri(board_of(impact(), taken, lifted))
+    assert fig["decisions"] == 1
+    assert fig["cost_yuan"] == 1_000_000.0
+    assert (fig["hits"], fig["false_alarms"], fig["misses"]) == (0, 1, 1)
+
+
+def test_a_decision_lifted_after_exposure_began_still_counts() -> None:
+    taken = decision(at=T0 - timedelta(hours=12))
+    lifted = decision(at=T0 - timedelta(hours=1), status="lifted")
+    assert agri(board_of(impact(), taken, lifted))["hits"] == 1
+
+
+def test_a_false_alarm_becomes_a_hit_when_its_truth_arrives_later() -> None:
+    board = board_of(decision())
+    assert agri(board)["false_alarms"] == 1
+    board.add_truth(impact())
+    fig = agri(board)
+    assert (fig["hits"], fig["false_alarms"]) == (1, 0)
+
+
+def test_the_summary_is_the_same_whatever_order_truth_and_decisions_arrive_in() -> None:
+    events: list[Event] = [
+        impact("i1", asset_id="farm-1"),
+        impact("i2", asset_id="farm-2", at=T0 + timedelta(hours=5)),
+        hazard(),
+        decision("d1", asset_ids=("farm-1", "farm-2")),
+        decision("d2", mode=Mode.SILOED, at=T0 - timedelta(hours=2)),
+        decision("d3", mode=Mode.SILOED, region=JIUJIANG, cost=300_000.0),
+    ]
+    expected = board_of(*events).summary()
+    for order in itertools.permutations(events):
+        assert board_of(*order).summary() == expected
+
+
+def test_a_duplicate_event_counts_once() -> None:
+    events: list[Event] = [impact(), hazard(), decision(), decision("x", region=JIUJIANG)]
+    once = board_of(*events)
+    twice = board_of(*events, *events)
+    assert twice.summary() == once.summary()
+    assert (
+        twice.counts()
+        == once.counts()
+        == {
+            "impacts": 1,
+            "hazards": 1,
+            "decisions": 2,
+            "lifted": 0,
+        }
+    )
+    assert once.add_decision(decision()) is False
+    assert once.add_truth(impact()) is False
+
+
+def test_identical_siloed_and_fused_decisions_give_multiplier_exactly_one() -> None:
+    events: list[Event] = [impact("i1"), impact("i2", asset_id="farm-2")]
+    for mode in Mode:
+        events += [
+            decision("hit", mode=mode, at=T0 - timedelta(hours=4)),
+            decision("fa", mode=mode, region=JIUJIANG, cost=123_456.78),
+        ]
+    summary = board_of(*events).summary()
+    assert summary["agriculture"]["multiplier"] == 1.0
+    assert summary["agriculture"]["multiplier_basis"] == "identical"
+    assert summary["overall"]["multiplier"] == 1.0
+
+
+def test_identical_modes_give_one_even_when_both_lose_money() -> None:
+    events = [decision("fa", mode=m, region=JIUJIANG) for m in Mode]
+    summary = board_of(*events).summary()
+    assert summary["agriculture"]["siloed"]["value_yuan"] < 0
+    assert summary["agriculture"]["multiplier"] == 1.0
+
+
+def test_the_multiplier_is_fused_value_over_siloed_value_when_siloed_gained() -> None:
+    board = board_of(
+        impact(),
+        decision(mode=Mode.FUSED, at=T0 - timedelta(hours=12)),
+        decision(mode=Mode.SILOED, at=T0 - timedelta(hours=1)),
+    )
+    summary = board.summary()["agriculture"]
+    fused, siloed = summary["fused"]["value_yuan"], summary["siloed"]["value_yuan"]
+    assert siloed > 0
+    assert summary["multiplier"] == pytest.approx(fused / siloed)
+    assert summary["multiplier_basis"] == "ratio"
+    assert summary["value_gain_yuan"] == pytest.approx(fused - siloed)
+
+
+def test_a_siloed_value_of_zero_is_measured_against_the_avoidable_loss() -> None:
+    board = board_of(impact(), decision(mode=Mode.FUSED))
+    summary = board.summary()["agriculture"]
+    assert summary["siloed"]["value_yuan"] == 0.0
+    # fused gained 8M - 1M = 7M of the 8M that was avoidable at all
+    assert summary["multiplier"] == pytest.approx(1 + 7 / 8)
+    assert summary["multiplier_basis"] == "avoidable_floor"
+    assert summary["avoidable_yuan"] == 8_000_000.0
+
+
+def test_a_negative_siloed_value_is_measured_against_the_avoidable_loss() -> None:
+    board = board_of(
+        impact(),
+        decision(mode=Mode.FUSED),
+        decision(mode=Mode.SILOED, region=JIUJIANG, cost=2_000_000.0),
+    )
+    summary = board.summary()["agriculture"]
+    assert summary["siloed"]["value_yuan"] == -2_000_000.0
+    assert summary["multiplier"] == pytest.approx(1 + (7 + 2) / 8)
+    worse = board_of(
+        impact(),
+        decision(mode=Mode.FUSED, region=JIUJIANG, cost=4_000_000.0),
+        decision(mode=Mode.SILOED, region=JIUJIANG, cost=2_000_000.0),
+    ).summary()["agriculture"]
+    assert worse["multiplier"] < 1.0  # fused lost more than siloed
+
+
+def test_with_nothing_avoidable_and_different_costs_the_multiplier_is_undefined() -> None:
+    value, basis = multiplier(fused=-1.0, siloed=-2.0, avoidable=0.0)
+    assert value is None
+    assert basis is MultiplierBasis.UNDEFINED
+    summary = board_of(
+        decision(mode=Mode.FUSED, cost=1.0), decision(mode=Mode.SILOED, cost=2.0)
+    ).summary()
+    assert summary["agriculture"]["multiplier"] is None
+    assert summary["agriculture"]["value_gain_yuan"] == 1.0
+
+
+def test_the_overall_multiplier_compares_the_sums_of_every_sector() -> None:
+    board = board_of(
+        impact("a"),
+        impact("t", sector=Sector.TRANSPORT, action=ProtectiveAction.CLOSE_ROAD, asset_id="s1"),
+        decision("a", mode=Mode.FUSED),
+        decision("a", mode=Mode.SILOED, at=T0 - timedelta(hours=3)),
+        decision(
+            "t",
+            mode=Mode.SILOED,
+            sector=Sector.TRANSPORT,
+            action=ProtectiveAction.CLOSE_ROAD,
+            asset_ids=("s1",),
+        ),
+    )
+    summary = board.summary()
+    fused = (
+        summary["agriculture"]["fused"]["value_yuan"] + summary["transport"]["fused"]["value_yuan"]
+    )
+    siloed = (
+        summary["agriculture"]["siloed"]["value_yuan"]
+        + summary["transport"]["siloed"]["value_yuan"]
+    )
+    assert summary["overall"]["multiplier"] == pytest.approx(fused / siloed)
+    assert set(summary) == {"agriculture", "transport", "overall"}
+
+
+def test_settlement_counts_hits_when_they_happen_and_false_alarms_only_at_the_end() -> None:
+    board = board_of(decision("hit"), decision("fa", region=JIUJIANG))
+    first = board.settle()
+    assert first.outcomes == {}  # nothing is final yet: truth may still come
+    assert first.cost_yuan == {("agriculture", "fused"): 2_000_000.0}
+    board.add_truth(impact())
+    second = board.settle()
+    assert second.outcomes == {
+        ("agriculture", "fused", "hit"): 1,
+        ("agriculture", "siloed", "miss"): 1,
+    }
+    assert second.loss_avoided_yuan == {("agriculture", "fused"): 8_000_000.0}
+    assert second.lead_times_s == [("agriculture", "fused", 12 * 3600.0)]
+    assert second.cost_yuan == {}  # each cost is counted once
+    last = board.settle(final=True)
+    assert last.outcomes == {("agriculture", "fused", "false_alarm"): 1}
+    assert board.settle(final=True).outcomes == {}
+
+
+def test_settled_totals_agree_with_the_summary_at_the_end_of_a_run() -> None:
+    board = board_of(decision("d1"), decision("fa", mode=Mode.SILOED, region=JIUJIANG))
+    settlements = [board.settle()]
+    board.add_truth(impact())
+    board.add_truth(impact("i2", asset_id="farm-2"))
+    settlements.append(board.settle(final=True))
+    fig = agri(board)
+    hits = sum(s.outcomes.get(("agriculture", "fused", "hit"), 0) for s in settlements)
+    misses = sum(s.outcomes.get(("agriculture", "fused", "miss"), 0) for s in settlements)
+    avoided = math.fsum(s.loss_avoided_yuan.get(("agriculture", "fused"), 0.0) for s in settlements)
+    assert (hits, misses, avoided) == (fig["hits"], fig["misses"], fig["loss_avoided_yuan"])
