@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from shared.contracts.agriculture import AdvisoryIssued
 from shared.contracts.emergency import ResponseDecided
 from shared.contracts.envelope import Classification, Event
+from shared.contracts.referee import ScoresPublished
 from shared.contracts.simulator import (
     CitizenReport,
     FarmObservation,
@@ -191,6 +192,15 @@ SIMULATOR_WATERMARKS = TopicSpec(
     partitions=1,
     description="Each service reports the last tick it fully processed",
 )
+REFEREE_SCORES = TopicSpec(
+    sector="referee",
+    event="scores",
+    version=1,
+    model=ScoresPublished,
+    classification=Classification.PUBLIC,
+    partitions=1,  # one province-wide stream of score snapshots, in tick order
+    description="Scores per sector and mode after each completed tick (aggregates only)",
+)
 
 #: Topics that only the referee may consume (ground truth); no sector service subscribes.
 REFEREE_ONLY: frozenset[str] = frozenset({SIMULATOR_TRUTH.name, SIMULATOR_HAZARDS.name})
@@ -215,6 +225,7 @@ REGISTRY: dict[str, TopicSpec] = {
         SIMULATOR_HAZARDS,
         SIMULATOR_TICKS,
         SIMULATOR_WATERMARKS,
+        REFEREE_SCORES,
     )
 }
 
