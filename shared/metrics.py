@@ -48,3 +48,25 @@ HTTP_INGESTED = Counter(
     "dex_ingested", "Readings accepted by an ingestion API", ["service", "provider"]
 )
 HTTP_REJECTED = Counter("dex_ingest_rejected", "Ingestion requests refused", ["service", "status"])
+
+# Referee additions: the cost and net value beside the loss avoided, and read models the
+# leadership dashboard shows (decisions issued, response levels, the scored tick).
+ACTION_COST = Counter(
+    "dex_action_cost_yuan", "Cost of the protective actions taken (referee)", ["sector", "mode"]
+)
+VALUE = Gauge(
+    "dex_value_yuan",
+    "Loss avoided minus action cost so far in the run (referee)",
+    ["sector", "mode"],
+)
+DECISIONS_ISSUED = Counter(
+    "dex_decisions_issued",
+    "Decisions received by the referee, taken or lifted",
+    ["sector", "mode", "action", "status"],
+)
+RESPONSE_LEVEL = Gauge(
+    "dex_response_level",
+    "Emergency response level in force per city and mode: 0 none, 1 (IV) to 4 (I)",
+    ["region", "mode"],
+)
+SCORED_TICK = Gauge("dex_scored_tick", "Last simulated tick the referee scored", [])
