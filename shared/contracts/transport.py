@@ -46,6 +46,8 @@ class ControlTrigger(StrEnum):
     LOW_VISIBILITY = "low_visibility"
     ICING = "icing"
     FLOODING = "flooding"
+    HEAVY_RAIN = "heavy_rain"
+    HIGH_WIND = "high_wind"
     EMERGENCY_ACCESS = "emergency_access"  # de-icing an emergency route on request
 
 
