@@ -18,6 +18,9 @@ from shared.contracts.weather import SignalType, WarningIssued
 from shared.runtime import BrokerUnavailableError, ServiceRuntime
 from shared.runtime.auth import require_sector_key
 
+#: The data provider named by a valid weather-sector API key.
+WeatherProvider = Annotated[str, Depends(require_sector_key("weather"))]
+
 #: Seconds a client should wait before retrying when the broker is unavailable.
 RETRY_AFTER_S = 5
 
@@ -73,7 +76,6 @@ def to_event(reading: ObservationIn, provider: str) -> StationObservation:
 def ingest_router(runtime: ServiceRuntime) -> APIRouter:
     """POST /ingest/observations: API-key protected; 202 only after Kafka acknowledged."""
     router = APIRouter(prefix="/ingest", tags=["ingestion"])
-    provider_dep = Depends(require_sector_key("weather"))
 
     @router.post(
         "/observations",
@@ -87,7 +89,7 @@ def ingest_router(runtime: ServiceRuntime) -> APIRouter:
         },
     )
     async def ingest_observations(
-        batch: ObservationBatch, provider: Annotated[str, provider_dep]
+        batch: ObservationBatch, provider: WeatherProvider
     ) -> Accepted | JSONResponse:
         """Publish a batch of station readings to ``weather.observations.v1``."""
         events = [to_event(r, provider) for r in batch.observations]

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 from services.weather.domain import WarningEngine
 from shared.contracts.envelope import Event
-from shared.contracts.simulator import ForecastIssued, StationObservation
+from shared.contracts.simulator import ForecastIssued, StationObservation, TickAdvanced
 from shared.contracts.topics import WEATHER_FORECASTS, WEATHER_OBSERVATIONS, WEATHER_WARNINGS
 from shared.runtime import Outbox, ServiceRuntime
 
@@ -20,7 +20,7 @@ def engine(runtime: ServiceRuntime) -> WarningEngine:
 
 
 def register(runtime: ServiceRuntime) -> None:
-    """Declare the weather agents."""
+    """Declare the weather agent: one ordered stream over observations and forecasts."""
     warnings = engine(runtime)
 
     def on_batch(events: Sequence[Event]) -> Outbox:
@@ -35,4 +35,18 @@ def register(runtime: ServiceRuntime) -> None:
             out.extend((WEATHER_WARNINGS, w) for w in issued)
         return out
 
-    runtime.handle([WEATHER_OBSERVATIONS, WEATHER_FORECASTS], on_batch, name="warn")
+    def on_tick(tick: TickAdvanced) -> Outbox:
+        # The end of a tick moves every city's clock on, so lapsed warnings are cancelled even
+        # when a city's stations fall silent.
+        return [
+            (WEATHER_WARNINGS, w)
+            for w in warnings.advance_to(tick.occurred_at, causation_id=tick.event_id)
+        ]
+
+    runtime.handle(
+        [WEATHER_OBSERVATIONS, WEATHER_FORECASTS],
+        on_batch,
+        name="warn",
+        outputs=[WEATHER_WARNINGS],
+        on_tick=on_tick,
+    )
