@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from services.simulator import cli as sim_cli
 from shared.localkafka import BrokerError, LocalKafka, ensure_up
 from shared.localkafka import status as broker_status
 from shared.runtime.registry import SERVICES
@@ -35,6 +36,10 @@ app = typer.Typer(
 )
 kafka_app = typer.Typer(help="The embedded local Kafka broker.", no_args_is_help=True)
 app.add_typer(kafka_app, name="kafka")
+# The simulator's commands sit at the top level: dexsim scenarios | simulate | bench-sim.
+app.command("scenarios")(sim_cli.scenarios)
+app.command("simulate")(sim_cli.simulate)
+app.command("bench-sim")(sim_cli.bench)
 console = Console()
 err = Console(stderr=True)
 

@@ -1,7 +1,11 @@
 """Publishes a simulation run to Kafka, tick by tick, paced by the simulated clock.
 
 Sends are batched: every event of a tick is handed to the producer without awaiting its ack,
-then the producer is flushed and the acks checked once per tick, before the tick event goes out.
+then the producer is flushed and the acks checked once per tick.
+
+The tick event (``TickAdvanced``) closes each tick in-band: after the tick's data it is written
+into every partition of every topic the simulator feeds, so a consumer knows it has all of a
+tick once every partition it reads has passed that tick's marker (see ``shared.runtime``).
 """
 
 from __future__ import annotations
@@ -19,13 +23,22 @@ from aiokafka import AIOKafkaConsumer
 from services.simulator.domain.clock import ClockPolicy, Pace, Verdict, WatermarkTracker
 from services.simulator.domain.engine import Simulation, TickBatch
 from shared.contracts.simulator import WatermarkReported
-from shared.contracts.topics import SIMULATOR_TICKS, SIMULATOR_WATERMARKS
+from shared.contracts.topics import REGISTRY, SIMULATOR_TICKS, SIMULATOR_WATERMARKS, TopicSpec
 from shared.kafka import bootstrap_servers, ensure_topics, make_producer
 
 log = logging.getLogger(__name__)
 
 #: How often the clock re-checks watermarks while it waits.
 _POLL_S = 0.05
+
+#: The topics the simulator feeds (its event models live in ``shared.contracts.simulator``),
+#: which therefore carry its in-band tick markers. The clock's own topics are not among them.
+MARKED_TOPICS: tuple[TopicSpec, ...] = tuple(
+    spec
+    for spec in REGISTRY.values()
+    if spec.model.__module__ == "shared.contracts.simulator"
+    and spec not in (SIMULATOR_TICKS, SIMULATOR_WATERMARKS)
+)
 
 
 @dataclass
@@ -93,6 +106,9 @@ async def publish_run(
     if listener is not None:
         await listener.start()
     stats = PublishStats()
+    partitions = {
+        spec.name: sorted(await producer.partitions_for(spec.name)) for spec in MARKED_TOPICS
+    }
     started = time.monotonic()
     late: tuple[str, ...] = ()
     try:
@@ -105,14 +121,21 @@ async def publish_run(
                 )
                 stats.by_topic[spec.name] += 1
             tick_ev = sim.tick_event_for(batch, late)
-            futures.append(
-                await producer.send(SIMULATOR_TICKS.name, value=tick_ev.to_bytes(), key=tick_ev.key)
-            )
+            marker = tick_ev.to_bytes()
+            # Same producer, same partition: each marker lands after the tick's data.
+            for topic, parts in partitions.items():
+                for partition in parts:
+                    futures.append(
+                        await producer.send(
+                            topic, value=marker, key=tick_ev.key, partition=partition
+                        )
+                    )
+            futures.append(await producer.send(SIMULATOR_TICKS.name, value=marker, key=tick_ev.key))
             stats.by_topic[SIMULATOR_TICKS.name] += 1
             await producer.flush()
             # Raise if any send of the tick failed: nothing is dropped silently.
             await asyncio.gather(*futures)
-            stats.events += len(futures)
+            stats.events += len(batch.events) + 1  # the data and the tick event, not markers
             stats.ticks += 1
             late = await _pace(policy, tracker, batch.tick, tick_began)
             if late:

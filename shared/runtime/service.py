@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import time
 from collections import Counter as Tally
 from collections.abc import Awaitable, Callable, Iterable, Sequence
@@ -61,6 +62,7 @@ class ServiceSpec:
 #: ``event_type`` is always among the first fields of an event's JSON).
 TICK_MARK = b'"event_type":"TickAdvanced"'
 MARK_PEEK = 160
+EVENT_TYPE_RE = re.compile(rb'"event_type":"([A-Za-z0-9_]+)"')
 
 #: Called when a tick is complete on every input partition; may return events to publish.
 TickHandler = Callable[[TickAdvanced], Outbox]
@@ -121,10 +123,20 @@ class _AgentState:
     handler: BatchHandler
     outputs: tuple[TopicSpec, ...]
     on_tick: TickHandler | None
+    by_type: dict[bytes, Codec[Event]] = field(default_factory=dict)
     run_id: str | None = None
     seen: dict[tuple[str, int], int] = field(default_factory=dict)
     markers: dict[int, TickAdvanced] = field(default_factory=dict)
     last_done: int = -1
+
+    def codec_by_type(self, raw: bytes | None) -> Codec[Event] | None:
+        """The codec for a message whose topic name is unknown, chosen by its ``event_type``.
+
+        faust's ``test_context`` delivers the messages of a multi-topic agent under a synthetic
+        topic name; a topic carrying several models would need the same.
+        """
+        found = EVENT_TYPE_RE.search(raw[:MARK_PEEK]) if raw else None
+        return self.by_type.get(found.group(1)) if found else None
 
     def note_marker(self, topic: str, partition: int, raw: bytes) -> bool:
         """Record a marker; return True if it may complete a tick."""
@@ -220,6 +232,7 @@ class ServiceRuntime:
             handler=handler,
             outputs=tuple(outputs),
             on_tick=on_tick,
+            by_type={s.model.EVENT_TYPE.encode(): Codec.for_topic(s) for s in specs},
         )
         runtime = self
 
@@ -254,7 +267,12 @@ class ServiceRuntime:
             if raw is not None and TICK_MARK in raw[:MARK_PEEK]:
                 marker_seen |= agent.note_marker(msg.topic, msg.partition, raw)
                 continue
-            result = self.codecs[msg.topic].decode(raw)
+            codec = self.codecs.get(msg.topic) or agent.codec_by_type(raw)
+            result = (
+                codec.decode(raw)
+                if codec is not None
+                else DecodeFailure("wrong_type", f"no codec for topic {msg.topic!r}")
+            )
             if isinstance(result, DecodeFailure):
                 pending.append(await self._dead_letter(msg, result))
                 continue

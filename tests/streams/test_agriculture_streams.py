@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-import json
-
 from services.agriculture.service import SPEC, AgricultureSettings
-from shared.codec import Codec, DecodeFailure
 from shared.contracts.agriculture import AdvisoryIssued
-from shared.contracts.envelope import Event, Mode
+from shared.contracts.envelope import Mode
 from shared.contracts.topics import (
     AGRICULTURE_ADVISORIES,
     AGRICULTURE_OBSERVATIONS,
@@ -20,25 +17,10 @@ from tests.unit.agriculture.agri_factories import JUNE15, rice_days, warning
 
 from .conftest import RecordingSink
 
-#: Name faust's test_context gives messages of an agent that reads several topics.
-_UNNAMED = "<internal>"
-
-
-class _ByEventType(Codec[Event]):
-    """Decodes any of the agent's topics by the message's event_type (test_context has no topic)."""
-
-    def __init__(self, runtime: ServiceRuntime) -> None:
-        self.codecs = {c.model.EVENT_TYPE: c for c in runtime.codecs.values()}
-
-    def decode(self, raw: bytes | None) -> Event | DecodeFailure:
-        kind = json.loads(raw or b"{}").get("event_type", "")
-        return self.codecs[kind].decode(raw)
-
 
 def _service(*, fusion: bool) -> tuple[ServiceRuntime, RecordingSink]:
     settings = AgricultureSettings(fusion=fusion, batch_size=50, batch_timeout_s=0.01)
     _, runtime = build(SPEC, settings)
-    runtime.codecs[_UNNAMED] = _ByEventType(runtime)
     sink = RecordingSink()
     runtime.sink = sink
     return runtime, sink
@@ -50,9 +32,9 @@ def _advisories(sink: RecordingSink) -> list[AdvisoryIssued]:
 
 def test_without_fusion_the_service_reads_only_its_own_sector() -> None:
     runtime, _ = _service(fusion=False)
-    assert set(runtime.codecs) - {_UNNAMED} == {AGRICULTURE_OBSERVATIONS.name}
+    assert set(runtime.codecs) == {AGRICULTURE_OBSERVATIONS.name}
     runtime, _ = _service(fusion=True)
-    assert set(runtime.codecs) - {_UNNAMED} == {
+    assert set(runtime.codecs) == {
         AGRICULTURE_OBSERVATIONS.name,
         WEATHER_WARNINGS.name,
         WEATHER_FORECASTS.name,
