@@ -118,7 +118,8 @@ def referee() -> Iterator[tuple[ServiceRuntime, RecordingSink, Any]]:
     sink = RecordingSink(partitions=1)
     runtime.sink = sink
     # test_context feeds partition 0 of each topic: make that the whole assignment
-    runtime.faust_app.consumer.assignment = lambda: {TP(s.name, 0) for s in INPUTS}
+    consumer: Any = runtime.faust_app.consumer
+    consumer.assignment = lambda: {TP(s.name, 0) for s in INPUTS}
     yield runtime, sink, api
 
 
