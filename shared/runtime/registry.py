@@ -18,7 +18,13 @@ class ServiceEntry:
 
 
 #: Every service, in start order (producers of an event before its consumers).
-SERVICES: tuple[ServiceEntry, ...] = (ServiceEntry("weather", "services.weather.service", 8101),)
+SERVICES: tuple[ServiceEntry, ...] = (
+    ServiceEntry("weather", "services.weather.service", 8101),
+    ServiceEntry("agriculture", "services.agriculture.service", 8102),
+    ServiceEntry("transport", "services.transport.service", 8103),
+    ServiceEntry("emergency", "services.emergency.service", 8104),
+    ServiceEntry("referee", "services.referee.service", 8105),
+)
 
 
 def entry(name: str) -> ServiceEntry:

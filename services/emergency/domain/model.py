@@ -20,7 +20,6 @@ from uuid import UUID
 
 from services.emergency.domain.routing import RoadGraph, Route
 from services.emergency.domain.rules import ResponseRules, WarningEffect, default_rules
-from services.transport.domain.situations import SituationLedger
 from shared.contracts.agriculture import AdvisoryIssued, RiskKind
 from shared.contracts.decisions import DecisionMade
 from shared.contracts.emergency import (
@@ -41,6 +40,7 @@ from shared.contracts.simulator import (
 )
 from shared.contracts.transport import RoadStatusChanged
 from shared.contracts.weather import SignalType, WarningIssued
+from shared.situations import SituationLedger
 from shared.world import City, DamageRule, Facility, Gauge, World, load_world
 
 log = logging.getLogger(__name__)

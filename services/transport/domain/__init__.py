@@ -2,7 +2,7 @@
 
 from services.transport.domain.model import RoadModel, SegmentView, TransportDesk
 from services.transport.domain.rules import RoadRules, default_rules, load_rules
-from services.transport.domain.situations import SituationLedger
+from shared.situations import SituationLedger
 
 __all__ = [
     "RoadModel",

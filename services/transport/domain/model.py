@@ -24,7 +24,6 @@ from services.transport.domain.rules import (
     WarningEffect,
     default_rules,
 )
-from services.transport.domain.situations import SituationLedger
 from shared.contracts.emergency import ResponseDecided
 from shared.contracts.envelope import Event, Mode, derived_id
 from shared.contracts.simulator import (
@@ -44,6 +43,7 @@ from shared.contracts.transport import (
     VehicleClass,
 )
 from shared.contracts.weather import Basis, WarningIssued
+from shared.situations import SituationLedger
 from shared.world import Segment, World, load_world
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,117 @@
+"""Issue 4 on the real broker: a slice of heatwave-rice-flowering through weather + agriculture.
+
+The fused path (farm sensors + weather warnings and forecasts) must advise before the siloed
+path (farm sensors only); with weather input switched off the two paths must decide the same.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import datetime, timedelta
+
+import pytest
+from aiokafka import AIOKafkaConsumer
+
+from services.simulator.domain.clock import ClockPolicy
+from services.simulator.domain.engine import Simulation
+from services.simulator.domain.scenario import get_scenario
+from services.simulator.publisher import publish_run
+from shared.contracts.topics import AGRICULTURE_ADVISORIES
+from tests.support import ServiceProcess
+
+pytestmark = pytest.mark.integration
+
+#: Six simulated days from the scenario's start: the heat builds from the 20th and rice is
+#: heading/flowering, so sensors show the damage condition only after three hot days.
+SLICE_HOURS = 6 * 24
+
+
+def _slice() -> Simulation:
+    sc = get_scenario("heatwave-rice-flowering")
+    return Simulation(sc.model_copy(update={"end": sc.start + timedelta(hours=SLICE_HOURS)}), 7)
+
+
+async def _advisories(servers: str, since_ms: int = 0) -> list[dict[str, object]]:
+    """Every advisory on the topic written since ``since_ms`` (broker time), read to the end."""
+    consumer = AIOKafkaConsumer(
+        AGRICULTURE_ADVISORIES.name, bootstrap_servers=servers, group_id=f"t-{uuid.uuid4()}",
+        auto_offset_reset="earliest", enable_auto_commit=False,
+    )  # fmt: skip
+    await consumer.start()
+    out: list[dict[str, object]] = []
+    try:
+        while True:
+            batch = await consumer.getmany(timeout_ms=2000)
+            if not batch:
+                return out
+            for records in batch.values():
+                for r in records:
+                    doc = json.loads(r.value)
+                    if doc.get("event_type") == "AdvisoryIssued" and r.timestamp >= since_ms:
+                        out.append(doc)
+    finally:
+        await consumer.stop()
+
+
+def _services(servers: str, *, fusion: bool) -> Iterator[list[ServiceProcess]]:
+    env = {"DEXSIM_AGRICULTURE_FUSION": "true" if fusion else "false"}
+    procs = [
+        ServiceProcess("weather", servers).start(),
+        ServiceProcess("agriculture", servers, env=env).start(),
+    ]
+    try:
+        yield procs
+    finally:
+        for p in procs:
+            p.stop()
+
+
+async def _run(servers: str) -> None:
+    policy = ClockPolicy.parse(
+        "max", tick_seconds=3600, services=frozenset({"weather", "agriculture"}), timeout_s=30
+    )
+    stats = await publish_run(_slice(), policy, servers=servers)
+    assert stats.ticks == SLICE_HOURS
+    assert stats.late_ticks == 0, "a service missed a watermark: the run was not lockstep"
+
+
+def _first(advisories: list[dict[str, object]], mode: str) -> datetime:
+    times = [
+        datetime.fromisoformat(str(a["effective_at"]))
+        for a in advisories
+        if a["mode"] == mode and a["status"] == "taken"
+    ]
+    assert times, f"no {mode} advisory"
+    return min(times)
+
+
+def _decisions(advisories: list[dict[str, object]], mode: str) -> set[tuple[object, ...]]:
+    return {
+        (a["decision_key"], a["action"], a["status"], a["effective_at"], tuple(a["asset_ids"]))  # type: ignore[arg-type]
+        for a in advisories
+        if a["mode"] == mode
+    }
+
+
+async def test_fused_advises_before_siloed_and_without_weather_both_decide_the_same(
+    kafka_bootstrap: str,
+) -> None:
+    # With fusion: the fused path may read weather warnings and forecasts.
+    for _ in _services(kafka_bootstrap, fusion=True):
+        await _run(kafka_bootstrap)
+    fused_run = await _advisories(kafka_bootstrap)
+    assert _first(fused_run, "fused") < _first(fused_run, "siloed")
+    assert any(a["cross_sector_inputs"] for a in fused_run if a["mode"] == "fused")
+    assert not any(a["cross_sector_inputs"] for a in fused_run if a["mode"] == "siloed")
+
+    # The control: weather input off, same slice again (fresh services, new topic offsets).
+    control_started_ms = int(time.time() * 1000)
+    for _ in _services(kafka_bootstrap, fusion=False):
+        await _run(kafka_bootstrap)
+    control = await _advisories(kafka_bootstrap, since_ms=control_started_ms)
+    assert control, "the control run produced no advisories"
+    assert _decisions(control, "fused") == _decisions(control, "siloed")
+    assert not any(a["cross_sector_inputs"] for a in control)
