@@ -15,6 +15,9 @@ setup: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	@command -v java >/dev/null || { echo "error: Java 17 is needed for the local Kafka broker (apt-get install openjdk-17-jre-headless)"; exit 1; }
 	@command -v mvn >/dev/null || { echo "error: Maven is needed to fetch Kafka from Maven Central (apt-get install maven)"; exit 1; }
+	@command -v promtool >/dev/null || { echo "installing Debian's prometheus package (promtool, for the rule tests)"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; } \
+		|| { echo "error: could not install Debian's prometheus package; run as root or install it: apt-get install prometheus"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable '.[test,load]'

@@ -35,7 +35,11 @@ CROSS_SECTOR = Counter(
     ["source_sector", "target_sector"],
 )
 DECISIONS = Counter("dex_decisions", "Scored decisions", ["sector", "mode", "outcome"])
-LOSS_AVOIDED = Counter("dex_loss_avoided_yuan", "Loss avoided (gross; action costs are in dex_action_cost_yuan_total)", ["sector", "mode"])
+LOSS_AVOIDED = Counter(
+    "dex_loss_avoided_yuan",
+    "Loss avoided (gross; action costs are in dex_action_cost_yuan_total)",
+    ["sector", "mode"],
+)
 LEAD_TIME = Histogram(
     "dex_warning_lead_time_seconds",
     "Lead time of correct decisions, simulated seconds",
