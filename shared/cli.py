@@ -10,14 +10,23 @@ import subprocess
 import sys
 import time
 from datetime import UTC, datetime, timedelta
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Any
 
 import httpx
 import typer
 from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from rich.table import Table
 
 from services.simulator import cli as sim_cli
+from shared import runner
 from shared.localkafka import BrokerError, LocalKafka, ensure_up
 from shared.localkafka import status as broker_status
 from shared.runtime.registry import SERVICES
@@ -270,6 +279,100 @@ def demo() -> None:
         f"\nThe system stays up: GET http://127.0.0.1:{port}/warnings/active, "
         f"metrics at http://127.0.0.1:{port}/metrics. Stop it with: dexsim down"
     )
+
+
+# -------------------------------------------------------------------------------------- run
+def _restart_services(fusion: bool, timeout: float) -> None:
+    """Stop the services and start them afresh with the run's fusion setting."""
+    if read_pid(supervisor_pid_file()) is not None:
+        down(keep_kafka=True)
+    os.environ.update(runner.fusion_env(fusion))
+    up(timeout=timeout)
+
+
+def _fmt(value: object, digits: int = 2) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:,.{digits}f}"
+    return f"{value:,}" if isinstance(value, int) else str(value)
+
+
+def _print_report(report: dict[str, Any]) -> None:
+    table = Table(title=f"{report['scenario']}  seed {report['seed']}  fusion {report['fusion']}")
+    for col in (
+        "sector", "mode", "hits", "misses", "false alarms", "mean lead (h)",
+        "loss avoided (¥)", "cost (¥)", "value (¥)", "multiplier",
+    ):  # fmt: skip
+        table.add_column(col, justify="left" if col in ("sector", "mode") else "right")
+    for name, sector in report["sectors"].items():
+        for mode in ("siloed", "fused"):
+            m = sector.get(mode, {})
+            lead = m.get("mean_lead_time_s")
+            table.add_row(
+                name if mode == "siloed" else "", mode, _fmt(m.get("hits")),
+                _fmt(m.get("misses")), _fmt(m.get("false_alarms")),
+                _fmt(lead / 3600 if isinstance(lead, int | float) else None, 1),
+                _fmt(m.get("loss_avoided_yuan"), 0), _fmt(m.get("cost_yuan"), 0),
+                _fmt(m.get("value_yuan"), 0),
+                _fmt(sector.get("multiplier")) if mode == "fused" else "",
+            )  # fmt: skip
+    table.add_row(
+        "overall", "", "", "", "", "", "", "", "", _fmt(report["overall"].get("multiplier"))
+    )
+    console.print(table)
+    ev = report["events"]
+    console.print(
+        f"events: published {ev['published']:,}, consumed {ev['consumed']:,}, "
+        f"dead-lettered {ev['dlq']:,}; wall time {report['run']['wall_s']} s, "
+        f"late ticks {report['run']['late_ticks']}"
+    )
+
+
+@app.command()
+def run(
+    scenario: Annotated[str, typer.Option(help="Scenario name (see `dexsim scenarios`)")],
+    seed: Annotated[int | None, typer.Option(help="Seed; default: the scenario's")] = None,
+    speed: Annotated[str, typer.Option(help="'max' (lockstep) or a speed-up factor")] = "max",
+    fusion: Annotated[str, typer.Option(help="'on' or 'off' (the control: multiplier 1.0)")] = "on",
+    report: Annotated[Path | None, typer.Option(help="JSON report path")] = None,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait per tick's watermarks")] = 30.0,
+) -> None:
+    """Play a scenario through every service and print the referee's scores (multiplier)."""
+    from services.simulator.domain.scenario import get_scenario
+
+    if fusion not in ("on", "off"):
+        raise typer.BadParameter("use 'on' or 'off'", param_hint="--fusion")
+    try:
+        sc = get_scenario(scenario)
+    except KeyError as exc:
+        raise typer.BadParameter(str(exc.args[0]), param_hint="--scenario") from None
+    seed = sc.seed if seed is None else seed
+    started = time.monotonic()
+    _restart_services(fusion == "on", READY_TIMEOUT_S)
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn("ticks (simulated hours x {task.fields[tick_h]})"), TimeElapsedColumn(),
+        console=console,
+    ) as progress:  # fmt: skip
+        task = progress.add_task(scenario, total=sc.ticks, tick_h=sc.tick_hours)
+        run_id, sim_events, late = runner.play(
+            scenario, seed, speed, watermark_timeout_s=timeout,
+            on_tick=lambda done, total: progress.update(task, completed=done),
+        )  # fmt: skip
+    with httpx.Client() as client:
+        try:
+            scores = runner.wait_for_final_scores(client, run_id)
+        except TimeoutError as exc:
+            raise _fail(f"{exc}; see {_rel(logs_dir() / 'referee.log')}") from None
+        events = runner.scrape_events(client)
+    doc = runner.build_report(
+        scenario=scenario, seed=seed, fusion=fusion == "on", scores=scores, events=events,
+        simulator_events=sim_events, late_ticks=late, wall_s=time.monotonic() - started,
+    )  # fmt: skip
+    _print_report(doc)
+    path = report or PROJECT_ROOT / "reports" / f"{scenario}-s{seed}-fusion-{fusion}.json"
+    console.print(f"report written to {_rel(runner.write_report(doc, path))}")
 
 
 def main() -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from shared.localkafka import LocalKafka
 from shared.settings import PROJECT_ROOT
-from tests.support import TEST_KAFKA_PORT, TEST_STATE, ServiceProcess
+from tests.support import STARTED, TEST_KAFKA_PORT, TEST_STATE, ServiceProcess
 
 
 @pytest.fixture(scope="session")
@@ -22,7 +22,11 @@ def kafka_bootstrap() -> Iterator[str]:
     """
     external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     if external:
-        yield external
+        try:
+            yield external
+        finally:
+            for svc in STARTED:
+                svc.stop()
         return
     TEST_STATE.mkdir(parents=True, exist_ok=True)
     shared_libs = PROJECT_ROOT / ".dexsim" / "kafka-libs"
@@ -33,6 +37,10 @@ def kafka_bootstrap() -> Iterator[str]:
     try:
         yield broker.bootstrap_servers
     finally:
+        # No service may outlive the session, even one whose test failed mid-way; stop them
+        # before the broker so they leave cleanly.
+        for svc in STARTED:
+            svc.stop()
         broker.down()
         shutil.rmtree(broker.home, ignore_errors=True)
 

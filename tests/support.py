@@ -31,6 +31,10 @@ def free_port() -> int:
         return port
 
 
+#: Every service process a test started, so the session can make sure none outlives it.
+STARTED: list[ServiceProcess] = []
+
+
 class ServiceProcess:
     """A service started as its own process, the way ``dexsim up`` starts it."""
 
@@ -61,7 +65,9 @@ class ServiceProcess:
             stdout=out,
             stderr=subprocess.STDOUT,
             cwd=PROJECT_ROOT,
+            start_new_session=True,
         )
+        STARTED.append(self)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -306,6 +306,9 @@ class ServiceRuntime:
         marker = agent.completed(assigned)
         if marker is None:
             return
+        if not agent.outputs and agent.on_tick is None:
+            # A side agent (no outputs, no tick work) does not speak for the service's progress.
+            return
         out: Outbox = []
         if agent.on_tick is not None:
             out = list(agent.on_tick(marker))

@@ -6,6 +6,7 @@ path (farm sensors only); with weather input switched off the two paths must dec
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import uuid
@@ -56,6 +57,7 @@ async def _advisories(servers: str, since_ms: int = 0) -> list[dict[str, object]
         await consumer.stop()
 
 
+@contextlib.contextmanager
 def _services(servers: str, *, fusion: bool) -> Iterator[list[ServiceProcess]]:
     env = {"DEXSIM_AGRICULTURE_FUSION": "true" if fusion else "false"}
     procs = [
@@ -100,7 +102,7 @@ async def test_fused_advises_before_siloed_and_without_weather_both_decide_the_s
     kafka_bootstrap: str,
 ) -> None:
     # With fusion: the fused path may read weather warnings and forecasts.
-    for _ in _services(kafka_bootstrap, fusion=True):
+    with _services(kafka_bootstrap, fusion=True):
         await _run(kafka_bootstrap)
     fused_run = await _advisories(kafka_bootstrap)
     assert _first(fused_run, "fused") < _first(fused_run, "siloed")
@@ -109,7 +111,7 @@ async def test_fused_advises_before_siloed_and_without_weather_both_decide_the_s
 
     # The control: weather input off, same slice again (fresh services, new topic offsets).
     control_started_ms = int(time.time() * 1000)
-    for _ in _services(kafka_bootstrap, fusion=False):
+    with _services(kafka_bootstrap, fusion=False):
         await _run(kafka_bootstrap)
     control = await _advisories(kafka_bootstrap, since_ms=control_started_ms)
     assert control, "the control run produced no advisories"
