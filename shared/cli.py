@@ -32,9 +32,11 @@ from shared.localkafka import status as broker_status
 from shared.runtime.registry import SERVICES
 from shared.settings import PROJECT_ROOT, KafkaSettings
 from shared.supervisor import (
+    PROMETHEUS_ADDRESS,
     dev_api_keys,
     logs_dir,
     pid_alive,
+    prometheus_argv,
     read_pid,
     run_dir,
     supervisor_pid_file,
@@ -149,6 +151,11 @@ def up(
                 console.print(f"{name:<10} http://127.0.0.1:{e.port}  [green]ready[/]  logs: {log}")
                 del pending[name]
         time.sleep(0.3)
+    if not pending and prometheus_argv() is not None:
+        console.print(
+            f"{'prometheus':<10} http://{PROMETHEUS_ADDRESS}  "
+            f"logs: {_rel(logs_dir() / 'prometheus.log')}"
+        )
     if pending:
         for name in pending:
             err.print(f"{name:<10} [red]not ready[/]; see {_rel(logs_dir() / f'{name}.log')}")
@@ -286,7 +293,7 @@ def _restart_services(fusion: bool, timeout: float) -> None:
     """Stop the services and start them afresh with the run's fusion setting."""
     if read_pid(supervisor_pid_file()) is not None:
         down(keep_kafka=True)
-    os.environ.update(runner.fusion_env(fusion))
+    os.environ.update(runner.run_env(fusion))
     up(timeout=timeout)
 
 

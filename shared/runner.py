@@ -39,10 +39,14 @@ class RunResult:
     wall_s: float
 
 
-def fusion_env(fusion: bool) -> dict[str, str]:
-    """Environment that switches every service's fused path on or off."""
-    value = "true" if fusion else "false"
-    return {f"DEXSIM_{e.name.upper()}_FUSION": value for e in SERVICES}
+def run_env(fusion: bool) -> dict[str, str]:
+    """Environment of the services for a run: fusion on or off, tick-synchronous handling."""
+    env: dict[str, str] = {}
+    for e in SERVICES:
+        prefix = f"DEXSIM_{e.name.upper()}_"
+        env[prefix + "FUSION"] = "true" if fusion else "false"
+        env[prefix + "TICK_SYNC"] = "true"
+    return env
 
 
 def metric_sum(text: str, name: str) -> float:

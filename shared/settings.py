@@ -78,6 +78,11 @@ class ServiceSettings(BaseSettings):
     dedupe_window: int = Field(default=100_000, ge=1000, description="event_ids remembered")
     batch_size: int = Field(default=500, ge=1, le=100_000, description="stream.take() batch")
     batch_timeout_s: float = Field(default=0.05, gt=0, le=10)
+    tick_sync: bool = Field(
+        default=False,
+        description="Hold events until their simulated tick completes and handle them in a "
+        "fixed order (deterministic scenario runs; dexsim run turns it on)",
+    )
     send_timeout_s: float = Field(default=5.0, gt=0, le=120, description="Wait for broker ack")
     api_keys: dict[str, SecretStr] = Field(
         default_factory=dict,

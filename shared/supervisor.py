@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -109,30 +110,56 @@ def service_env(entry: ServiceEntry) -> dict[str, str]:
     return env
 
 
+#: Where Prometheus serves when ``dexsim up`` starts it (loopback only).
+PROMETHEUS_ADDRESS = "127.0.0.1:9090"
+
+
+def prometheus_argv() -> list[str] | None:
+    """The command that runs Prometheus on the project's config, if a binary is installed."""
+    binary = shutil.which("prometheus")
+    if binary is None:
+        return None
+    return [
+        binary,
+        f"--config.file={PROJECT_ROOT / 'deploy' / 'prometheus' / 'prometheus.yml'}",
+        f"--web.listen-address={PROMETHEUS_ADDRESS}",
+        f"--storage.tsdb.path={state_dir() / 'prometheus'}",
+        "--storage.tsdb.retention.time=2d",
+    ]
+
+
 @dataclass
 class Child:
-    """One supervised service process."""
+    """One supervised process: a service, or Prometheus."""
 
-    entry: ServiceEntry
+    name: str
+    argv: list[str]
+    env: dict[str, str]
     proc: subprocess.Popen[bytes] | None = None
     restarts: list[float] = field(default_factory=list)
     given_up: bool = False
+
+    @classmethod
+    def service(cls, entry: ServiceEntry) -> Child:
+        """A dexsim service, run the one way every service runs."""
+        argv = [sys.executable, "-m", "shared.runtime", entry.name]
+        return cls(entry.name, argv, service_env(entry))
 
     def start(self) -> None:
         """Start (or restart) the process, appending to its log."""
         logs_dir().mkdir(parents=True, exist_ok=True)
         run_dir().mkdir(parents=True, exist_ok=True)
-        out = (logs_dir() / f"{self.entry.name}.log").open("ab")
+        out = (logs_dir() / f"{self.name}.log").open("ab")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "shared.runtime", self.entry.name],
+            self.argv,
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            env=service_env(self.entry),
+            env=self.env,
             cwd=PROJECT_ROOT,
         )
-        (run_dir() / f"{self.entry.name}.pid").write_text(str(self.proc.pid))
-        log.info("started %s (pid %d)", self.entry.name, self.proc.pid)
+        (run_dir() / f"{self.name}.pid").write_text(str(self.proc.pid))
+        log.info("started %s (pid %d)", self.name, self.proc.pid)
 
     def check(self) -> None:
         """Restart the process if it died, unless it keeps crashing."""
@@ -143,13 +170,13 @@ class Child:
         if len(self.restarts) >= MAX_RESTARTS:
             log.error(
                 "%s exited %d times within %.0fs; not restarting it (see its log)",
-                self.entry.name,
+                self.name,
                 MAX_RESTARTS,
                 RESTART_WINDOW_S,
             )
             self.given_up = True
             return
-        log.warning("%s exited with code %s; restarting", self.entry.name, self.proc.returncode)
+        log.warning("%s exited with code %s; restarting", self.name, self.proc.returncode)
         self.restarts.append(now)
         self.start()
 
@@ -163,7 +190,10 @@ class Supervisor:
     """Runs every registered service and keeps it running until told to stop."""
 
     def __init__(self, entries: tuple[ServiceEntry, ...] = SERVICES) -> None:
-        self.children = [Child(e) for e in entries]
+        self.children = [Child.service(e) for e in entries]
+        prometheus = prometheus_argv()
+        if prometheus is not None:
+            self.children.append(Child("prometheus", prometheus, dict(os.environ)))
         self.stopping = False
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
@@ -191,10 +221,10 @@ class Supervisor:
             try:
                 child.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
-                log.warning("%s did not stop in time; killing it", child.entry.name)
+                log.warning("%s did not stop in time; killing it", child.name)
                 child.proc.kill()
                 child.proc.wait()
-            (run_dir() / f"{child.entry.name}.pid").unlink(missing_ok=True)
+            (run_dir() / f"{child.name}.pid").unlink(missing_ok=True)
         return 0
 
 

@@ -128,6 +128,7 @@ class _AgentState:
     seen: dict[tuple[str, int], int] = field(default_factory=dict)
     markers: dict[int, TickAdvanced] = field(default_factory=dict)
     last_done: int = -1
+    held: list[Event] = field(default_factory=list)
 
     def codec_by_type(self, raw: bytes | None) -> Codec[Event] | None:
         """The codec for a message whose topic name is unknown, chosen by its ``event_type``.
@@ -147,6 +148,9 @@ class _AgentState:
             return False
         if marker.run_id != self.run_id:  # a new run starts counting ticks from 0 again
             self.run_id, self.seen, self.markers, self.last_done = marker.run_id, {}, {}, -1
+            # Events held from before this run's start (another scenario's leftovers) are not
+            # part of it.
+            self.held = [e for e in self.held if e.occurred_at >= marker.tick_start]
         key = (topic, partition)
         if marker.tick > self.seen.get(key, -1):
             self.seen[key] = marker.tick
@@ -285,12 +289,11 @@ class ServiceRuntime:
             metrics.EVENTS_CONSUMED.labels(self.name, t).inc(n)
         for t, n in dupes.items():
             metrics.DUPLICATES.labels(self.name, t).inc(n)
-        if events:
-            out = agent.handler(events)
-            if isinstance(out, Awaitable):
-                out = await out
-            produced_at = {e.event_id: e.produced_at for e in events}
-            pending.extend(await self._send_all(out, produced_at))
+        if self.settings.tick_sync:
+            # Held until their tick completes, then handled in a deterministic order.
+            agent.held.extend(events)
+        elif events:
+            pending.extend(await self._handle(agent, events))
         if pending:
             await asyncio.gather(*pending)
         if marker_seen:
@@ -306,6 +309,14 @@ class ServiceRuntime:
         marker = agent.completed(assigned)
         if marker is None:
             return
+        if agent.held:
+            due = [e for e in agent.held if e.occurred_at <= marker.occurred_at]
+            agent.held = [e for e in agent.held if e.occurred_at > marker.occurred_at]
+            # Within a tick, partitions interleave differently on every run; a fixed order makes
+            # the same scenario and seed give the same decisions.
+            due.sort(key=lambda e: (e.occurred_at, e.event_type, str(e.event_id)))
+            if due:
+                await asyncio.gather(*await self._handle(agent, due))
         if not agent.outputs and agent.on_tick is None:
             # A side agent (no outputs, no tick work) does not speak for the service's progress.
             return
@@ -343,6 +354,14 @@ class ServiceRuntime:
             )
         )
         await asyncio.gather(*futures)
+
+    async def _handle(self, agent: _AgentState, events: list[Event]) -> list[Awaitable[Any]]:
+        """Run the agent's handler on decoded events; hand its output to the sink."""
+        out = agent.handler(events)
+        if isinstance(out, Awaitable):
+            out = await out
+        produced_at = {e.event_id: e.produced_at for e in events}
+        return await self._send_all(out, produced_at)
 
     async def _partitions(self, topic: str) -> int:
         count = self._partition_counts.get(topic)
