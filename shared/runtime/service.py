@@ -187,6 +187,8 @@ class ServiceRuntime:
     state: dict[str, Any] = field(default_factory=dict)
     sink: Sink = field(default=None)  # type: ignore[assignment]  # set in __post_init__
     _partition_counts: dict[str, int] = field(default_factory=dict)
+    _agents: list[_AgentState] = field(default_factory=list)
+    _reported: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.sink is None:
@@ -238,6 +240,7 @@ class ServiceRuntime:
             on_tick=on_tick,
             by_type={s.model.EVENT_TYPE.encode(): Codec.for_topic(s) for s in specs},
         )
+        self._agents.append(agent_state)
         runtime = self
 
         async def agent(stream: faust.StreamT[bytes]) -> None:
@@ -317,14 +320,16 @@ class ServiceRuntime:
             due.sort(key=lambda e: (e.occurred_at, e.event_type, str(e.event_id)))
             if due:
                 await asyncio.gather(*await self._handle(agent, due))
-        if not agent.outputs and agent.on_tick is None:
-            # A side agent (no outputs, no tick work) does not speak for the service's progress.
-            return
+        if agent.outputs or agent.on_tick is not None:
+            await self._close_tick(agent, marker)
+        await self._report_watermark(marker)
+
+    async def _close_tick(self, agent: _AgentState, marker: TickAdvanced) -> None:
+        """Run the agent's tick work, then forward the marker into every output partition."""
         out: Outbox = []
         if agent.on_tick is not None:
             out = list(agent.on_tick(marker))
         await asyncio.gather(*await self._send_all(out))
-        producer = self.sink
         forwarded = marker.model_copy(
             update={
                 "source": self.name,
@@ -336,24 +341,35 @@ class ServiceRuntime:
         for spec in agent.outputs:
             for partition in range(await self._partitions(spec.name)):
                 futures.append(
-                    await producer.send(spec.name, marker.key, raw, partition, None, None)
+                    await self.sink.send(spec.name, marker.key, raw, partition, None, None)
                 )
+        await asyncio.gather(*futures)
+
+    async def _report_watermark(self, marker: TickAdvanced) -> None:
+        """Tell the clock the service finished a tick: once *every* agent of it has.
+
+        A service's side agents (e.g. one reading another sector's replies to this tick) count
+        too, so the clock does not start the next tick before their input has been applied.
+        """
+        done = min(a.last_done if a.run_id == marker.run_id else -1 for a in self._agents)
+        if done < 0 or self._reported.get(marker.run_id, -1) >= done:
+            return
+        self._reported[marker.run_id] = done
         mark = WatermarkReported(
-            event_id=derived_id("watermark", self.name, agent.name, marker.run_id, marker.tick),
+            event_id=derived_id("watermark", self.name, marker.run_id, done),
             occurred_at=marker.occurred_at,
             source=self.name,
             region=marker.region,
             run_id=marker.run_id,
             service=self.name,
-            tick=marker.tick,
+            tick=done,
             correlation_id=marker.correlation_id,
         )
-        futures.append(
-            await producer.send(
+        await asyncio.gather(
+            await self.sink.send(
                 SIMULATOR_WATERMARKS.name, mark.key, mark.to_bytes(), None, None, None
             )
         )
-        await asyncio.gather(*futures)
 
     async def _handle(self, agent: _AgentState, events: list[Event]) -> list[Awaitable[Any]]:
         """Run the agent's handler on decoded events; hand its output to the sink."""
@@ -487,6 +503,12 @@ def build(spec: ServiceSpec, settings: ServiceSettings) -> tuple[FastAPI, Servic
         async with faust_app_running(faust_app, stop_timeout=30.0):
             log.info("%s started: consuming %s", spec.name, ", ".join(runtime.codecs) or "nothing")
             yield
+            if runtime.codecs:
+                # Commit what was processed before stopping, so a restart does not read it again.
+                try:
+                    await faust_app.consumer.commit()
+                except Exception:
+                    log.exception("final offset commit failed; a restart may re-read some events")
         log.info("%s stopped", spec.name)
 
     api = FastAPI(
