@@ -293,6 +293,11 @@ def _restart_services(fusion: bool, timeout: float) -> None:
     """Stop the services and start them afresh with the run's fusion setting."""
     if read_pid(supervisor_pid_file()) is not None:
         down(keep_kafka=True)
+    try:
+        servers, _ = ensure_up()
+    except BrokerError as exc:
+        raise _fail(str(exc)) from None
+    runner.start_groups_at_end(servers)
     os.environ.update(runner.run_env(fusion))
     up(timeout=timeout)
 

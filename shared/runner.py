@@ -49,6 +49,51 @@ def run_env(fusion: bool) -> dict[str, str]:
     return env
 
 
+async def _start_groups_at_end(servers: str, groups: list[str]) -> None:
+    """Commit, for every service's consumer group, the current end of every registered topic.
+
+    A run then starts from a clean slate: a restarted service does not read what earlier runs
+    left on a topic it had not consumed before (auto_offset_reset is ``earliest``), which would
+    otherwise leak one run's events into the next and break run-to-run determinism.
+    """
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from aiokafka.admin import AIOKafkaAdminClient
+
+    from shared.contracts.topics import all_topic_names
+    from shared.kafka import ensure_topics
+
+    await ensure_topics(servers=servers)
+    admin = AIOKafkaAdminClient(bootstrap_servers=servers)
+    await admin.start()
+    try:
+        described = await admin.describe_topics(all_topic_names(with_dlq=False))
+    finally:
+        await admin.close()
+    parts = [
+        TopicPartition(topic["topic"], p["partition"])
+        for topic in described
+        for p in topic["partitions"]
+    ]
+    for group in groups:
+        consumer = AIOKafkaConsumer(
+            bootstrap_servers=servers, group_id=group, enable_auto_commit=False
+        )
+        await consumer.start()
+        try:
+            consumer.assign(parts)
+            ends = await consumer.end_offsets(parts)
+            await consumer.commit(dict(ends))
+        finally:
+            await consumer.stop()
+
+
+def start_groups_at_end(servers: str) -> None:
+    """Synchronous wrapper of :func:`_start_groups_at_end` for every registered service."""
+    import asyncio
+
+    asyncio.run(_start_groups_at_end(servers, [f"dexsim-{e.name}" for e in SERVICES]))
+
+
 def metric_sum(text: str, name: str) -> float:
     """Sum every sample of metric ``name`` in a Prometheus exposition."""
     total = 0.0
