@@ -41,9 +41,11 @@ def test_the_scrape_config_is_valid_and_loads_the_rules() -> None:
 
 
 def test_the_scrape_config_covers_every_service_port() -> None:
+    from shared.runtime.registry import SERVICES
+
     text = (PROMETHEUS / "prometheus.yml").read_text()
-    for port in (8100, 8101, 8102, 8103, 8104, 8105):
-        assert f"127.0.0.1:{port}" in text
+    for service in SERVICES:
+        assert f"127.0.0.1:{service.port}" in text, service.name
 
 
 def test_the_rules_are_valid() -> None:
