@@ -151,7 +151,11 @@ def up(
                 console.print(f"{name:<10} http://127.0.0.1:{e.port}  [green]ready[/]  logs: {log}")
                 del pending[name]
         time.sleep(0.3)
-    if not pending and prometheus_argv() is not None:
+    if (
+        not pending
+        and prometheus_argv() is not None
+        and os.environ.get("DEXSIM_PROMETHEUS") != "off"
+    ):
         console.print(
             f"{'prometheus':<10} http://{PROMETHEUS_ADDRESS}  "
             f"logs: {_rel(logs_dir() / 'prometheus.log')}"

@@ -192,7 +192,7 @@ class Supervisor:
     def __init__(self, entries: tuple[ServiceEntry, ...] = SERVICES) -> None:
         self.children = [Child.service(e) for e in entries]
         prometheus = prometheus_argv()
-        if prometheus is not None:
+        if prometheus is not None and os.environ.get("DEXSIM_PROMETHEUS", "on") != "off":
             self.children.append(Child("prometheus", prometheus, dict(os.environ)))
         self.stopping = False
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 from dataclasses import dataclass
 
 from shared.runtime.service import ServiceSpec
@@ -14,7 +15,15 @@ class ServiceEntry:
 
     name: str
     module: str
-    port: int
+    base_port: int
+
+    @property
+    def port(self) -> int:
+        """The port ``dexsim up`` gives it: the base port plus ``DEXSIM_PORT_OFFSET``.
+
+        The offset lets a second system (the end-to-end tests, say) run beside a demo.
+        """
+        return self.base_port + int(os.environ.get("DEXSIM_PORT_OFFSET", "0"))
 
 
 #: Every service, in start order (producers of an event before its consumers).

@@ -45,7 +45,7 @@ def test_the_scrape_config_covers_every_service_port() -> None:
 
     text = (PROMETHEUS / "prometheus.yml").read_text()
     for service in SERVICES:
-        assert f"127.0.0.1:{service.port}" in text, service.name
+        assert f"127.0.0.1:{service.base_port}" in text, service.name
 
 
 def test_the_rules_are_valid() -> None:
