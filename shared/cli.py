@@ -226,17 +226,15 @@ def _demo_observations() -> list[dict[str, object]]:
 
 
 async def _read_warnings(servers: str, since_ms: int, timeout: float) -> list[dict[str, object]]:
-    from aiokafka import AIOKafkaConsumer, TopicPartition
+    from aiokafka import AIOKafkaConsumer
 
     from shared.contracts.topics import WEATHER_WARNINGS
+    from shared.kafka import partitions_of
 
+    parts = await partitions_of([WEATHER_WARNINGS.name], servers=servers)
     consumer = AIOKafkaConsumer(bootstrap_servers=servers, enable_auto_commit=False)
     await consumer.start()
     try:
-        parts = [
-            TopicPartition(WEATHER_WARNINGS.name, p)
-            for p in (consumer.partitions_for_topic(WEATHER_WARNINGS.name) or {0})
-        ]
         consumer.assign(parts)
         offsets = await consumer.offsets_for_times(dict.fromkeys(parts, since_ms))
         for tp in parts:
@@ -257,14 +255,17 @@ async def _read_warnings(servers: str, since_ms: int, timeout: float) -> list[di
 
 
 @app.command()
-def demo() -> None:
-    """Bring the system up and show a station observation turning into a CMA warning."""
+def demo(
+    scenario: Annotated[str, typer.Option(help="Scenario the demo replays")] = "poyang-flood-2020",
+    seed: Annotated[int, typer.Option(help="Seed of the replay")] = 7,
+) -> None:
+    """Show an observation turning into a CMA warning, then replay a hazard (left running)."""
     up()
     key = next(k for scope, k in dev_api_keys().items() if scope.endswith(":weather"))
     port = next(e.port for e in SERVICES if e.name == "weather")
     observations = _demo_observations()
     since_ms = int(time.time() * 1000) - 1000
-    console.rule("Ingest: 6 hourly readings from Nanchang station 58606 (62 mm in 3 h)")
+    console.rule("1. Ingest: 6 hourly readings from Nanchang station 58606 (62 mm in 3 h)")
     r = httpx.post(
         f"http://127.0.0.1:{port}/ingest/observations",
         json={"observations": observations},
@@ -274,7 +275,7 @@ def demo() -> None:
     console.print(f"POST /ingest/observations -> {r.status_code} {r.json()}")
     if r.status_code != 202:
         raise _fail("ingestion failed")
-    console.rule("Warnings read back from Kafka (weather.warnings.v1)")
+    console.rule("2. The warning, read back from Kafka (weather.warnings.v1)")
     warnings = asyncio.run(_read_warnings(KafkaSettings().bootstrap_servers, since_ms, 30.0))
     if not warnings:
         raise _fail("no warning arrived within 30 s; see .dexsim/logs/weather.log")
@@ -286,9 +287,16 @@ def demo() -> None:
             f"[bold]{alert['msg_type']}[/] {alert['identifier']}  {w['signal']} "
             f"[bold]{w['colour']}[/]  {info['headline']}"
         )
+    console.rule(f"3. Replay {scenario}: every sector decides siloed and fused; the referee scores")
+    run(scenario=scenario, seed=seed, speed="max", fusion="on", report=None, timeout=30.0)
+    referee_port = next(e.port for e in SERVICES if e.name == "referee")
     console.print(
-        f"\nThe system stays up: GET http://127.0.0.1:{port}/warnings/active, "
-        f"metrics at http://127.0.0.1:{port}/metrics. Stop it with: dexsim down"
+        "\nThe system stays up for the audience:\n"
+        f"  scores      http://127.0.0.1:{referee_port}/scores\n"
+        f"  warnings    http://127.0.0.1:{port}/warnings/active\n"
+        f"  API docs    http://127.0.0.1:{port}/docs (each service has its own)\n"
+        + (f"  Prometheus  http://{PROMETHEUS_ADDRESS}\n" if prometheus_argv() is not None else "")
+        + "Stop it with: .venv/bin/dexsim down"
     )
 
 

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 
-from aiokafka import AIOKafkaProducer
+from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
@@ -66,3 +66,18 @@ async def ensure_topics(
         return [t.name for t in new]
     finally:
         await admin.close()
+
+
+async def partitions_of(topics: list[str], *, servers: str | None = None) -> list[TopicPartition]:
+    """Every partition of ``topics``, as the cluster describes them."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=servers or bootstrap_servers())
+    await admin.start()
+    try:
+        described = await admin.describe_topics(topics)
+    finally:
+        await admin.close()
+    return [
+        TopicPartition(topic["topic"], p["partition"])
+        for topic in described
+        for p in topic["partitions"]
+    ]

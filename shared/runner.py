@@ -56,24 +56,13 @@ async def _start_groups_at_end(servers: str, groups: list[str]) -> None:
     left on a topic it had not consumed before (auto_offset_reset is ``earliest``), which would
     otherwise leak one run's events into the next and break run-to-run determinism.
     """
-    from aiokafka import AIOKafkaConsumer, TopicPartition
-    from aiokafka.admin import AIOKafkaAdminClient
+    from aiokafka import AIOKafkaConsumer
 
     from shared.contracts.topics import all_topic_names
-    from shared.kafka import ensure_topics
+    from shared.kafka import ensure_topics, partitions_of
 
     await ensure_topics(servers=servers)
-    admin = AIOKafkaAdminClient(bootstrap_servers=servers)
-    await admin.start()
-    try:
-        described = await admin.describe_topics(all_topic_names(with_dlq=False))
-    finally:
-        await admin.close()
-    parts = [
-        TopicPartition(topic["topic"], p["partition"])
-        for topic in described
-        for p in topic["partitions"]
-    ]
+    parts = await partitions_of(all_topic_names(with_dlq=False), servers=servers)
     for group in groups:
         consumer = AIOKafkaConsumer(
             bootstrap_servers=servers, group_id=group, enable_auto_commit=False
