@@ -50,9 +50,9 @@ def dexsim(kafka_bootstrap: str) -> Iterator[Dexsim]:
         run("down", "--keep-kafka")
 
 
-def play(dexsim: Dexsim, report: Path, *extra: str) -> dict[str, Any]:
-    """One ``dexsim run`` of the scenario; its JSON report."""
-    done = dexsim("run", "--scenario", SCENARIO, "--seed", "7", "--report", str(report), *extra)
+def play(dexsim: Dexsim, report: Path, *extra: str, scenario: str = SCENARIO) -> dict[str, Any]:
+    """One ``dexsim run`` of a scenario; its JSON report."""
+    done = dexsim("run", "--scenario", scenario, "--seed", "7", "--report", str(report), *extra)
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "multiplier" in done.stdout
     doc: dict[str, Any] = json.loads(report.read_text())
@@ -67,6 +67,7 @@ def reports(dexsim: Dexsim, tmp_path_factory: pytest.TempPathFactory) -> dict[st
         "on": play(dexsim, out / "on.json"),
         "again": play(dexsim, out / "again.json"),
         "off": play(dexsim, out / "off.json", "--fusion", "off"),
+        "fog": play(dexsim, out / "fog.json", scenario="fog-expressway"),
     }
 
 
@@ -124,3 +125,52 @@ def test_one_seed_gives_the_same_scores_on_every_run(reports: dict[str, Any]) ->
                 assert a[key] == b[key], (name, mode, key)
         assert first["sectors"][name]["multiplier"] == second["sectors"][name]["multiplier"]
     assert first["overall"] == second["overall"]
+
+
+def test_every_dashboard_query_names_a_metric_the_running_services_export(
+    reports: dict[str, Any],
+) -> None:
+    """Scrape the system the runs left up; every Grafana query must select real series."""
+    import httpx
+
+    from shared.runtime.registry import SERVICES
+    from tests.rules.test_grafana_dashboards import (
+        DASHBOARDS,
+        SUFFIXES,
+        metric_names,
+        panels,
+        recorded_series,
+    )
+
+    exported: set[str] = set()
+    offset = 1000  # the dexsim fixture's DEXSIM_PORT_OFFSET
+    for service in SERVICES:
+        text = httpx.get(f"http://127.0.0.1:{service.base_port + offset}/metrics").text
+        for line in text.splitlines():
+            if line.startswith("# TYPE "):
+                _, _, name, kind = line.split()
+                # the text format names a counter's family with its _total already
+                suffixes = ("",) if kind == "counter" else SUFFIXES.get(kind, ("",))
+                exported |= {name + suffix for suffix in suffixes}
+    known = exported | recorded_series() | {"up"}
+    for path in DASHBOARDS:
+        dashboard = json.loads(path.read_text())
+        for panel in panels(dashboard):
+            for target in panel.get("targets", []):
+                for name in metric_names(target.get("expr", "")):
+                    assert name in known, f"{path.name}: {panel.get('title')}: {name}"
+
+
+def test_on_a_fog_morning_transport_acts_earlier_when_fused(reports: dict[str, Any]) -> None:
+    """Forecast fog (from weather) lets the fused road model set limits before detectors see it."""
+    transport = reports["fog"]["sectors"]["transport"]
+    assert transport["fused"]["hits"] >= transport["siloed"]["hits"] > 0
+    assert transport["fused"]["mean_lead_time_s"] > transport["siloed"]["mean_lead_time_s"]
+
+
+def test_in_the_flood_emergency_protects_more_when_fused(reports: dict[str, Any]) -> None:
+    """Rainstorm warnings and road status let emergency act on more impacts, in time."""
+    emergency = reports["on"]["sectors"]["emergency"]
+    assert emergency["fused"]["hits"] >= emergency["siloed"]["hits"]
+    assert emergency["fused"]["misses"] <= emergency["siloed"]["misses"]
+    assert emergency["fused"]["loss_avoided_yuan"] > emergency["siloed"]["loss_avoided_yuan"]
