@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated, Literal
+from uuid import UUID
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.agriculture.streams import models
 from shared.contracts.agriculture import AdvisoryBasis, AdvisoryIssued, RiskKind, RiskLevel
-from shared.contracts.envelope import Mode, RegionCode
-from shared.contracts.simulator import Industry
-from shared.runtime import ServiceRuntime
+from shared.contracts.envelope import AwareDatetime, Mode, RegionCode, derived_id
+from shared.contracts.simulator import FarmObservation, Industry
+from shared.contracts.topics import AGRICULTURE_OBSERVATIONS
+from shared.runtime import ServiceRuntime, ingest
 
 #: Most advisories one query returns.
 MAX_LIMIT = 1000
@@ -91,3 +93,48 @@ def advisories_router(runtime: ServiceRuntime) -> APIRouter:
         return found[-limit:]
 
     return router
+
+
+class FarmReadingIn(BaseModel):
+    """One reading of a farm's field sensors as a provider posts it (unknown fields refused)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    farm_id: str = Field(min_length=1, max_length=48)
+    region: RegionCode
+    observed_at: AwareDatetime
+    event_id: UUID | None = Field(
+        default=None, description="Optional: a retry with the same id is processed once"
+    )
+    industry: Industry
+    crop: str = Field(min_length=1, max_length=32, description="e.g. early_rice, navel_orange")
+    crop_stage: str | None = Field(default=None, max_length=32, description="e.g. flowering")
+    soil_moisture_pct: float | None = Field(default=None, ge=0, le=100)
+    canopy_temp_c: float | None = Field(default=None, ge=-60, le=70)
+    water_depth_cm: float | None = Field(default=None, ge=0, le=1000)
+    crop_stress: float | None = Field(default=None, ge=0, le=1)
+
+
+def to_event(reading: FarmReadingIn, provider: str) -> FarmObservation:
+    """The envelope event for one posted reading (same reading + provider -> same event id)."""
+    fields = reading.model_dump(exclude={"event_id", "observed_at"})
+    event_id = reading.event_id or derived_id(
+        "farm", provider, reading.farm_id, reading.observed_at.isoformat()
+    )
+    return FarmObservation(
+        event_id=event_id, occurred_at=reading.observed_at, source="agriculture", **fields
+    )
+
+
+#: POST /ingest/farm-readings: API-key protected; 202 only after Kafka acknowledged.
+ingest_router = ingest.ingest_router(
+    ingest.IngestPath(
+        sector="agriculture",
+        path="farm-readings",
+        reading=FarmReadingIn,
+        to_event=to_event,
+        topic=AGRICULTURE_OBSERVATIONS,
+        field="readings",
+        summary="Publish a batch of farm field-sensor readings to ``agriculture.observations.v1``.",
+    )
+)

@@ -28,6 +28,6 @@ SPEC = ServiceSpec(
     name="agriculture",
     settings_cls=AgricultureSettings,
     streams=streams.register,
-    routers=(api.risks_router, api.advisories_router),
+    routers=(api.ingest_router, api.risks_router, api.advisories_router),
     description="Farm sensors (and, fused, weather warnings and forecasts) in; advisories out.",
 )

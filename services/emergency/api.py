@@ -7,12 +7,14 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.emergency.streams import desk
 from shared.contracts.emergency import Measure, ResourceKind, ResponseDecided, ResponseLevel
-from shared.contracts.envelope import Mode, RegionCode
-from shared.runtime import ServiceRuntime
+from shared.contracts.envelope import AwareDatetime, Mode, RegionCode, derived_id
+from shared.contracts.simulator import CitizenReport, ReportKind
+from shared.contracts.topics import EMERGENCY_REPORTS
+from shared.runtime import ServiceRuntime, ingest
 
 #: Most incidents one query returns.
 MAX_INCIDENTS = 500
@@ -130,3 +132,47 @@ def incidents_router(runtime: ServiceRuntime) -> APIRouter:
         return rows[:limit]
 
     return router
+
+
+class CitizenReportIn(BaseModel):
+    """One citizen report (12345 hotline, app) as a provider posts it (unknown fields refused)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    region: RegionCode
+    reported_at: AwareDatetime
+    event_id: UUID | None = Field(
+        default=None, description="Optional: a retry with the same id is processed once"
+    )
+    report_kind: ReportKind
+    channel: str = Field(default="12345", min_length=1, max_length=32)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    people: int | None = Field(default=None, ge=0, le=1_000_000)
+    text: str = Field(default="", max_length=500)
+
+
+def to_event(report: CitizenReportIn, provider: str) -> CitizenReport:
+    """The envelope event for one posted report (same report + provider -> same event id)."""
+    fields = report.model_dump(exclude={"event_id", "reported_at"})
+    event_id = report.event_id or derived_id(
+        "report", provider, report.channel, report.region, report.reported_at.isoformat(),
+        report.report_kind, report.lon, report.lat, report.people, report.text,
+    )  # fmt: skip
+    return CitizenReport(
+        event_id=event_id, occurred_at=report.reported_at, source="emergency", **fields
+    )
+
+
+#: POST /ingest/citizen-reports: API-key protected; 202 only after Kafka acknowledged.
+ingest_router = ingest.ingest_router(
+    ingest.IngestPath(
+        sector="emergency",
+        path="citizen-reports",
+        reading=CitizenReportIn,
+        to_event=to_event,
+        topic=EMERGENCY_REPORTS,
+        field="reports",
+        summary="Publish a batch of citizen reports to ``emergency.reports.v1``.",
+    )
+)

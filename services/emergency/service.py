@@ -27,7 +27,12 @@ SPEC = ServiceSpec(
     name="emergency",
     settings_cls=EmergencySettings,
     streams=streams.register,
-    routers=(api.responses_router, api.resources_router, api.incidents_router),
+    routers=(
+        api.ingest_router,
+        api.responses_router,
+        api.resources_router,
+        api.incidents_router,
+    ),
     description=(
         "Gauges, citizen reports and safety alarms (and, fused, weather warnings, agriculture "
         "advisories and road status) in; response levels, pre-positioning and evacuations out."

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
+from uuid import UUID
 
 from fastapi import APIRouter, HTTPException, Query, status
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from services.transport.streams import desk
-from shared.contracts.envelope import Mode
+from shared.contracts.envelope import AwareDatetime, Mode, RegionCode, derived_id
+from shared.contracts.simulator import RoadObservation, SurfaceState
+from shared.contracts.topics import TRANSPORT_OBSERVATIONS
 from shared.contracts.transport import RoadControl, RoadControlApplied, RoadStatus, VehicleClass
-from shared.runtime import ServiceRuntime
+from shared.runtime import ServiceRuntime, ingest
 
 
 class SegmentOut(BaseModel):
@@ -93,3 +96,48 @@ def controls_router(runtime: ServiceRuntime) -> APIRouter:
         ]
 
     return router
+
+
+class RoadReadingIn(BaseModel):
+    """One expressway detector reading as a data provider posts it (unknown fields refused)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    detector_id: str = Field(min_length=1, max_length=48)
+    segment_id: str = Field(min_length=1, max_length=48)
+    road: str = Field(min_length=1, max_length=16, description="Expressway number, e.g. G60")
+    region: RegionCode
+    observed_at: AwareDatetime
+    event_id: UUID | None = Field(
+        default=None, description="Optional: a retry with the same id is processed once"
+    )
+    speed_kmh: float | None = Field(default=None, ge=0, le=200)
+    volume_vph: int | None = Field(default=None, ge=0, le=20_000)
+    surface_temp_c: float | None = Field(default=None, ge=-60, le=80)
+    visibility_m: float | None = Field(default=None, ge=0, le=100_000)
+    surface_state: SurfaceState | None = None
+
+
+def to_event(reading: RoadReadingIn, provider: str) -> RoadObservation:
+    """The envelope event for one posted reading (same reading + provider -> same event id)."""
+    fields = reading.model_dump(exclude={"event_id", "observed_at"})
+    event_id = reading.event_id or derived_id(
+        "road", provider, reading.detector_id, reading.observed_at.isoformat()
+    )
+    return RoadObservation(
+        event_id=event_id, occurred_at=reading.observed_at, source="transport", **fields
+    )
+
+
+#: POST /ingest/road-readings: API-key protected; 202 only after Kafka acknowledged.
+ingest_router = ingest.ingest_router(
+    ingest.IngestPath(
+        sector="transport",
+        path="road-readings",
+        reading=RoadReadingIn,
+        to_event=to_event,
+        topic=TRANSPORT_OBSERVATIONS,
+        field="readings",
+        summary="Publish a batch of expressway detector readings to ``transport.observations.v1``.",
+    )
+)

@@ -27,7 +27,7 @@ SPEC = ServiceSpec(
     name="transport",
     settings_cls=TransportSettings,
     streams=streams.register,
-    routers=(api.roads_router, api.controls_router),
+    routers=(api.ingest_router, api.roads_router, api.controls_router),
     description=(
         "Expressway detectors (and, fused, weather warnings, forecasts and emergency routes) in; "
         "road controls and road status out."

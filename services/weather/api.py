@@ -5,24 +5,15 @@ from __future__ import annotations
 from typing import Annotated
 from uuid import UUID
 
-from fastapi import APIRouter, Depends, HTTPException, Query, Request, status
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, HTTPException, Query, Request, status
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.weather.streams import engine
-from shared import metrics
 from shared.contracts.envelope import AwareDatetime, RegionCode, derived_id
 from shared.contracts.simulator import StationObservation
 from shared.contracts.topics import WEATHER_OBSERVATIONS
 from shared.contracts.weather import SignalType, WarningIssued
-from shared.runtime import BrokerUnavailableError, ServiceRuntime
-from shared.runtime.auth import require_sector_key
-
-#: The data provider named by a valid weather-sector API key.
-WeatherProvider = Annotated[str, Depends(require_sector_key("weather"))]
-
-#: Seconds a client should wait before retrying when the broker is unavailable.
-RETRY_AFTER_S = 5
+from shared.runtime import ServiceRuntime, ingest
 
 
 class ObservationIn(BaseModel):
@@ -47,21 +38,6 @@ class ObservationIn(BaseModel):
     ground_temp_c: float | None = Field(default=None, ge=-60, le=80)
 
 
-class ObservationBatch(BaseModel):
-    """A batch of readings: one request carries 1 to 1,000."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    observations: list[ObservationIn] = Field(min_length=1, max_length=1000)
-
-
-class Accepted(BaseModel):
-    """The readings were acknowledged by Kafka (acks=all) and will be processed."""
-
-    accepted: int
-    event_ids: list[UUID]
-
-
 def to_event(reading: ObservationIn, provider: str) -> StationObservation:
     """The envelope event for one posted reading (same reading + provider -> same event id)."""
     fields = reading.model_dump(exclude={"event_id", "observed_at"})
@@ -73,39 +49,18 @@ def to_event(reading: ObservationIn, provider: str) -> StationObservation:
     )
 
 
-def ingest_router(runtime: ServiceRuntime) -> APIRouter:
-    """POST /ingest/observations: API-key protected; 202 only after Kafka acknowledged."""
-    router = APIRouter(prefix="/ingest", tags=["ingestion"])
-
-    @router.post(
-        "/observations",
-        status_code=status.HTTP_202_ACCEPTED,
-        response_model=Accepted,
-        responses={
-            401: {"description": "No or unknown API key"},
-            403: {"description": "Key scoped to another sector"},
-            422: {"description": "Malformed body"},
-            503: {"description": "Kafka unavailable; retry after the Retry-After seconds"},
-        },
+#: POST /ingest/observations: API-key protected; 202 only after Kafka acknowledged.
+ingest_router = ingest.ingest_router(
+    ingest.IngestPath(
+        sector="weather",
+        path="observations",
+        reading=ObservationIn,
+        to_event=to_event,
+        topic=WEATHER_OBSERVATIONS,
+        field="observations",
+        summary="Publish a batch of station readings to ``weather.observations.v1``.",
     )
-    async def ingest_observations(
-        batch: ObservationBatch, provider: WeatherProvider
-    ) -> Accepted | JSONResponse:
-        """Publish a batch of station readings to ``weather.observations.v1``."""
-        events = [to_event(r, provider) for r in batch.observations]
-        try:
-            await runtime.publish((WEATHER_OBSERVATIONS, e) for e in events)
-        except BrokerUnavailableError as exc:
-            metrics.HTTP_REJECTED.labels(runtime.name, "503").inc()
-            return JSONResponse(
-                {"detail": f"{exc}; nothing was acknowledged, retry later with the same body"},
-                status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
-                headers={"Retry-After": str(RETRY_AFTER_S)},
-            )
-        metrics.HTTP_INGESTED.labels(runtime.name, provider).inc(len(events))
-        return Accepted(accepted=len(events), event_ids=[e.event_id for e in events])
-
-    return router
+)
 
 
 def warnings_router(runtime: ServiceRuntime) -> APIRouter:
