@@ -196,14 +196,16 @@ function renderMultipliers(snap) {
     return;
   }
   const bySector = Object.fromEntries(scores.sectors.map((s) => [s.sector, s]));
-  const cards = DECISION_SECTORS.filter((s) => bySector[s]).map((name) => {
-    const s = bySector[name];
+  const unscored = { multiplier: null, basis: "undefined", value_gain_yuan: 0, fused: { hits: 0, misses: 0 }, siloed: { hits: 0, misses: 0 } };
+  const cards = DECISION_SECTORS.map((name) => {
+    const s = bySector[name] ?? unscored;
     const trend = s.multiplier === null ? "" : s.multiplier > 1.0005 ? "up" : s.multiplier < 0.9995 ? "down" : "";
     return `<div class="card" data-sector="${name}" data-testid="mult-${name}" style="--sector:${SECTOR_COLOURS[name]}">
       <span class="name">${escapeHtml(label("sectors", name))}</span>
       <span class="mult-value ${trend}" data-testid="mult-value-${name}" title="${escapeHtml(label("bases", s.basis))}">${multiplierText(s.multiplier)}</span>
       <span class="detail">${escapeHtml(ui("value_gain"))} ${escapeHtml(yuan(s.value_gain_yuan))}</span>
-      <span class="detail">${escapeHtml(ui("hits"))} ${s.fused.hits} / ${s.siloed.hits} · ${escapeHtml(ui("misses"))} ${s.fused.misses} / ${s.siloed.misses}</span>
+      <span class="detail">${escapeHtml(ui("hits"))} ${s.fused.hits} / ${s.siloed.hits}</span>
+      <span class="detail">${escapeHtml(ui("misses"))} ${s.fused.misses} / ${s.siloed.misses}</span>
     </div>`;
   });
   cards.push(`<div class="card overall" data-testid="mult-overall">
@@ -290,6 +292,8 @@ function renderFlows(snap) {
   const fontSize = Math.max(12, Math.round(window.innerWidth / 125));
   flowsChart.setOption(
     {
+      // Redrawn on every update: an animation would restart each time and never settle.
+      animation: false,
       title: { text: "" },
       tooltip: {
         backgroundColor: "rgba(9,22,42,0.95)",
@@ -444,10 +448,12 @@ async function main() {
     setLive($("conn").dataset.live === "true");
     render();
   });
-  window.addEventListener("resize", () => {
+  // A chart keeps the size it had when drawn; follow its panel whenever the layout changes.
+  const resized = new ResizeObserver(() => {
     for (const c of [mapChart, lossChart, flowsChart]) c.resize();
-    render();
   });
+  for (const id of ["map", "loss-chart", "flows-chart"]) resized.observe($(id));
+  window.addEventListener("resize", () => render());
 }
 
 main();
