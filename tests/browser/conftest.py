@@ -22,8 +22,9 @@ from tests.browser.support import (
 )
 from tests.support import TEST_STATE
 
-#: Ports offset like the e2e tests, but by 2000, so a demo and the e2e system can run beside.
-PORT_OFFSET = 2000
+#: Ports offset like the e2e tests, but by 3000 (a demo and the e2e system can run beside; 2000
+#: would put the dashboard on 10080, a port browsers refuse).
+PORT_OFFSET = 3000
 
 
 @pytest.fixture(scope="session")

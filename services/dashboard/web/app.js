@@ -253,7 +253,13 @@ function renderLoss(snap) {
       },
       xAxis: {
         type: "time",
-        axisLabel: { color: "#8fa6c8", fontSize: small, formatter: (v) => beijing(new Date(v).toISOString(), false) },
+        splitNumber: 4,
+        axisLabel: {
+          color: "#8fa6c8",
+          fontSize: small,
+          hideOverlap: true,
+          formatter: (v) => beijing(new Date(v).toISOString(), false).slice(0, 5),
+        },
         axisLine: { lineStyle: { color: "#2a4a78" } },
         splitLine: { show: false },
       },
@@ -308,7 +314,7 @@ function renderFlows(snap) {
         {
           type: "sankey",
           left: 8,
-          right: 120,
+          right: "27%",
           top: 10,
           bottom: 10,
           nodeWidth: 16,
