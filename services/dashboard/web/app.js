@@ -314,7 +314,7 @@ function renderFlows(snap) {
         {
           type: "sankey",
           left: 8,
-          right: "27%",
+          right: state.lang === "en" ? "36%" : "27%", // room for the target labels
           top: 10,
           bottom: 10,
           nodeWidth: 16,
