@@ -12,12 +12,20 @@ STAMP := $(VENV)/.installed
 setup: $(STAMP)
 
 # Re-install only when the dependency list or the lock changes.
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt services/dashboard/web/package-lock.json
 	@command -v java >/dev/null || { echo "error: Java 17 is needed for the local Kafka broker (apt-get install openjdk-17-jre-headless)"; exit 1; }
 	@command -v mvn >/dev/null || { echo "error: Maven is needed to fetch Kafka from Maven Central (apt-get install maven)"; exit 1; }
-	@command -v promtool >/dev/null || { echo "installing Debian's prometheus package (promtool, for the rule tests)"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq prometheus >/dev/null; } \
-		|| { echo "error: could not install Debian's prometheus package; run as root or install it: apt-get install prometheus"; exit 1; }
+	@missing=""; \
+	command -v promtool >/dev/null || missing="$$missing prometheus"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	dpkg -s fonts-noto-cjk >/dev/null 2>&1 || missing="$$missing fonts-noto-cjk"; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing (promtool, the browser tests and their CJK fonts)"; \
+		{ apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; } \
+		|| { echo "error: could not install$$missing; run as root or: apt-get install$$missing"; exit 1; }; \
+	fi
+	@command -v npm >/dev/null || { echo "error: npm is needed for the dashboard's front-end packages (apt-get install npm)"; exit 1; }
+	cd services/dashboard/web && npm ci --no-audit --no-fund --loglevel=error
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable '.[test,load]'
@@ -54,4 +62,4 @@ unit: setup
 	$(BIN)/python -m pytest -q tests/unit tests/streams
 
 clean: down
-	rm -rf $(VENV) .dexsim reports .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) .dexsim reports .mypy_cache .ruff_cache .pytest_cache services/dashboard/web/node_modules

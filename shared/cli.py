@@ -287,11 +287,16 @@ def demo(
             f"[bold]{alert['msg_type']}[/] {alert['identifier']}  {w['signal']} "
             f"[bold]{w['colour']}[/]  {info['headline']}"
         )
+    dash = next(e.port for e in SERVICES if e.name == "dashboard")
+    console.print(
+        f"[bold]Dashboard[/]  http://127.0.0.1:{dash}/  (open it now: the replay shows live)"
+    )
     console.rule(f"3. Replay {scenario}: every sector decides siloed and fused; the referee scores")
     run(scenario=scenario, seed=seed, speed="max", fusion="on", report=None, timeout=30.0)
     referee_port = next(e.port for e in SERVICES if e.name == "referee")
     console.print(
         "\nThe system stays up for the audience:\n"
+        f"  dashboard   http://127.0.0.1:{dash}/\n"
         f"  scores      http://127.0.0.1:{referee_port}/scores\n"
         f"  warnings    http://127.0.0.1:{port}/warnings/active\n"
         f"  API docs    http://127.0.0.1:{port}/docs (each service has its own)\n"

@@ -42,7 +42,7 @@ class RunResult:
 def run_env(fusion: bool) -> dict[str, str]:
     """Environment of the services for a run: fusion on or off, tick-synchronous handling."""
     env: dict[str, str] = {}
-    for e in SERVICES:
+    for e in (e for e in SERVICES if e.clocked):
         prefix = f"DEXSIM_{e.name.upper()}_"
         env[prefix + "FUSION"] = "true" if fusion else "false"
         env[prefix + "TICK_SYNC"] = "true"
@@ -97,7 +97,7 @@ def metric_sum(text: str, name: str) -> float:
 def scrape_events(client: httpx.Client) -> dict[str, int]:
     """Events published, consumed and dead-lettered, summed over every service's /metrics."""
     totals = dict.fromkeys(EVENT_METRICS, 0.0)
-    for e in SERVICES:
+    for e in (e for e in SERVICES if e.clocked):
         text = client.get(f"http://127.0.0.1:{e.port}/metrics", timeout=5).text
         for key, metric in EVENT_METRICS.items():
             totals[key] += metric_sum(text, metric)
@@ -177,7 +177,7 @@ def play(
     policy = ClockPolicy.parse(
         speed,
         tick_seconds=sc.tick_hours * 3600,
-        services=frozenset(e.name for e in SERVICES),
+        services=frozenset(e.name for e in SERVICES if e.clocked),
         timeout_s=watermark_timeout_s,
     )
 

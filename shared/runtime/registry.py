@@ -16,6 +16,9 @@ class ServiceEntry:
     name: str
     module: str
     base_port: int
+    #: Part of a scenario run: the clock waits for its watermarks, ``run_env`` sets its fusion
+    #: and tick-sync, the report counts its events. The dashboard only watches.
+    clocked: bool = True
 
     @property
     def port(self) -> int:
@@ -33,6 +36,7 @@ SERVICES: tuple[ServiceEntry, ...] = (
     ServiceEntry("transport", "services.transport.service", 8103),
     ServiceEntry("emergency", "services.emergency.service", 8104),
     ServiceEntry("referee", "services.referee.service", 8105),
+    ServiceEntry("dashboard", "services.dashboard.service", 8080, clocked=False),
 )
 
 
