@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -39,6 +40,7 @@ from shared.supervisor import (
     prometheus_argv,
     read_pid,
     run_dir,
+    run_env_file,
     supervisor_pid_file,
 )
 
@@ -123,6 +125,17 @@ def up(
     timeout: Annotated[float, typer.Option(help="Seconds to wait for readiness")] = READY_TIMEOUT_S,
 ) -> None:
     """Start the broker (if needed) and every service under a supervisor; wait until ready."""
+    if run_env_file().exists():
+        # The last scenario run left its settings (tick-sync, fusion); outside a run the
+        # services go back to their defaults.
+        if read_pid(supervisor_pid_file()) is not None:
+            _restart_clocked(None, timeout)
+        run_env_file().unlink(missing_ok=True)
+    _up(timeout)
+
+
+def _up(timeout: float) -> None:
+    """Start the broker and the supervisor if needed; wait until every service is ready."""
     try:
         servers, _ = ensure_up()
     except BrokerError as exc:
@@ -166,11 +179,25 @@ def up(
         raise typer.Exit(1)
 
 
+def _stop_dashboard_run() -> None:
+    """Stop a scenario run the dashboard started (it runs in its own session), if any."""
+    try:
+        pid = int(json.loads((run_dir() / "dashboard-run.json").read_text())["pid"])
+    except (OSError, ValueError, KeyError):
+        return
+    if pid == os.getpid() or not pid_alive(pid):
+        return  # a run restarting its own services must not stop itself
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGTERM)
+    console.print(f"stopped the scenario run started from the dashboard (pid {pid})")
+
+
 @app.command()
 def down(
     keep_kafka: Annotated[bool, typer.Option(help="Leave the local broker running")] = False,
 ) -> None:
     """Stop every service (and the local broker unless --keep-kafka)."""
+    _stop_dashboard_run()
     pid = read_pid(supervisor_pid_file())
     if pid is not None:
         os.kill(pid, signal.SIGTERM)
@@ -258,6 +285,9 @@ async def _read_warnings(servers: str, since_ms: int, timeout: float) -> list[di
 def demo(
     scenario: Annotated[str, typer.Option(help="Scenario the demo replays")] = "poyang-flood-2020",
     seed: Annotated[int, typer.Option(help="Seed of the replay")] = 7,
+    speed: Annotated[
+        str, typer.Option(help="Speed-up over real time (14400: a simulated hour per 0.25 s)")
+    ] = "14400",
 ) -> None:
     """Show an observation turning into a CMA warning, then replay a hazard (left running)."""
     up()
@@ -292,7 +322,7 @@ def demo(
         f"[bold]Dashboard[/]  http://127.0.0.1:{dash}/  (open it now: the replay shows live)"
     )
     console.rule(f"3. Replay {scenario}: every sector decides siloed and fused; the referee scores")
-    run(scenario=scenario, seed=seed, speed="max", fusion="on", report=None, timeout=30.0)
+    run(scenario=scenario, seed=seed, speed=speed, fusion="on", report=None, timeout=30.0)
     referee_port = next(e.port for e in SERVICES if e.name == "referee")
     console.print(
         "\nThe system stays up for the audience:\n"
@@ -307,16 +337,56 @@ def demo(
 
 # -------------------------------------------------------------------------------------- run
 def _restart_services(fusion: bool, timeout: float) -> None:
-    """Stop the services and start them afresh with the run's fusion setting."""
-    if read_pid(supervisor_pid_file()) is not None:
-        down(keep_kafka=True)
+    """Restart the clocked services fresh, with the run's settings; watchers keep running."""
+    if read_pid(supervisor_pid_file()) is None:
+        try:
+            servers, _ = ensure_up()
+        except BrokerError as exc:
+            raise _fail(str(exc)) from None
+        runner.start_groups_at_end(servers, [e.name for e in SERVICES if e.clocked])
+        run_dir().mkdir(parents=True, exist_ok=True)
+        run_env_file().write_text(json.dumps(runner.run_env(fusion)))
+        _up(timeout)
+        return
+    _restart_clocked(runner.run_env(fusion), timeout)
+
+
+def _restart_clocked(env: dict[str, str] | None, timeout: float) -> None:
+    """Stop the clocked services, start their groups at the topics' ends, start them with ``env``.
+
+    The supervisor holds them stopped in between (SIGUSR1) and starts them again (SIGUSR2);
+    the dashboard and Prometheus keep running. ``env=None`` means the services' defaults.
+    """
+    supervisor = read_pid(supervisor_pid_file())
+    if supervisor is None:
+        return
     try:
         servers, _ = ensure_up()
     except BrokerError as exc:
         raise _fail(str(exc)) from None
-    runner.start_groups_at_end(servers)
-    os.environ.update(runner.run_env(fusion))
-    up(timeout=timeout)
+    clocked = [e for e in SERVICES if e.clocked]
+    os.kill(supervisor, signal.SIGUSR1)
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and any(
+        read_pid(run_dir() / f"{e.name}.pid") for e in clocked
+    ):
+        time.sleep(0.2)
+    runner.start_groups_at_end(servers, [e.name for e in clocked])
+    if env is None:
+        run_env_file().unlink(missing_ok=True)
+    else:
+        run_env_file().write_text(json.dumps(env))
+    os.kill(supervisor, signal.SIGUSR2)
+    deadline = time.monotonic() + timeout
+    pending = {e.name: e for e in clocked}
+    while pending and time.monotonic() < deadline:
+        for name, e in list(pending.items()):
+            if _service_ready(e.port)[0]:
+                console.print(f"{name:<11} http://127.0.0.1:{e.port}  [green]restarted[/]")
+                del pending[name]
+        time.sleep(0.3)
+    if pending:
+        raise _fail(f"not ready after restart: {', '.join(pending)}; see {_rel(logs_dir())}")
 
 
 def _fmt(value: object, digits: int = 2) -> str:
@@ -362,7 +432,13 @@ def _print_report(report: dict[str, Any]) -> None:
 def run(
     scenario: Annotated[str, typer.Option(help="Scenario name (see `dexsim scenarios`)")],
     seed: Annotated[int | None, typer.Option(help="Seed; default: the scenario's")] = None,
-    speed: Annotated[str, typer.Option(help="'max' (lockstep) or a speed-up factor")] = "max",
+    speed: Annotated[
+        str,
+        typer.Option(
+            help="'max' (as fast as the services keep up) or a speed-up factor over "
+            "real time; lockstep either way"
+        ),
+    ] = "max",
     fusion: Annotated[str, typer.Option(help="'on' or 'off' (the control: multiplier 1.0)")] = "on",
     report: Annotated[Path | None, typer.Option(help="JSON report path")] = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait per tick's watermarks")] = 30.0,
@@ -385,10 +461,13 @@ def run(
         console=console,
     ) as progress:  # fmt: skip
         task = progress.add_task(scenario, total=sc.ticks, tick_h=sc.tick_hours)
-        run_id, sim_events, late = runner.play(
-            scenario, seed, speed, watermark_timeout_s=timeout,
-            on_tick=lambda done, total: progress.update(task, completed=done),
-        )  # fmt: skip
+        try:
+            run_id, sim_events, late = runner.play(
+                scenario, seed, speed, watermark_timeout_s=timeout,
+                on_tick=lambda done, total: progress.update(task, completed=done),
+            )  # fmt: skip
+        except RuntimeError as exc:
+            raise _fail(str(exc)) from None
     with httpx.Client() as client:
         try:
             scores = runner.wait_for_final_scores(client, run_id)

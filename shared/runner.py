@@ -76,11 +76,11 @@ async def _start_groups_at_end(servers: str, groups: list[str]) -> None:
             await consumer.stop()
 
 
-def start_groups_at_end(servers: str) -> None:
-    """Synchronous wrapper of :func:`_start_groups_at_end` for every registered service."""
+def start_groups_at_end(servers: str, services: list[str]) -> None:
+    """Synchronous wrapper of :func:`_start_groups_at_end` for these (stopped) services."""
     import asyncio
 
-    asyncio.run(_start_groups_at_end(servers, [f"dexsim-{e.name}" for e in SERVICES]))
+    asyncio.run(_start_groups_at_end(servers, [f"dexsim-{name}" for name in services]))
 
 
 def metric_sum(text: str, name: str) -> float:

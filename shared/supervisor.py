@@ -47,6 +47,20 @@ def logs_dir() -> Path:
     return state_dir() / "logs"
 
 
+def run_env_file() -> Path:
+    """Environment overrides for the clocked services of the current scenario run."""
+    return run_dir() / "run-env.json"
+
+
+def read_run_env() -> dict[str, str]:
+    """The current run's environment overrides (empty outside ``dexsim run``)."""
+    try:
+        found: dict[str, str] = json.loads(run_env_file().read_text())
+    except (OSError, ValueError):
+        return {}
+    return found
+
+
 def supervisor_pid_file() -> Path:
     """The supervisor's pid file."""
     return run_dir() / "supervisor.pid"
@@ -135,7 +149,9 @@ class Child:
     name: str
     argv: list[str]
     env: dict[str, str]
+    clocked: bool = False
     proc: subprocess.Popen[bytes] | None = None
+    held: bool = False
     restarts: list[float] = field(default_factory=list)
     given_up: bool = False
 
@@ -143,19 +159,21 @@ class Child:
     def service(cls, entry: ServiceEntry) -> Child:
         """A dexsim service, run the one way every service runs."""
         argv = [sys.executable, "-m", "shared.runtime", entry.name]
-        return cls(entry.name, argv, service_env(entry))
+        return cls(entry.name, argv, service_env(entry), clocked=entry.clocked)
 
     def start(self) -> None:
         """Start (or restart) the process, appending to its log."""
         logs_dir().mkdir(parents=True, exist_ok=True)
         run_dir().mkdir(parents=True, exist_ok=True)
         out = (logs_dir() / f"{self.name}.log").open("ab")
+        # A clocked service takes the current run's settings (fusion, tick-sync) at every start.
+        env = {**self.env, **read_run_env()} if self.clocked else self.env
         self.proc = subprocess.Popen(
             self.argv,
             stdout=out,
             stderr=subprocess.STDOUT,
             stdin=subprocess.DEVNULL,
-            env=self.env,
+            env=env,
             cwd=PROJECT_ROOT,
         )
         (run_dir() / f"{self.name}.pid").write_text(str(self.proc.pid))
@@ -163,7 +181,7 @@ class Child:
 
     def check(self) -> None:
         """Restart the process if it died, unless it keeps crashing."""
-        if self.proc is None or self.given_up or self.proc.poll() is None:
+        if self.proc is None or self.given_up or self.held or self.proc.poll() is None:
             return
         now = time.monotonic()
         self.restarts = [t for t in self.restarts if now - t < RESTART_WINDOW_S]
@@ -185,6 +203,18 @@ class Child:
         if self.proc is not None and self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
 
+    def wait_stopped(self, timeout: float) -> None:
+        """Wait for the process to end; kill it after ``timeout`` seconds."""
+        if self.proc is None:
+            return
+        try:
+            self.proc.wait(timeout=max(0.1, timeout))
+        except subprocess.TimeoutExpired:
+            log.warning("%s did not stop in time; killing it", self.name)
+            self.proc.kill()
+            self.proc.wait()
+        (run_dir() / f"{self.name}.pid").unlink(missing_ok=True)
+
 
 class Supervisor:
     """Runs every registered service and keeps it running until told to stop."""
@@ -195,19 +225,49 @@ class Supervisor:
         if prometheus is not None and os.environ.get("DEXSIM_PROMETHEUS", "on") != "off":
             self.children.append(Child("prometheus", prometheus, dict(os.environ)))
         self.stopping = False
+        self.requests: list[int] = []
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         self.stopping = True
+
+    def _on_request(self, signum: int, frame: FrameType | None) -> None:
+        self.requests.append(signum)
+
+    def _serve_requests(self) -> None:
+        """SIGUSR1: stop the clocked services and hold them; SIGUSR2: start them again.
+
+        ``dexsim run`` uses this to restart only what a run needs fresh (the dashboard and
+        Prometheus keep running for the audience), with the run's settings in between.
+        """
+        while self.requests:
+            signum = self.requests.pop(0)
+            clocked = [c for c in self.children if c.clocked]
+            if signum == signal.SIGUSR1:
+                for child in clocked:
+                    child.held = True
+                    child.stop()
+                deadline = time.monotonic() + STOP_TIMEOUT_S
+                for child in clocked:
+                    child.wait_stopped(deadline - time.monotonic())
+                log.info("clocked services stopped and held")
+            elif signum == signal.SIGUSR2:
+                for child in clocked:
+                    child.held, child.given_up, child.restarts = False, False, []
+                    if child.proc is None or child.proc.poll() is not None:
+                        child.start()
 
     def run(self) -> int:
         """Start all children, supervise them, and stop them all on SIGTERM/SIGINT."""
         signal.signal(signal.SIGTERM, self._on_signal)
         signal.signal(signal.SIGINT, self._on_signal)
+        signal.signal(signal.SIGUSR1, self._on_request)
+        signal.signal(signal.SIGUSR2, self._on_request)
         dev_api_keys()
         for child in self.children:
             child.start()
         while not self.stopping:
-            time.sleep(0.5)
+            time.sleep(0.2)
+            self._serve_requests()
             for child in self.children:
                 if not self.stopping:
                     child.check()
@@ -216,15 +276,7 @@ class Supervisor:
             child.stop()
         deadline = time.monotonic() + STOP_TIMEOUT_S
         for child in self.children:
-            if child.proc is None:
-                continue
-            try:
-                child.proc.wait(timeout=max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                log.warning("%s did not stop in time; killing it", child.name)
-                child.proc.kill()
-                child.proc.wait()
-            (run_dir() / f"{child.name}.pid").unlink(missing_ok=True)
+            child.wait_stopped(deadline - time.monotonic())
         return 0
 
 

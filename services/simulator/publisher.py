@@ -31,6 +31,9 @@ log = logging.getLogger(__name__)
 #: How often the clock re-checks watermarks while it waits.
 _POLL_S = 0.05
 
+#: Ticks in a row in which *no* expected service reported before the run is abandoned.
+MAX_SILENT_TICKS = 3
+
 #: The topics the simulator feeds (its event models live in ``shared.contracts.simulator``),
 #: which therefore carry its in-band tick markers. The clock's own topics are not among them.
 MARKED_TOPICS: tuple[TopicSpec, ...] = tuple(
@@ -111,6 +114,7 @@ async def publish_run(
     }
     started = time.monotonic()
     late: tuple[str, ...] = ()
+    silent = 0
     try:
         for batch in sim.batches():
             tick_began = time.monotonic()
@@ -140,6 +144,13 @@ async def publish_run(
             late = await _pace(policy, tracker, batch.tick, tick_began)
             if late:
                 stats.late_ticks += 1
+            silent = silent + 1 if late and set(late) == set(policy.expected_services) else 0
+            if silent >= MAX_SILENT_TICKS:
+                raise RuntimeError(
+                    f"no service reported a watermark for {silent} ticks in a row "
+                    f"({', '.join(sorted(policy.expected_services))}); are they running and "
+                    "connected to the same Kafka? (dexsim status)"
+                )
             if on_tick is not None:
                 on_tick(batch, stats)
     finally:
@@ -163,6 +174,9 @@ async def _pace(
     while True:
         verdict = tracker.decide(tick, time.monotonic() - waited_from, policy.watermark_timeout_s)
         if verdict == Verdict.ADVANCE:
+            remaining = policy.wall_seconds_per_tick() - (time.monotonic() - tick_began)
+            if remaining > 0:  # a paced lockstep run (a watched demo)
+                await asyncio.sleep(remaining)
             return ()
         if verdict == Verdict.TIMED_OUT:
             missing = tuple(sorted(tracker.missing(tick)))

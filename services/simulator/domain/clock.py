@@ -34,6 +34,8 @@ class ClockPolicy:
     speed: float = 1.0
     expected_services: frozenset[str] = frozenset()
     watermark_timeout_s: float = 30.0
+    #: Lockstep only: also keep to ``speed`` (a tick takes at least tick_seconds / speed).
+    paced: bool = False
 
     def __post_init__(self) -> None:
         if self.tick_seconds <= 0:
@@ -56,14 +58,30 @@ class ClockPolicy:
     ) -> ClockPolicy:
         """Build a policy from a CLI speed (``max``, ``realtime`` or a number) and services.
 
-        With expected services the clock runs in lockstep (``max`` pacing plus watermarks).
+        With expected services the clock runs in lockstep (it waits for every watermark); a
+        number or ``realtime`` then also sets the least wall time a tick takes, so a watched demo
+        can be slowed down without losing lockstep.
         """
         if services:
+            factor = 0.0  # as fast as the services keep up
+            if speed == "realtime":
+                factor = 1.0
+            elif speed != "max":
+                try:
+                    factor = float(speed)
+                except ValueError:
+                    raise ValueError(
+                        f"speed {speed!r} is not 'max', 'realtime' or a number"
+                    ) from None
+                if factor <= 0:
+                    raise ValueError("speed must be positive")
             return cls(
                 Pace.LOCKSTEP,
                 tick_seconds,
+                speed=factor or 1.0,
                 expected_services=services,
                 watermark_timeout_s=timeout_s,
+                paced=factor > 0,
             )
         if speed == "max":
             return cls(Pace.MAX, tick_seconds)
@@ -79,7 +97,7 @@ class ClockPolicy:
         """Minimum wall time one tick should take (0 = as fast as possible)."""
         if self.pace == Pace.REALTIME:
             return self.tick_seconds
-        if self.pace == Pace.SPEED:
+        if self.pace == Pace.SPEED or (self.pace == Pace.LOCKSTEP and self.paced):
             return self.tick_seconds / self.speed
         return 0.0
 
