@@ -112,7 +112,8 @@ class BenchConfig:
     soak_eps: int = 5_000
     seed: int = 7
     pipeline: bool = True
-    #: When set, each service's backlog drain is sampled with py-spy into this folder.
+    #: When set, every service runs under cProfile, written to ``<folder>/<name>.prof`` on exit
+    #: (figures of such a run are slower than unprofiled ones).
     profile: Path | None = None
 
 
@@ -248,6 +249,7 @@ class ServiceProc:
     env: dict[str, str] = field(default_factory=dict)
     port: int = 0
     proc: subprocess.Popen[bytes] | None = None
+    profile: Path | None = None
 
     @property
     def url(self) -> str:
@@ -272,8 +274,13 @@ class ServiceProc:
         }
         self.logs.mkdir(parents=True, exist_ok=True)
         out = (self.logs / f"{self.name}.log").open("ab")
+        argv = [sys.executable, "-m", "shared.runtime", self.name]
+        if self.profile is not None:
+            self.profile.mkdir(parents=True, exist_ok=True)
+            out_prof = str(self.profile / f"{self.name}.prof")
+            argv = [sys.executable, "-m", "cProfile", "-o", out_prof, *argv[1:]]
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "shared.runtime", self.name],
+            argv,
             env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -321,18 +328,6 @@ class ServiceProc:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-
-
-def _profile(svc: ServiceProc, folder: Path) -> subprocess.Popen[bytes]:
-    """Sample ``svc`` with py-spy (collapsed stacks) until terminated."""
-    assert svc.proc is not None
-    folder.mkdir(parents=True, exist_ok=True)
-    spy = Path(sys.executable).with_name("py-spy")
-    return subprocess.Popen(
-        [str(spy), "record", "--pid", str(svc.proc.pid), "--format", "raw", "--rate", "200",
-         "--output", str(folder / f"{svc.name}.folded"), "--nonblocking"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
 
 
 async def _partitions(
@@ -554,19 +549,16 @@ async def _run(cfg: BenchConfig, servers: str) -> tuple[dict[str, Any], dict[str
         details["raw"] = raw
 
         for name in cfg.services:
-            svc = ServiceProc(name, servers, logs, env={f"DEXSIM_{name.upper()}_FUSION": "false"})
+            fusion_off = {f"DEXSIM_{name.upper()}_FUSION": "false"}
+            svc = ServiceProc(name, servers, logs, env=fusion_off, profile=cfg.profile)
             procs.append(svc)
             svc.start()
             await svc.ready()
             rss_start = svc.rss_mb()
-            spy = _profile(svc, cfg.profile) if cfg.profile else None
             backlog = backlogs[name]
             done = await marks.wait(backlog.run_id, [name], len(backlog.before) - 1, 300)
             eps, secs = _rate(marks, backlog, [name])
             log.info("%s: %.0f events/s over %.1fs (backlog drained: %s)", name, eps, secs, done)
-            if spy is not None:
-                spy.terminate()
-                spy.wait(timeout=30)
             run = await paced(
                 low_latency,
                 work.stream({s.name for s in SECTOR_INPUTS[name] if s in DATA_TOPICS}, "latency"),
@@ -850,7 +842,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--events", type=int, default=BenchConfig.events_per_service)
     p.add_argument("--offered-eps", type=int, default=BenchConfig.offered_eps)
     p.add_argument("--services", default=",".join(SECTOR_INPUTS))
-    p.add_argument("--profile", type=Path, default=None, help="py-spy each drain into this folder")
+    p.add_argument("--profile", type=Path, default=None, help="cProfile each service into DIR")
     p.add_argument("--no-pipeline", action="store_true", help="services only")
     args = p.parse_args(argv)
     configure("bench", level="INFO", json_lines=False)

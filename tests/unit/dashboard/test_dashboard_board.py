@@ -67,7 +67,7 @@ def city(snapshot: dict[str, object], code: str) -> dict[str, object]:
 
 def test_a_red_rainstorm_colours_its_city_and_a_cancel_clears_it() -> None:
     b = board()
-    warnings = rain_warnings(JINGDEZHEN, [40, 40, 40] + [0] * 8)
+    warnings = rain_warnings(JINGDEZHEN, [40, 40, 40] + [0] * 30)
     for w in warnings:
         b.on_warning(w)
         if w.alert.msg_type != "Cancel":
