@@ -47,6 +47,7 @@ import httpx
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from shared.codec import DecodeFailure
 from shared.contracts.envelope import derived_id
 from shared.contracts.simulator import PROVINCE_REGION, TickAdvanced
 from shared.contracts.topics import (
@@ -91,7 +92,14 @@ SOAK_FLAT_SHARE = 0.10
 
 # Copies of the 30-day workload are numbered per phase from these bases, so no two phases send
 # the same event id and simulated time only moves forward.
-_COPY_BASE = {"preload": 0, "latency": 100, "pipeline": 200, "pipeline-latency": 300, "soak": 400}
+_COPY_BASE = {
+    "ceiling": 50,
+    "preload": 0,
+    "latency": 100,
+    "pipeline": 200,
+    "pipeline-latency": 300,
+    "soak": 400,
+}
 
 
 @dataclass(frozen=True)
@@ -322,7 +330,9 @@ class ServiceProc:
     def stop(self) -> None:
         """SIGTERM, then SIGKILL after 20 s."""
         if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
+            # uvicorn re-raises the signal it stopped on: SIGTERM would kill cProfile before it
+            # writes, whereas SIGINT surfaces as KeyboardInterrupt and lets it finish.
+            self.proc.send_signal(signal.SIGINT if self.profile else signal.SIGTERM)
             try:
                 self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
@@ -462,6 +472,40 @@ def _rate(marks: Watermarks, backlog: Backlog, services: Sequence[str]) -> tuple
     return (backlog.before[-1] - backlog.before[0]) / (last - first), last - first
 
 
+# ------------------------------------------------------------------------------ ceiling
+def handler_ceiling(name: str, work: Workload, count: int) -> float:
+    """Events/s of decode + de-duplicate + the service's handler + encode, with no Kafka at all.
+
+    The service is built as ``dexsim up`` builds it (fusion off) but never started; its main
+    agent's handler is called directly on batches of 500, so the figure is what the service's
+    own code costs, and the gap to the measured rate is the consumer plumbing's.
+    """
+    from itertools import islice
+
+    from shared.codec import Deduper
+    from shared.runtime.registry import load_spec
+    from shared.runtime.service import build
+
+    spec = load_spec(name)
+    _, runtime = build(spec, spec.settings_cls(fusion=False))
+    handler = runtime._agents[0].handler  # the agent that reads the service's own topics
+    topics = {s.name for s in SECTOR_INPUTS[name] if s in DATA_TOPICS}
+    items = list(islice(work.stream(topics, "ceiling"), count))
+    dedupe = Deduper()
+    started = time.perf_counter()
+    for i in range(0, len(items), 500):
+        events = []
+        for topic, _, value, _ in items[i : i + 500]:
+            decoded = runtime.codecs[topic].decode(value)
+            if not isinstance(decoded, DecodeFailure) and dedupe.first_time(decoded.event_id):
+                events.append(decoded)
+        out = handler(events)
+        assert not asyncio.iscoroutine(out), "sector handlers are synchronous"
+        for _, event in out:  # type: ignore[union-attr]
+            event.to_bytes()
+    return len(items) / (time.perf_counter() - started)
+
+
 # ---------------------------------------------------------------------------------- raw
 async def raw_passthrough(servers: str, topics: Sequence[str], expected: int) -> dict[str, Any]:
     """aiokafka consume -> produce of every message on ``topics``, no decoding: events/s."""
@@ -548,6 +592,10 @@ async def _run(cfg: BenchConfig, servers: str) -> tuple[dict[str, Any], dict[str
         summary["raw_passthrough_eps"] = raw["eps"]
         details["raw"] = raw
 
+        ceilings = {
+            n: handler_ceiling(n, work, min(cfg.events_per_service, 50_000)) for n in cfg.services
+        }
+        log.info("decode+handle without Kafka: %s", {n: round(v) for n, v in ceilings.items()})
         for name in cfg.services:
             fusion_off = {f"DEXSIM_{name.upper()}_FUSION": "false"}
             svc = ServiceProc(name, servers, logs, env=fusion_off, profile=cfg.profile)
@@ -576,6 +624,7 @@ async def _run(cfg: BenchConfig, servers: str) -> tuple[dict[str, Any], dict[str
             summary["services"][name] = row
             details.setdefault("services", {})[name] = {
                 "backlog_events": cfg.events_per_service,
+                "decode_and_handle_eps_without_kafka": round(ceilings[name]),
                 "drain_s": round(secs, 2),
                 "offered_eps": round(run.events / run.wall_s),
                 "latency_samples": len(lat),
@@ -764,6 +813,8 @@ def verdicts(summary: dict[str, Any]) -> list[str]:
 
 def run_bench(cfg: BenchConfig) -> tuple[dict[str, Any], dict[str, Any]]:
     """Run the whole bench; write ``summary.json`` and ``details.json`` into ``cfg.out``."""
+    # SIGTERM (a timeout, a kill) unwinds like Ctrl-C, so the broker and services get stopped.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     broker: LocalKafka | None = None
     servers = cfg.servers
     if servers is None:
@@ -847,8 +898,6 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     configure("bench", level="INFO", json_lines=False)
     logging.getLogger("httpx").setLevel(logging.WARNING)
-    # SIGTERM (timeout, kill) unwinds like Ctrl-C, so the broker and services are stopped.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     cfg = BenchConfig(
         out=args.out,
         servers=os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or None,
