@@ -185,14 +185,14 @@ class ServiceRuntime:
     dedupe: Deduper
     codecs: dict[str, Codec[Event]] = field(default_factory=dict)
     state: dict[str, Any] = field(default_factory=dict)
-    sink: Sink = field(default=None)  # type: ignore[assignment]  # set in __post_init__
+    #: Where outgoing messages go: the producer; stream tests swap in a recorder.
+    sink: Sink = field(init=False)
     _partition_counts: dict[str, int] = field(default_factory=dict)
     _agents: list[_AgentState] = field(default_factory=list)
     _reported: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.sink is None:
-            self.sink = ProducerSink(self.faust_app)
+        self.sink = ProducerSink(self.faust_app)
 
     @property
     def name(self) -> str:
