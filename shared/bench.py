@@ -897,7 +897,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-pipeline", action="store_true", help="services only")
     args = p.parse_args(argv)
     configure("bench", level="INFO", json_lines=False)
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+    # httpx logs every request, the domains every decision they take in the handler ceiling
+    for noisy in ("httpx", "services"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     cfg = BenchConfig(
         out=args.out,
         servers=os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or None,
