@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint typecheck unit integration format up down status clean
+.PHONY: setup demo test lint typecheck unit integration format up down status clean load load-ui bench
 
 setup: $(STAMP)
 
@@ -36,6 +36,19 @@ demo: setup
 
 up: setup
 	$(BIN)/dexsim up
+
+# Headless Locust run against the running system (started if needed): HTML report, CSV stats and
+# the SLO verdict under reports/load/; exits non-zero when an objective is broken.
+load: setup
+	$(BIN)/python -m loadtests.run --shape storm --users 30 --seconds 60
+
+# Locust's web UI on 127.0.0.1 for interactive load tests.
+load-ui: setup
+	$(BIN)/python -m loadtests.run --ui
+
+# Throughput and latency of every service against the raw Kafka client (not a test).
+bench: setup
+	$(BIN)/dexsim bench
 
 down:
 	$(BIN)/dexsim down

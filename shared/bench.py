@@ -665,11 +665,11 @@ async def _pipeline(
     procs: list[ServiceProc],
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
     from services.simulator.publisher import MARKED_TOPICS
-    from shared.runner import _start_groups_at_end
+    from shared.runner import groups_to_end
 
     names = list(SECTOR_INPUTS)
     # Fresh positions: the services' groups start at the topics' ends, before the backlog.
-    await _start_groups_at_end(servers, [f"dexsim-{n}" for n in names])
+    await groups_to_end(servers, [f"dexsim-{n}" for n in names])
     all_data = {s.name for s in DATA_TOPICS}
     backlog = await preload(
         bulk,

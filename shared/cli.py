@@ -483,6 +483,37 @@ def run(
     console.print(f"report written to {_rel(runner.write_report(doc, path))}")
 
 
+# ------------------------------------------------------------------------------------ bench
+@app.command()
+def bench(
+    out: Annotated[Path, typer.Option(help="Folder for summary.json and details.json")] = (
+        PROJECT_ROOT / "reports" / "bench"
+    ),
+    soak: Annotated[bool, typer.Option(help="Add 5 minutes at 5,000 obs/s, sampling RSS")] = False,
+    events: Annotated[int, typer.Option(help="Backlog drained per service")] = 150_000,
+    offered_eps: Annotated[int, typer.Option(help="Fixed load of the latency figures")] = 1_000,
+    profile: Annotated[Path | None, typer.Option(help="Run each service under cProfile")] = None,
+) -> None:
+    """Throughput and latency of every sector service against the raw Kafka client."""
+    from shared import bench as measure
+
+    cfg = measure.BenchConfig(
+        out=out,
+        servers=os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or None,
+        soak=soak,
+        events_per_service=events,
+        offered_eps=offered_eps,
+        profile=profile,
+    )
+    summary, details = measure.run_bench(cfg)
+    console.print(measure.table(summary))
+    for miss in details["missed_targets"]:
+        console.print(f"[red]target missed:[/] {miss}")
+    console.print(
+        f"figures written to {_rel(out / 'summary.json')} and {_rel(out / 'details.json')}"
+    )
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

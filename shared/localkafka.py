@@ -184,8 +184,8 @@ class LocalKafka:
             f"-Dkafka.logs.dir={self.logs_dir}",
             "kafka.tools.StorageTool",
             "format",
-            "-t",
-            cluster_id,
+            # "=" form: a base64 id may start with "-", which the parser would take for a flag
+            f"--cluster-id={cluster_id}",
             "-c",
             str(self.config),
         ]

@@ -49,7 +49,7 @@ def run_env(fusion: bool) -> dict[str, str]:
     return env
 
 
-async def _start_groups_at_end(servers: str, groups: list[str]) -> None:
+async def groups_to_end(servers: str, groups: list[str]) -> None:
     """Commit, for every service's consumer group, the current end of every registered topic.
 
     A run then starts from a clean slate: a restarted service does not read what earlier runs
@@ -77,10 +77,10 @@ async def _start_groups_at_end(servers: str, groups: list[str]) -> None:
 
 
 def start_groups_at_end(servers: str, services: list[str]) -> None:
-    """Synchronous wrapper of :func:`_start_groups_at_end` for these (stopped) services."""
+    """Synchronous wrapper of :func:`groups_to_end` for these (stopped) services."""
     import asyncio
 
-    asyncio.run(_start_groups_at_end(servers, [f"dexsim-{name}" for name in services]))
+    asyncio.run(groups_to_end(servers, [f"dexsim-{name}" for name in services]))
 
 
 def metric_sum(text: str, name: str) -> float:

@@ -77,7 +77,9 @@ class ServiceSettings(BaseSettings):
     fusion: bool = Field(default=True, description="Fused path may read cross-sector events")
     dedupe_window: int = Field(default=100_000, ge=1000, description="event_ids remembered")
     batch_size: int = Field(default=500, ge=1, le=100_000, description="stream.take() batch")
-    batch_timeout_s: float = Field(default=0.05, gt=0, le=10)
+    batch_timeout_s: float = Field(
+        default=0.01, gt=0, le=10, description="Longest wait to fill a batch (sets latency)"
+    )
     tick_sync: bool = Field(
         default=False,
         description="Hold events until their simulated tick completes and handle them in a "

@@ -372,10 +372,21 @@ class ServiceRuntime:
         )
 
     async def _handle(self, agent: _AgentState, events: list[Event]) -> list[Awaitable[Any]]:
-        """Run the agent's handler on decoded events; hand its output to the sink."""
-        out = agent.handler(events)
-        if isinstance(out, Awaitable):
-            out = await out
+        """Run the agent's handler on decoded events; hand its output to the sink.
+
+        A handler that raises loses that call's output (logged and counted as
+        ``dex_dlq_total{reason="handler_error"}``) but never the stream or its tick markers.
+        """
+        try:
+            out = agent.handler(events)
+            if isinstance(out, Awaitable):
+                out = await out
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("handler %s failed on %d events", agent.name, len(events))
+            metrics.DLQ.labels(self.name, "(handler)", "handler_error").inc(len(events))
+            return []
         produced_at = {e.event_id: e.produced_at for e in events}
         return await self._send_all(out, produced_at)
 

@@ -293,6 +293,10 @@ class WarningEngine:
                 shared = rule.reach is not None and h - rule.reach > latest
                 mask = 0
                 for series in (forecast_only,) if shared or not combined else combined:
+                    if h < series.base:
+                        # A forecast hour older than all this station keeps (a lagging forecast
+                        # topic): only the forecast itself says anything about it.
+                        series = forecast_only
                     mask |= rule.evaluate(rule.spec, self.catalogue, series, h - series.base)
                 if mask:
                     found[h] = mask

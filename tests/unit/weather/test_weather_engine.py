@@ -292,3 +292,32 @@ def test_a_forecast_heat_wave_is_warned_days_ahead(
         Basis.FORECAST,
     )
     assert warning.alert.info[0].onset - warning.alert.sent > timedelta(hours=24)
+
+
+def test_a_forecast_that_lags_far_behind_the_observations_does_not_break_the_engine() -> None:
+    """In a live system the forecasts topic can lag: a run older than the kept history."""
+    from datetime import UTC, datetime, timedelta
+
+    from services.weather.domain import WarningEngine
+    from shared.contracts.simulator import ForecastIssued, ForecastStep, StationObservation
+
+    start = datetime(2020, 7, 1, tzinfo=UTC)
+    engine = WarningEngine()
+    for h in range(300):  # far more than the 96 hours a station keeps
+        engine.on_observation(
+            StationObservation(
+                occurred_at=start + timedelta(hours=h),
+                source="t",
+                region="360100",
+                station_id="58606",
+                rain_mm=0.0,
+                temp_c=28.0,
+                wind_ms=3.0,
+            )
+        )
+    steps = tuple(
+        ForecastStep(valid_at=start + timedelta(hours=h), rain_mm=30.0, temp_c=28.0, wind_ms=3.0)
+        for h in range(1, 73)
+    )
+    old = ForecastIssued(occurred_at=start, source="t", region="360100", run_at=start, steps=steps)
+    assert isinstance(engine.on_forecast(old), list)
