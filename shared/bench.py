@@ -669,7 +669,7 @@ async def _pipeline(
 
     names = list(SECTOR_INPUTS)
     # Fresh positions: the services' groups start at the topics' ends, before the backlog.
-    await groups_to_end(servers, [f"dexsim-{n}" for n in names])
+    await groups_to_end(servers, [KafkaSettings().group_id(n) for n in names])
     all_data = {s.name for s in DATA_TOPICS}
     backlog = await preload(
         bulk,

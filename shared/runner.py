@@ -80,7 +80,10 @@ def start_groups_at_end(servers: str, services: list[str]) -> None:
     """Synchronous wrapper of :func:`groups_to_end` for these (stopped) services."""
     import asyncio
 
-    asyncio.run(groups_to_end(servers, [f"dexsim-{name}" for name in services]))
+    from shared.settings import KafkaSettings
+
+    kafka = KafkaSettings()
+    asyncio.run(groups_to_end(servers, [kafka.group_id(name) for name in services]))
 
 
 def metric_sum(text: str, name: str) -> float:

@@ -42,6 +42,15 @@ class KafkaSettings(BaseSettings):
     )
     dexsim_state_dir: Path = Field(default=DEFAULT_STATE_DIR)
     dexsim_kafka_port: int = Field(default=DEFAULT_LOCAL_KAFKA_PORT, ge=1024, le=65535)
+    dexsim_group_prefix: str = Field(
+        default="dexsim",
+        pattern=r"^[a-z0-9][a-z0-9-]{0,40}$",
+        description="Consumer groups are '<prefix>-<service>': one system per prefix on a cluster",
+    )
+
+    def group_id(self, service: str) -> str:
+        """The consumer group (and faust app id) of a service in this system."""
+        return f"{self.dexsim_group_prefix}-{service}"
 
     @field_validator("kafka_bootstrap_servers")
     @classmethod

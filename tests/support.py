@@ -46,6 +46,8 @@ class ServiceProcess:
         self.env = {
             **os.environ,
             "KAFKA_BOOTSTRAP_SERVERS": servers,
+            # Consumer groups of their own: never share partitions with another test system.
+            "DEXSIM_GROUP_PREFIX": "dexsim-test",
             prefix + "HTTP_PORT": str(self.port),
             prefix + "API_KEYS": json.dumps(TEST_API_KEYS),
             prefix + "SEND_TIMEOUT_S": "3",

@@ -32,7 +32,7 @@ from shared.contracts.envelope import Event, derived_id, utcnow
 from shared.contracts.simulator import TickAdvanced, WatermarkReported
 from shared.contracts.topics import REGISTRY, SIMULATOR_WATERMARKS, TopicSpec
 from shared.kafka import bootstrap_servers, ensure_topics
-from shared.settings import ServiceSettings
+from shared.settings import KafkaSettings, ServiceSettings
 
 log = logging.getLogger(__name__)
 
@@ -479,7 +479,7 @@ class ServiceRuntime:
 def build_faust_app(name: str, settings: ServiceSettings) -> faust.App:
     """The faust app of a service: raw bytes on the wire, no faust web server, acks=all."""
     return faust.App(
-        f"dexsim-{name}",
+        KafkaSettings().group_id(name),
         broker=[f"kafka://{s.strip()}" for s in bootstrap_servers().split(",")],
         web_enabled=False,
         value_serializer="raw",

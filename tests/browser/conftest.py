@@ -27,7 +27,7 @@ from tests.support import TEST_STATE
 PORT_OFFSET = 3000
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def system(kafka_bootstrap: str) -> Iterator[dict[str, Any]]:
     """The dashboard on the test broker (URL and env); runs it starts use the same env."""
     why = chromium_missing()
@@ -38,6 +38,7 @@ def system(kafka_bootstrap: str) -> Iterator[dict[str, Any]]:
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
         "DEXSIM_STATE_DIR": str(TEST_STATE / "browser"),
         "DEXSIM_PORT_OFFSET": str(PORT_OFFSET),
+        "DEXSIM_GROUP_PREFIX": "dexsim-browser",
         "DEXSIM_PROMETHEUS": "off",
         "PYTHONUNBUFFERED": "1",
     }
@@ -61,7 +62,7 @@ def system(kafka_bootstrap: str) -> Iterator[dict[str, Any]]:
                 own.kill()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(system: dict[str, Any]) -> Iterator[Any]:
     """Debian's chromium driven by Playwright (headless, no network beyond loopback)."""
     from playwright.sync_api import sync_playwright

@@ -34,6 +34,7 @@ def dexsim(kafka_bootstrap: str) -> Iterator[Dexsim]:
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
         "DEXSIM_STATE_DIR": str(TEST_STATE / "e2e"),
         "DEXSIM_PORT_OFFSET": "1000",
+        "DEXSIM_GROUP_PREFIX": "dexsim-e2e",
         "DEXSIM_PROMETHEUS": "off",
         "COLUMNS": "160",
     }

@@ -39,7 +39,10 @@ def sector_services(kafka_bootstrap: str) -> Iterator[dict[str, str]]:
     started = []
     try:
         for name in SECTORS:
-            env = {f"DEXSIM_{name.upper()}_API_KEYS": json.dumps(KEYS)}
+            env = {
+                f"DEXSIM_{name.upper()}_API_KEYS": json.dumps(KEYS),
+                "DEXSIM_GROUP_PREFIX": "dexsim-load",
+            }
             started.append(ServiceProcess(name, kafka_bootstrap, env=env).start())
         yield {svc.name: svc.url for svc in started}
     finally:
