@@ -16,8 +16,6 @@ from tests.browser.support import (
     DASHBOARD_BASE_PORT,
     SCREENSHOTS,
     chromium_missing,
-    dashboard_registered,
-    start_dashboard,
     wait_ready,
 )
 from tests.support import TEST_STATE
@@ -43,23 +41,13 @@ def system(kafka_bootstrap: str) -> Iterator[dict[str, Any]]:
         "PYTHONUNBUFFERED": "1",
     }
     url = f"http://127.0.0.1:{DASHBOARD_BASE_PORT + PORT_OFFSET}"
-    own: subprocess.Popen[bytes] | None = None
     cli = [sys.executable, "-m", "shared.cli"]
     try:
-        if dashboard_registered():
-            subprocess.run([*cli, "up"], env=env, check=True, capture_output=True, timeout=180)
-        else:
-            own = start_dashboard(env, TEST_STATE / "browser" / "logs" / "dashboard-test.log")
+        subprocess.run([*cli, "up"], env=env, check=True, capture_output=True, timeout=180)
         wait_ready(url)
         yield {"url": url, "env": env, "offset": PORT_OFFSET}
     finally:
         subprocess.run([*cli, "down", "--keep-kafka"], env=env, capture_output=True, timeout=120)
-        if own is not None and own.poll() is None:
-            own.terminate()
-            try:
-                own.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                own.kill()
 
 
 @pytest.fixture(scope="module")
