@@ -266,16 +266,19 @@ async def _read_warnings(servers: str, since_ms: int, timeout: float) -> list[di
         offsets = await consumer.offsets_for_times(dict.fromkeys(parts, since_ms))
         for tp in parts:
             found = offsets.get(tp)
-            if found is None:
-                await consumer.seek_to_end(tp)
-            else:
-                consumer.seek(tp, found.offset)
+            # Nothing that new yet: read from the start and filter by time. (seek_to_end is
+            # resolved lazily and could land after a warning written in the meantime.)
+            consumer.seek(tp, found.offset if found is not None else 0)
         got: list[dict[str, object]] = []
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and not got:
             batch = await consumer.getmany(timeout_ms=500)
             for records in batch.values():
-                got.extend(json.loads(r.value) for r in records if r.value)
+                got.extend(
+                    json.loads(r.value)
+                    for r in records
+                    if r.value and r.timestamp >= since_ms and b"WarningIssued" in r.value[:160]
+                )
         return got
     finally:
         await consumer.stop()
