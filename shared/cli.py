@@ -423,12 +423,17 @@ def _print_report(report: dict[str, Any]) -> None:
         "overall", "", "", "", "", "", "", "", "", _fmt(report["overall"].get("multiplier"))
     )
     console.print(table)
-    ev = report["events"]
+    ev, facts = report["events"], report["run"]
     console.print(
-        f"events: published {ev['published']:,}, consumed {ev['consumed']:,}, "
-        f"dead-lettered {ev['dlq']:,}; wall time {report['run']['wall_s']} s, "
-        f"late ticks {report['run']['late_ticks']}"
+        f"run {facts['id']}: events published {ev['published']:,}, consumed "
+        f"{ev['consumed']:,}, dead-lettered {ev['dlq']:,}; wall time {facts['wall_s']} s, "
+        f"late ticks {facts['late_ticks']}"
     )
+    for late in facts["late"][:5]:
+        err.print(
+            f"[yellow]tick {late['tick']}: no watermark from {', '.join(late['waited_for'])} "
+            f"within {late['seconds']} s; the clock went on without it[/]"
+        )
 
 
 @app.command()
@@ -465,7 +470,7 @@ def run(
     ) as progress:  # fmt: skip
         task = progress.add_task(scenario, total=sc.ticks, tick_h=sc.tick_hours)
         try:
-            run_id, sim_events, late = runner.play(
+            clock = runner.play(
                 scenario, seed, speed, watermark_timeout_s=timeout,
                 on_tick=lambda done, total: progress.update(task, completed=done),
             )  # fmt: skip
@@ -473,13 +478,13 @@ def run(
             raise _fail(str(exc)) from None
     with httpx.Client() as client:
         try:
-            scores = runner.wait_for_final_scores(client, run_id)
+            scores = runner.wait_for_final_scores(client, clock.run_id)
         except TimeoutError as exc:
             raise _fail(f"{exc}; see {_rel(logs_dir() / 'referee.log')}") from None
         events = runner.scrape_events(client)
     doc = runner.build_report(
         scenario=scenario, seed=seed, fusion=fusion == "on", scores=scores, events=events,
-        simulator_events=sim_events, late_ticks=late, wall_s=time.monotonic() - started,
+        clock=clock, wall_s=time.monotonic() - started,
     )  # fmt: skip
     _print_report(doc)
     path = report or PROJECT_ROOT / "reports" / f"{scenario}-s{seed}-fusion-{fusion}.json"

@@ -13,7 +13,6 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -29,14 +28,6 @@ EVENT_METRICS = {
     "consumed": "dex_events_consumed_total",
     "dlq": "dex_dlq_total",
 }
-
-
-@dataclass(frozen=True)
-class RunResult:
-    """What a run produced: the report document and the wall time it took."""
-
-    report: dict[str, Any]
-    wall_s: float
 
 
 def run_env(fusion: bool) -> dict[str, str]:
@@ -131,11 +122,14 @@ def build_report(
     fusion: bool,
     scores: dict[str, Any],
     events: dict[str, int],
-    simulator_events: int,
-    late_ticks: int,
+    clock: Any,
     wall_s: float,
 ) -> dict[str, Any]:
-    """The report document, in the shape the issue fixes (plus run facts)."""
+    """The report document: the scores, the events counted, and the run's own facts.
+
+    ``clock`` is the simulator's ``PublishStats``: the run's id, the events it published, the
+    ticks that advanced without every watermark (late) and the tick it waited longest for.
+    """
     sectors = {k: v for k, v in scores.items() if k != "overall"}
     return {
         "scenario": scenario,
@@ -144,11 +138,25 @@ def build_report(
         "sectors": sectors,
         "overall": scores.get("overall", {}),
         "events": {
-            "published": events["published"] + simulator_events,
+            "published": events["published"] + clock.events,
             "consumed": events["consumed"],
             "dlq": events["dlq"],
         },
-        "run": {"wall_s": round(wall_s, 1), "late_ticks": late_ticks},
+        "run": {
+            "id": clock.run_id,
+            "wall_s": round(wall_s, 1),
+            "late_ticks": clock.late_ticks,
+            "late": [_wait_doc(w) for w in clock.late],
+            "longest_wait": None if clock.longest_wait is None else _wait_doc(clock.longest_wait),
+        },
+    }
+
+
+def _wait_doc(wait: Any) -> dict[str, Any]:
+    return {
+        "tick": wait.tick,
+        "seconds": round(wait.seconds, 2),
+        "waited_for": list(wait.waited_for),
     }
 
 
@@ -166,8 +174,8 @@ def play(
     *,
     on_tick: Callable[[int, int], None] | None = None,
     watermark_timeout_s: float = 30.0,
-) -> tuple[str, int, int]:
-    """Publish the scenario in lockstep with every service; return (run_id, events, late)."""
+) -> Any:
+    """Publish the scenario in lockstep with every service; return the clock's ``PublishStats``."""
     import asyncio
 
     from services.simulator.domain.clock import ClockPolicy
@@ -188,5 +196,4 @@ def play(
         if on_tick is not None:
             on_tick(stats.ticks, sc.ticks)
 
-    stats = asyncio.run(publish_run(sim, policy, on_tick=progress))
-    return sim.run_id, stats.events, stats.late_ticks
+    return asyncio.run(publish_run(sim, policy, on_tick=progress))

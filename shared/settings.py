@@ -95,6 +95,13 @@ class ServiceSettings(BaseSettings):
         "fixed order (deterministic scenario runs; dexsim run turns it on)",
     )
     send_timeout_s: float = Field(default=5.0, gt=0, le=120, description="Wait for broker ack")
+    session_timeout_s: float = Field(
+        default=10.0,
+        ge=6,
+        le=300,
+        description="Consumer-group session timeout: how soon the broker gives a killed "
+        "process's partitions to its restarted successor (the broker's minimum is 6 s)",
+    )
     api_keys: dict[str, SecretStr] = Field(
         default_factory=dict,
         description="JSON object mapping '<provider>:<sector>' -> API key for ingestion",

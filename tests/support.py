@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Coroutine
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 
@@ -24,6 +26,75 @@ TEST_API_KEYS = {
     "cma-jiangxi:weather": "test-weather-key",
     "agri-bureau:agriculture": "test-agriculture-key",
 }
+
+
+T = TypeVar("T")
+
+
+def run_sync(make: Callable[[], Coroutine[Any, Any, T]]) -> T:
+    """Run a coroutine to completion from synchronous code, even inside a running event loop.
+
+    ``asyncio.run`` refuses to run inside a loop (which an async test has), so the coroutine
+    gets a loop of its own on a worker thread.
+    """
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make())).result()
+
+
+def wait_until(
+    what: str, check: Callable[[], T | None], *, timeout: float, every: float = 0.2
+) -> T:
+    """Poll ``check`` until it returns something truthy; fail naming ``what`` after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = check()
+        if found:
+            return found
+        if time.monotonic() >= deadline:
+            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+        time.sleep(every)
+
+
+def metric_total(url: str, name: str, **labels: str) -> float:
+    """The sum of a service's samples of metric ``name`` whose labels include ``labels``."""
+    total = 0.0
+    for line in httpx.get(url + "/metrics", timeout=5).text.splitlines():
+        if not line.startswith(name + "{") and not line.startswith(name + " "):
+            continue
+        if all(f'{k}="{v}"' in line for k, v in labels.items()):
+            total += float(line.rsplit(" ", 1)[1])
+    return total
+
+
+async def read_to_end(servers: str, topic: str, *, since_ms: int = 0) -> list[dict[str, Any]]:
+    """Every JSON message on ``topic`` written since ``since_ms`` (broker time), up to its end now.
+
+    The end is fixed when the call starts, so this returns once it is reached: use it after a
+    condition that guarantees what is wanted has been written (an ack, a watermark).
+    """
+    from aiokafka import AIOKafkaConsumer
+
+    from shared.kafka import partitions_of
+
+    parts = await partitions_of([topic], servers=servers)
+    consumer = AIOKafkaConsumer(bootstrap_servers=servers, enable_auto_commit=False)
+    await consumer.start()
+    out: list[dict[str, Any]] = []
+    try:
+        consumer.assign(parts)
+        ends = await consumer.end_offsets(parts)
+        starts = await consumer.offsets_for_times(dict.fromkeys(parts, since_ms))
+        for tp in parts:
+            found = starts.get(tp)
+            consumer.seek(tp, found.offset if found is not None else ends[tp])
+        while [tp for tp in parts if await consumer.position(tp) < ends[tp]]:
+            for records in (await consumer.getmany(timeout_ms=1000)).values():
+                out.extend(
+                    json.loads(r.value) for r in records if r.value and r.value.startswith(b"{")
+                )
+        return out
+    finally:
+        await consumer.stop()
 
 
 def free_port() -> int:
@@ -64,12 +135,13 @@ class ServiceProcess:
         """Start the process at the topics' current ends; optionally wait until /readyz is 200.
 
         Starting at the ends (not at the topics' beginnings, as a new group would) keeps a test
-        from first wading through everything earlier tests published.
+        from first wading through everything earlier tests published, and makes what the
+        service reads exactly what is published after this call returns.
         """
         TEST_STATE.mkdir(parents=True, exist_ok=True)
-        with contextlib.suppress(Exception):  # a broker that is down is some tests' point
-            group = f"{self.env['DEXSIM_GROUP_PREFIX']}-{self.name}"
-            asyncio.run(groups_to_end(self.env["KAFKA_BOOTSTRAP_SERVERS"], [group]))
+        group = f"{self.env['DEXSIM_GROUP_PREFIX']}-{self.name}"
+        servers = self.env["KAFKA_BOOTSTRAP_SERVERS"]
+        run_sync(lambda: groups_to_end(servers, [group]))
         out = self.log_path.open("wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "shared.runtime", self.name],

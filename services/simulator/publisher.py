@@ -24,7 +24,7 @@ from services.simulator.domain.clock import ClockPolicy, Pace, Verdict, Watermar
 from services.simulator.domain.engine import Simulation, TickBatch
 from shared.contracts.simulator import WatermarkReported
 from shared.contracts.topics import REGISTRY, SIMULATOR_TICKS, SIMULATOR_WATERMARKS, TopicSpec
-from shared.kafka import bootstrap_servers, ensure_topics, make_producer
+from shared.kafka import bootstrap_servers, ensure_topics, make_producer, partitions_of
 
 log = logging.getLogger(__name__)
 
@@ -44,33 +44,59 @@ MARKED_TOPICS: tuple[TopicSpec, ...] = tuple(
 )
 
 
+@dataclass(frozen=True)
+class TickWait:
+    """How long the clock waited for the watermarks of one tick, and for whom at the end."""
+
+    tick: int
+    seconds: float
+    #: The services still missing just before the tick advanced (or timed out).
+    waited_for: tuple[str, ...]
+
+
 @dataclass
 class PublishStats:
-    """What a run published."""
+    """What a run published, and how the clock waited for the services."""
 
+    run_id: str = ""
     events: int = 0
     by_topic: Counter[str] = field(default_factory=Counter)
     ticks: int = 0
-    late_ticks: int = 0
+    #: Ticks some service did not report within the timeout, with those services.
+    late: list[TickWait] = field(default_factory=list)
+    #: The tick the clock waited longest for (lockstep only).
+    longest_wait: TickWait | None = None
     wall_s: float = 0.0
+
+    @property
+    def late_ticks(self) -> int:
+        """How many ticks advanced without every expected watermark."""
+        return len(self.late)
 
 
 class _WatermarkListener:
-    """Reads ``WatermarkReported`` events into a tracker in the background."""
+    """Reads ``WatermarkReported`` events into a tracker in the background.
+
+    It starts at the watermark topic's current end, resolved before the run's first tick is
+    published: nothing earlier can belong to this run, and the tracker ignores other runs' ids.
+    """
 
     def __init__(self, tracker: WatermarkTracker, servers: str) -> None:
         self.tracker = tracker
+        self.servers = servers
         self.consumer = AIOKafkaConsumer(
-            SIMULATOR_WATERMARKS.name,
-            bootstrap_servers=servers,
-            group_id=None,
-            auto_offset_reset="earliest",
-            enable_auto_commit=False,
+            bootstrap_servers=servers, group_id=None, enable_auto_commit=False
         )
         self._task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self.consumer.start()
+        parts = await partitions_of([SIMULATOR_WATERMARKS.name], servers=self.servers)
+        self.consumer.assign(parts)
+        # Explicit offsets, not seek_to_end: that one is resolved lazily and could land after
+        # a watermark this run's services have already written.
+        for tp, end in (await self.consumer.end_offsets(parts)).items():
+            self.consumer.seek(tp, end)
         self._task = asyncio.create_task(self._run())
 
     async def _run(self) -> None:
@@ -108,13 +134,20 @@ async def publish_run(
     listener = _WatermarkListener(tracker, servers) if policy.pace == Pace.LOCKSTEP else None
     if listener is not None:
         await listener.start()
-    stats = PublishStats()
+    stats = PublishStats(run_id=sim.run_id)
     partitions = {
         spec.name: sorted(await producer.partitions_for(spec.name)) for spec in MARKED_TOPICS
     }
     started = time.monotonic()
     late: tuple[str, ...] = ()
     silent = 0
+    log.info(
+        "run %s: %d ticks of %s, seed %d",
+        sim.run_id,
+        sim.scenario.ticks,
+        sim.scenario.name,
+        sim.seed,
+    )
     try:
         for batch in sim.batches():
             tick_began = time.monotonic()
@@ -141,9 +174,14 @@ async def publish_run(
             await asyncio.gather(*futures)
             stats.events += len(batch.events) + 1  # the data and the tick event, not markers
             stats.ticks += 1
-            late = await _pace(policy, tracker, batch.tick, tick_began)
-            if late:
-                stats.late_ticks += 1
+            wait = await _pace(policy, tracker, batch.tick, tick_began)
+            late = ()
+            if wait is not None:
+                if stats.longest_wait is None or wait.seconds > stats.longest_wait.seconds:
+                    stats.longest_wait = wait
+                if tracker.missing(batch.tick):
+                    late = wait.waited_for
+                    stats.late.append(wait)
             silent = silent + 1 if late and set(late) == set(policy.expected_services) else 0
             if silent >= MAX_SILENT_TICKS:
                 raise RuntimeError(
@@ -163,28 +201,33 @@ async def publish_run(
 
 async def _pace(
     policy: ClockPolicy, tracker: WatermarkTracker, tick: int, tick_began: float
-) -> tuple[str, ...]:
-    """Wait as the policy says; return the services that were late (timed out) for ``tick``."""
+) -> TickWait | None:
+    """Wait as the policy says; in lockstep, return how long ``tick``'s watermarks took.
+
+    The tick is late when the tracker still misses a service afterwards (it timed out).
+    """
     if policy.pace != Pace.LOCKSTEP:
         remaining = policy.wall_seconds_per_tick() - (time.monotonic() - tick_began)
         if remaining > 0:
             await asyncio.sleep(remaining)
-        return ()
+        return None
     waited_from = time.monotonic()
+    last_missing: tuple[str, ...] = ()
     while True:
-        verdict = tracker.decide(tick, time.monotonic() - waited_from, policy.watermark_timeout_s)
+        waited = time.monotonic() - waited_from
+        verdict = tracker.decide(tick, waited, policy.watermark_timeout_s)
         if verdict == Verdict.ADVANCE:
             remaining = policy.wall_seconds_per_tick() - (time.monotonic() - tick_began)
             if remaining > 0:  # a paced lockstep run (a watched demo)
                 await asyncio.sleep(remaining)
-            return ()
+            return TickWait(tick, waited, last_missing)
+        last_missing = tuple(sorted(tracker.missing(tick)))
         if verdict == Verdict.TIMED_OUT:
-            missing = tuple(sorted(tracker.missing(tick)))
             log.warning(
                 "tick %d: no watermark from %s after %.1fs; advancing and reporting it",
                 tick,
-                ", ".join(missing),
+                ", ".join(last_missing),
                 policy.watermark_timeout_s,
             )
-            return missing
+            return TickWait(tick, waited, last_missing)
         await asyncio.sleep(_POLL_S)

@@ -496,6 +496,10 @@ def build_faust_app(name: str, settings: ServiceSettings) -> faust.App:
         broker_commit_interval=1.0,
         stream_buffer_maxsize=20_000,
         broker_max_poll_records=2000,
+        # A process killed without leaving its group holds its partitions until the session
+        # times out; faust's 60 s default would stall a restarted service (and a run) that long.
+        broker_session_timeout=settings.session_timeout_s,
+        broker_heartbeat_interval=min(3.0, settings.session_timeout_s / 3),
     )
 
 

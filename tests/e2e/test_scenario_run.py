@@ -8,56 +8,20 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support import TEST_STATE
+from tests.e2e.conftest import E2E_STATE, PORT_OFFSET, Dexsim, e2e_env, play
 
 pytestmark = pytest.mark.integration
 
 SCENARIO = "poyang-flood-2020"
 SECTORS = {"agriculture", "transport", "emergency"}
-
-Dexsim = Callable[..., subprocess.CompletedProcess[str]]
-
-
-@pytest.fixture(scope="module")
-def dexsim(kafka_bootstrap: str) -> Iterator[Dexsim]:
-    """Run the dexsim CLI against the test broker; stop its services afterwards."""
-    env = {
-        **os.environ,
-        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-        "DEXSIM_STATE_DIR": str(TEST_STATE / "e2e"),
-        "DEXSIM_PORT_OFFSET": "1000",
-        "DEXSIM_GROUP_PREFIX": "dexsim-e2e",
-        "DEXSIM_PROMETHEUS": "off",
-        "COLUMNS": "160",
-    }
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "shared.cli", *args],
-            env=env, capture_output=True, text=True, timeout=900, check=False,
-        )  # fmt: skip
-
-    try:
-        yield run
-    finally:
-        run("down", "--keep-kafka")
-
-
-def play(dexsim: Dexsim, report: Path, *extra: str, scenario: str = SCENARIO) -> dict[str, Any]:
-    """One ``dexsim run`` of a scenario; its JSON report."""
-    done = dexsim("run", "--scenario", scenario, "--seed", "7", "--report", str(report), *extra)
-    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    assert "multiplier" in done.stdout
-    doc: dict[str, Any] = json.loads(report.read_text())
-    return doc
 
 
 @pytest.fixture(scope="module")
@@ -65,21 +29,31 @@ def reports(dexsim: Dexsim, tmp_path_factory: pytest.TempPathFactory) -> dict[st
     """Two fused runs with one seed and the fusion-off control."""
     out = tmp_path_factory.mktemp("reports")
     return {
-        "on": play(dexsim, out / "on.json"),
-        "again": play(dexsim, out / "again.json"),
-        "off": play(dexsim, out / "off.json", "--fusion", "off"),
+        "on": play(dexsim, out / "on.json", scenario=SCENARIO),
+        "again": play(dexsim, out / "again.json", scenario=SCENARIO),
+        "off": play(dexsim, out / "off.json", "--fusion", "off", scenario=SCENARIO),
         "fog": play(dexsim, out / "fog.json", scenario="fog-expressway"),
     }
 
 
 def test_the_report_has_the_documented_shape(reports: dict[str, Any]) -> None:
     doc = reports["on"]
-    assert {"scenario", "seed", "fusion", "sectors", "overall", "events"} <= set(doc)
+    assert {"scenario", "seed", "fusion", "sectors", "overall", "events", "run"} <= set(doc)
     assert (doc["scenario"], doc["seed"], doc["fusion"]) == (SCENARIO, 7, "on")
     assert set(doc["events"]) == {"published", "consumed", "dlq"}
     assert doc["events"]["published"] > 30_000
     assert doc["events"]["dlq"] == 0
-    assert doc["run"]["late_ticks"] == 0
+    assert {"id", "wall_s", "late_ticks", "late", "longest_wait"} <= set(doc["run"])
+
+
+def test_every_run_is_lockstep_and_has_its_own_id(reports: dict[str, Any]) -> None:
+    for name, doc in reports.items():
+        assert doc["run"]["late_ticks"] == 0, (name, doc["run"]["late"])
+        assert doc["run"]["late"] == [], name
+    ids = [doc["run"]["id"] for doc in reports.values()]
+    assert len(set(ids)) == len(ids), ids
+    for doc in reports.values():
+        assert doc["run"]["id"].startswith(f"{doc['scenario']}-s7-"), doc["run"]["id"]
 
 
 def test_every_sector_is_scored_in_both_modes(reports: dict[str, Any]) -> None:
@@ -175,3 +149,66 @@ def test_in_the_flood_emergency_protects_more_when_fused(reports: dict[str, Any]
     assert emergency["fused"]["hits"] >= emergency["siloed"]["hits"]
     assert emergency["fused"]["misses"] <= emergency["siloed"]["misses"]
     assert emergency["fused"]["loss_avoided_yuan"] > emergency["siloed"]["loss_avoided_yuan"]
+
+
+def _latest_scores(port: int) -> dict[str, Any] | None:
+    import httpx
+
+    try:
+        r = httpx.get(f"http://127.0.0.1:{port}/scores/latest", timeout=2)
+    except httpx.HTTPError:
+        return None
+    return r.json() if r.status_code == 200 else None
+
+
+def test_a_service_killed_during_a_repeated_run_holds_the_clock(
+    kafka_bootstrap: str, reports: dict[str, Any], tmp_path: Path
+) -> None:
+    """The same seed again, and agriculture killed mid-run: the clock must wait for it.
+
+    Before runs had ids of their own, the watermarks of the earlier runs of this seed satisfied
+    the clock: it neither waited for the killed service nor reported it late.
+    """
+    from shared.runtime.registry import entry
+    from tests.support import wait_until
+
+    known = {doc["run"]["id"] for doc in reports.values()}
+    referee_port = entry("referee").base_port + PORT_OFFSET
+    pid_file = E2E_STATE / "run" / "agriculture.pid"
+    report = tmp_path / "killed.json"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "shared.cli", "run", "--scenario", SCENARIO, "--seed", "7",
+         "--report", str(report)],
+        env=e2e_env(kafka_bootstrap), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+    )  # fmt: skip
+    try:
+        # A third of the way in, as the referee sees it (its scores follow every service's tick).
+        wait_until(
+            "the repeated run to pass tick 160",
+            lambda: (
+                (s := _latest_scores(referee_port))
+                and s["run_id"] not in known
+                and s["tick"] >= 160
+            ),
+            timeout=600,
+        )
+        victim = int(pid_file.read_text())
+        os.kill(victim, signal.SIGKILL)
+        out, _ = proc.communicate(timeout=900)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, out[-3000:]
+    restarted = int(pid_file.read_text())
+    assert restarted != victim, "the supervisor did not restart the killed service"
+    doc = json.loads(report.read_text())
+    assert doc["run"]["id"] not in known
+    facts = doc["run"]
+    late = [w for w in facts["late"] if "agriculture" in w["waited_for"]]
+    longest = facts["longest_wait"]
+    waited = longest is not None and "agriculture" in longest["waited_for"]
+    assert late or waited, facts
+    # The restarted service consumed again well before the clock's 30 s timeout would have
+    # given up on it: the group does not hold the dead member's partitions for a minute.
+    if waited and not late:
+        assert longest["seconds"] < 30, facts

@@ -7,21 +7,19 @@ path (farm sensors only); with weather input switched off the two paths must dec
 from __future__ import annotations
 
 import contextlib
-import json
 import time
-import uuid
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
-from aiokafka import AIOKafkaConsumer
 
 from services.simulator.domain.clock import ClockPolicy
 from services.simulator.domain.engine import Simulation
 from services.simulator.domain.scenario import get_scenario
 from services.simulator.publisher import publish_run
 from shared.contracts.topics import AGRICULTURE_ADVISORIES
-from tests.support import ServiceProcess
+from tests.support import ServiceProcess, read_to_end
 
 pytestmark = pytest.mark.integration
 
@@ -35,26 +33,11 @@ def _slice() -> Simulation:
     return Simulation(sc.model_copy(update={"end": sc.start + timedelta(hours=SLICE_HOURS)}), 7)
 
 
-async def _advisories(servers: str, since_ms: int = 0) -> list[dict[str, object]]:
-    """Every advisory on the topic written since ``since_ms`` (broker time), read to the end."""
-    consumer = AIOKafkaConsumer(
-        AGRICULTURE_ADVISORIES.name, bootstrap_servers=servers, group_id=f"t-{uuid.uuid4()}",
-        auto_offset_reset="earliest", enable_auto_commit=False,
-    )  # fmt: skip
-    await consumer.start()
-    out: list[dict[str, object]] = []
-    try:
-        while True:
-            batch = await consumer.getmany(timeout_ms=2000)
-            if not batch:
-                return out
-            for records in batch.values():
-                for r in records:
-                    doc = json.loads(r.value)
-                    if doc.get("event_type") == "AdvisoryIssued" and r.timestamp >= since_ms:
-                        out.append(doc)
-    finally:
-        await consumer.stop()
+async def _advisories(servers: str, since_ms: int) -> list[dict[str, Any]]:
+    """Every advisory written since ``since_ms``: read after a lockstep run, whose services
+    report a tick's watermark only after the broker acknowledged that tick's advisories."""
+    docs = await read_to_end(servers, AGRICULTURE_ADVISORIES.name, since_ms=since_ms)
+    return [d for d in docs if d.get("event_type") == "AdvisoryIssued"]
 
 
 @contextlib.contextmanager
@@ -64,9 +47,6 @@ def _services(servers: str, *, fusion: bool) -> Iterator[list[ServiceProcess]]:
         ServiceProcess("weather", servers).start(),
         ServiceProcess("agriculture", servers, env=env).start(),
     ]
-    # Ready means partitions are assigned; give the consumers a moment to take their positions
-    # (see the first-tick note in _run).
-    time.sleep(3)
     try:
         yield procs
     finally:
@@ -80,12 +60,10 @@ async def _run(servers: str) -> None:
     )
     stats = await publish_run(_slice(), policy, servers=servers)
     assert stats.ticks == SLICE_HOURS
-    # Known: in a long suite the services sometimes miss the first one or two ticks' watermarks
-    # (a start-up race not yet found; the clock reports it and goes on). Later ticks must not.
-    assert stats.late_ticks <= 2, "services missed watermarks: the run was not lockstep"
+    assert stats.late == [], "services missed watermarks: the run was not lockstep"
 
 
-def _first(advisories: list[dict[str, object]], mode: str) -> datetime:
+def _first(advisories: list[dict[str, Any]], mode: str) -> datetime:
     times = [
         datetime.fromisoformat(str(a["effective_at"]))
         for a in advisories
@@ -95,7 +73,7 @@ def _first(advisories: list[dict[str, object]], mode: str) -> datetime:
     return min(times)
 
 
-def _decisions(advisories: list[dict[str, object]], mode: str) -> set[tuple[object, ...]]:
+def _decisions(advisories: list[dict[str, Any]], mode: str) -> set[tuple[object, ...]]:
     return {
         (a["decision_key"], a["action"], a["status"], a["effective_at"], tuple(a["asset_ids"]))  # type: ignore[arg-type]
         for a in advisories
@@ -107,9 +85,10 @@ async def test_fused_advises_before_siloed_and_without_weather_both_decide_the_s
     kafka_bootstrap: str,
 ) -> None:
     # With fusion: the fused path may read weather warnings and forecasts.
+    fused_started_ms = int(time.time() * 1000)
     with _services(kafka_bootstrap, fusion=True):
         await _run(kafka_bootstrap)
-    fused_run = await _advisories(kafka_bootstrap)
+    fused_run = await _advisories(kafka_bootstrap, since_ms=fused_started_ms)
     assert _first(fused_run, "fused") < _first(fused_run, "siloed")
     assert any(a["cross_sector_inputs"] for a in fused_run if a["mode"] == "fused")
     assert not any(a["cross_sector_inputs"] for a in fused_run if a["mode"] == "siloed")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -24,19 +25,40 @@ class TickBatch:
     events: list[tuple[TopicSpec, Event]]
 
 
-def run_id_for(scenario: str, seed: int) -> str:
-    """The id of a run: the same scenario and seed always give the same id."""
+def world_key(scenario: str, seed: int) -> str:
+    """The key of one possible world: the same scenario and seed always give the same key.
+
+    The observations' event ids derive from it, so replaying a world yields the same events
+    (the same ids, the same order within a tick) and therefore the same decisions and scores.
+    """
     return f"{scenario}-s{seed}"
+
+
+def new_run_id(scenario: str, seed: int) -> str:
+    """A fresh id for one run of a world: the world's key and a random suffix.
+
+    Two runs of one scenario and seed are two runs: the clock accepts only its own run's
+    watermarks, so a watermark left on the topic by an earlier run cannot satisfy it.
+    """
+    return f"{world_key(scenario, seed)}-{uuid.uuid4().hex[:8]}"
 
 
 class Simulation:
     """One run of a scenario with a seed; iterate ``batches()`` to get its ticks."""
 
-    def __init__(self, scenario: Scenario, seed: int, world: World | None = None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        seed: int,
+        world: World | None = None,
+        *,
+        run_id: str | None = None,
+    ) -> None:
         self.scenario = scenario
         self.seed = seed
         self.world = world or load_world()
-        self.run_id = run_id_for(scenario.name, seed)
+        self.world_key = world_key(scenario.name, seed)
+        self.run_id = run_id or new_run_id(scenario.name, seed)
         self.state: WorldState = build_state(scenario, self.world)
 
     def batches(self) -> Iterator[TickBatch]:
@@ -53,7 +75,7 @@ class Simulation:
         for item in derive_truth(self.state):
             spec = SIMULATOR_TRUTH if isinstance(item.event, ImpactOccurred) else SIMULATOR_HAZARDS
             emit(item.publish_hour, spec, item.event)
-        deriver = ObservationDeriver(self.state, self.seed, self.run_id)
+        deriver = ObservationDeriver(self.state, self.seed, self.world_key)
         for tick in range(sc.ticks):
             events: list[tuple[TopicSpec, Event]] = []
             for h in range(tick * tick_h, (tick + 1) * tick_h):

@@ -164,10 +164,10 @@ def _clip(v: float, lo: float, hi: float) -> float:
 class ObservationDeriver:
     """Derives every sector's raw observations from a world state for one seed."""
 
-    def __init__(self, state: WorldState, seed: int, run_id: str) -> None:
+    def __init__(self, state: WorldState, seed: int, world_key: str) -> None:
         self.s = state
         self.seed = seed
-        self.run_id = run_id
+        self.world_key = world_key
         self.m = load_observation_model()
         self.w = state.world
         self.cad = state.scenario.cadence
@@ -180,7 +180,7 @@ class ObservationDeriver:
         self._stage: dict[tuple[str, int, float], str | None] = {}
 
     def _id(self, *parts: object) -> uuid.UUID:
-        return derived_id(self.run_id, *parts)
+        return derived_id(self.world_key, *parts)
 
     def emit_hour(self, i: int, emit: Emit) -> None:
         """Derive every observation measured at hour ``i`` (published at ``i`` + delay)."""

@@ -44,7 +44,7 @@ def _stream(sim: Simulation) -> list[tuple[str, bytes]]:
 
 @cache
 def _flood(seed: int) -> list[tuple[str, bytes]]:
-    return _stream(Simulation(_short("poyang-flood-2020", 14), seed))
+    return _stream(Simulation(_short("poyang-flood-2020", 14), seed, run_id="unit-run"))
 
 
 def test_every_scenario_file_validates_and_names_its_file() -> None:
@@ -64,8 +64,23 @@ def test_every_scenario_file_validates_and_names_its_file() -> None:
 
 def test_same_scenario_and_seed_give_identical_streams() -> None:
     a = _flood(7)
-    b = _stream(Simulation(_short("poyang-flood-2020", 14), 7))
+    b = _stream(Simulation(_short("poyang-flood-2020", 14), 7, run_id="unit-run"))
     assert a == b
+
+
+def test_two_runs_of_one_world_have_their_own_ids_and_the_same_observations() -> None:
+    first = Simulation(_short("fog-expressway", 1), 3)
+    second = Simulation(_short("fog-expressway", 1), 3)
+    assert first.run_id != second.run_id
+    assert first.run_id.startswith("fog-expressway-s3-")
+    ticks = [{sim.tick_event_for(b).run_id for b in sim.batches()} for sim in (first, second)]
+    assert ticks == [{first.run_id}, {second.run_id}]
+    # The world is the same: same observations, same ids, same order.
+    data = [
+        [(s.name, e.event_id) for b in sim.batches() for s, e in b.events]
+        for sim in (first, second)
+    ]
+    assert data[0] and data[0] == data[1]
 
 
 def test_different_seeds_change_the_noise_but_not_the_truth() -> None:
@@ -79,12 +94,12 @@ def test_different_seeds_change_the_noise_but_not_the_truth() -> None:
 
 
 def test_the_same_events_keep_their_order_per_region_key() -> None:
-    sim = Simulation(_short("fog-expressway", 1), 3)
+    sim = Simulation(_short("fog-expressway", 1), 3, run_id="unit-run")
     per_key: dict[tuple[str, str], list[str]] = defaultdict(list)
     for spec, ev in sim.all_events():
         per_key[(spec.name, ev.region)].append(str(ev.event_id))
     again: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for spec, ev in Simulation(_short("fog-expressway", 1), 3).all_events():
+    for spec, ev in Simulation(_short("fog-expressway", 1), 3, run_id="unit-run").all_events():
         again[(spec.name, ev.region)].append(str(ev.event_id))
     assert per_key == again
 
