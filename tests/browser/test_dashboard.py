@@ -20,7 +20,9 @@ import yaml
 from services.dashboard.api import DATA_DIR
 from tests.browser.support import SCREENSHOTS
 
-pytestmark = pytest.mark.integration
+# The default 300 s limit guards against hangs; a Poyang run watched in the browser takes
+# longer on a busy machine.
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(1200)]
 
 SCENARIO = "poyang-flood-2020"
 #: The Poyang Lake cities, where the 2020 flood's rainstorms fell (九江, 南昌, 上饶, 景德镇).

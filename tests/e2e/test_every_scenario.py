@@ -13,7 +13,9 @@ import pytest
 
 from tests.e2e.conftest import Dexsim, play
 
-pytestmark = [pytest.mark.integration, pytest.mark.slow]
+# The default 300 s limit guards against hangs; two whole runs per scenario take longer on a
+# busy machine.
+pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(2400)]
 
 
 def _scenarios() -> list[str]:

@@ -18,7 +18,9 @@ import pytest
 
 from tests.e2e.conftest import E2E_STATE, PORT_OFFSET, Dexsim, e2e_env, play
 
-pytestmark = pytest.mark.integration
+# The default 300 s limit guards against hangs; the module's first test sets up four whole runs,
+# which take longer on a busy machine.
+pytestmark = [pytest.mark.integration, pytest.mark.timeout(2400)]
 
 SCENARIO = "poyang-flood-2020"
 SECTORS = {"agriculture", "transport", "emergency"}
