@@ -18,7 +18,8 @@ from typing import Any
 
 import yaml
 
-from shared.contracts.simulator import ReportKind, SurfaceState
+from shared.contracts.emergency import ReportKind
+from shared.contracts.transport import SurfaceState
 from shared.world import World, load_world
 
 #: Relative frequency of what citizens report in a wet summer (most calls are about water).

@@ -48,19 +48,13 @@ import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from shared.codec import DecodeFailure
+from shared.contracts.agriculture import AGRICULTURE_OBSERVATIONS
+from shared.contracts.emergency import EMERGENCY_ALARMS, EMERGENCY_OBSERVATIONS, EMERGENCY_REPORTS
 from shared.contracts.envelope import derived_id
-from shared.contracts.simulator import PROVINCE_REGION, TickAdvanced
-from shared.contracts.topics import (
-    AGRICULTURE_OBSERVATIONS,
-    EMERGENCY_ALARMS,
-    EMERGENCY_OBSERVATIONS,
-    EMERGENCY_REPORTS,
-    SIMULATOR_WATERMARKS,
-    TRANSPORT_OBSERVATIONS,
-    WEATHER_FORECASTS,
-    WEATHER_OBSERVATIONS,
-    TopicSpec,
-)
+from shared.contracts.simulator import PROVINCE_REGION, SIMULATOR_WATERMARKS, TickAdvanced
+from shared.contracts.spec import TopicSpec
+from shared.contracts.transport import TRANSPORT_OBSERVATIONS
+from shared.contracts.weather import WEATHER_FORECASTS, WEATHER_OBSERVATIONS
 from shared.kafka import ensure_topics, make_producer
 from shared.localkafka import LocalKafka
 from shared.settings import PROJECT_ROOT, KafkaSettings

@@ -255,7 +255,7 @@ def _demo_observations() -> list[dict[str, object]]:
 async def _read_warnings(servers: str, since_ms: int, timeout: float) -> list[dict[str, object]]:
     from aiokafka import AIOKafkaConsumer
 
-    from shared.contracts.topics import WEATHER_WARNINGS
+    from shared.contracts.weather import WEATHER_WARNINGS
     from shared.kafka import partitions_of
 
     parts = await partitions_of([WEATHER_WARNINGS.name], servers=servers)

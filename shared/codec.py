@@ -18,7 +18,7 @@ from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
 from shared.contracts.envelope import Event
-from shared.contracts.topics import TopicSpec
+from shared.contracts.spec import TopicSpec
 
 E = TypeVar("E", bound=Event)
 

@@ -148,6 +148,10 @@ def build_report(
             "late_ticks": clock.late_ticks,
             "late": [_wait_doc(w) for w in clock.late],
             "longest_wait": None if clock.longest_wait is None else _wait_doc(clock.longest_wait),
+            "slowest": {
+                service: {"seconds": round(seconds, 2), "tick": tick}
+                for service, (seconds, tick) in sorted(clock.slowest.items())
+            },
         },
     }
 

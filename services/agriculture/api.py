@@ -10,10 +10,16 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.agriculture.streams import models
-from shared.contracts.agriculture import AdvisoryBasis, AdvisoryIssued, RiskKind, RiskLevel
+from shared.contracts.agriculture import (
+    AGRICULTURE_OBSERVATIONS,
+    AdvisoryBasis,
+    AdvisoryIssued,
+    FarmObservation,
+    Industry,
+    RiskKind,
+    RiskLevel,
+)
 from shared.contracts.envelope import AwareDatetime, Mode, RegionCode, derived_id
-from shared.contracts.simulator import FarmObservation, Industry
-from shared.contracts.topics import AGRICULTURE_OBSERVATIONS
 from shared.runtime import ServiceRuntime, ingest
 
 #: Most advisories one query returns.

@@ -12,16 +12,19 @@ from dataclasses import dataclass
 
 from services.agriculture.domain import AgricultureModel, load_crop_rules
 from shared import metrics
-from shared.contracts.envelope import Event, Mode
-from shared.contracts.simulator import FarmObservation, ForecastIssued, Sector
-from shared.contracts.topics import (
+from shared.contracts.agriculture import (
     AGRICULTURE_ADVISORIES,
     AGRICULTURE_OBSERVATIONS,
+    FarmObservation,
+)
+from shared.contracts.envelope import Event, Mode
+from shared.contracts.spec import TopicSpec
+from shared.contracts.weather import (
     WEATHER_FORECASTS,
     WEATHER_WARNINGS,
-    TopicSpec,
+    ForecastIssued,
+    WarningIssued,
 )
-from shared.contracts.weather import WarningIssued
 from shared.runtime import Outbox, ServiceRuntime
 from shared.world import load_world
 
@@ -61,7 +64,7 @@ def input_topics(fusion: bool) -> list[TopicSpec]:
 def register(runtime: ServiceRuntime) -> None:
     """Declare the agriculture agent."""
     both = models(runtime)
-    weather_to_agriculture = metrics.CROSS_SECTOR.labels(Sector.WEATHER, Sector.AGRICULTURE)
+    weather_to_agriculture = metrics.CROSS_SECTOR.labels("weather", "agriculture")
 
     def on_batch(events: Sequence[Event]) -> Outbox:
         out: Outbox = []

@@ -17,19 +17,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from services.dashboard.domain import Board, CityRef
+from shared.contracts.agriculture import AGRICULTURE_ADVISORIES
 from shared.contracts.decisions import DecisionMade
+from shared.contracts.emergency import EMERGENCY_RESPONSES
 from shared.contracts.envelope import Event
-from shared.contracts.referee import ScoresPublished
-from shared.contracts.simulator import TickAdvanced
-from shared.contracts.topics import (
-    AGRICULTURE_ADVISORIES,
-    EMERGENCY_RESPONSES,
-    REFEREE_SCORES,
-    SIMULATOR_TICKS,
-    TRANSPORT_CONTROLS,
-    WEATHER_WARNINGS,
-)
-from shared.contracts.weather import WarningIssued
+from shared.contracts.referee import REFEREE_SCORES, ScoresPublished
+from shared.contracts.simulator import SIMULATOR_TICKS, TickAdvanced
+from shared.contracts.transport import TRANSPORT_CONTROLS
+from shared.contracts.weather import WEATHER_WARNINGS, WarningIssued
 from shared.runtime import Outbox, ServiceRuntime
 from shared.world import load_world
 

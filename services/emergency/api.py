@@ -10,10 +10,16 @@ from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.emergency.streams import desk
-from shared.contracts.emergency import Measure, ResourceKind, ResponseDecided, ResponseLevel
+from shared.contracts.emergency import (
+    EMERGENCY_REPORTS,
+    CitizenReport,
+    Measure,
+    ReportKind,
+    ResourceKind,
+    ResponseDecided,
+    ResponseLevel,
+)
 from shared.contracts.envelope import AwareDatetime, Mode, RegionCode, derived_id
-from shared.contracts.simulator import CitizenReport, ReportKind
-from shared.contracts.topics import EMERGENCY_REPORTS
 from shared.runtime import ServiceRuntime, ingest
 
 #: Most incidents one query returns.

@@ -15,27 +15,22 @@ from collections.abc import Iterable, Sequence
 
 from services.emergency.domain import EmergencyDesk, load_rules
 from shared import metrics
+from shared.contracts.agriculture import AGRICULTURE_ADVISORIES
 from shared.contracts.decisions import DecisionMade
-from shared.contracts.envelope import Event, Mode
-from shared.contracts.simulator import (
-    CitizenReport,
-    GaugeReading,
-    SafetyAlarm,
-    Sector,
-    TickAdvanced,
-)
-from shared.contracts.topics import (
-    AGRICULTURE_ADVISORIES,
+from shared.contracts.emergency import (
     EMERGENCY_ALARMS,
     EMERGENCY_OBSERVATIONS,
     EMERGENCY_REPORTS,
     EMERGENCY_RESPONSES,
-    TRANSPORT_ROAD_STATUS,
-    WEATHER_WARNINGS,
-    TopicSpec,
+    CitizenReport,
+    GaugeReading,
+    SafetyAlarm,
 )
-from shared.contracts.transport import RoadStatusChanged
-from shared.contracts.weather import WarningIssued
+from shared.contracts.envelope import Event, Mode
+from shared.contracts.simulator import TickAdvanced
+from shared.contracts.spec import TopicSpec
+from shared.contracts.transport import TRANSPORT_ROAD_STATUS, RoadStatusChanged
+from shared.contracts.weather import WEATHER_WARNINGS, WarningIssued
 from shared.runtime import Outbox, ServiceRuntime
 from shared.world import load_world
 
@@ -66,9 +61,9 @@ def outbox(events: Iterable[Event]) -> Outbox:
 def register(runtime: ServiceRuntime) -> None:
     """Declare the emergency agents."""
     both = desk(runtime)
-    from_weather = metrics.CROSS_SECTOR.labels(Sector.WEATHER, Sector.EMERGENCY)
-    from_agriculture = metrics.CROSS_SECTOR.labels(Sector.AGRICULTURE, Sector.EMERGENCY)
-    from_transport = metrics.CROSS_SECTOR.labels(Sector.TRANSPORT, Sector.EMERGENCY)
+    from_weather = metrics.CROSS_SECTOR.labels("weather", "emergency")
+    from_agriculture = metrics.CROSS_SECTOR.labels("agriculture", "emergency")
+    from_transport = metrics.CROSS_SECTOR.labels("transport", "emergency")
 
     def on_batch(events: Sequence[Event]) -> Outbox:
         decided: list[Event] = []

@@ -23,26 +23,21 @@ from typing import Any
 
 from services.referee.domain import Scoreboard, Settlement
 from shared import metrics
+from shared.contracts.agriculture import AGRICULTURE_ADVISORIES
 from shared.contracts.decisions import DecisionMade
-from shared.contracts.emergency import Measure, ResponseDecided
+from shared.contracts.emergency import EMERGENCY_RESPONSES, Measure, ResponseDecided
 from shared.contracts.envelope import Event, Mode, derived_id
-from shared.contracts.referee import ModeScore, ScoresPublished, SectorScore
+from shared.contracts.referee import REFEREE_SCORES, ModeScore, ScoresPublished, SectorScore
 from shared.contracts.simulator import (
     PROVINCE_REGION,
-    HazardOccurred,
-    ImpactOccurred,
-    Sector,
-    TickAdvanced,
-)
-from shared.contracts.topics import (
-    AGRICULTURE_ADVISORIES,
-    EMERGENCY_RESPONSES,
-    REFEREE_SCORES,
     SIMULATOR_HAZARDS,
     SIMULATOR_TRUTH,
-    TRANSPORT_CONTROLS,
-    TopicSpec,
+    HazardOccurred,
+    ImpactOccurred,
+    TickAdvanced,
 )
+from shared.contracts.spec import TopicSpec
+from shared.contracts.transport import TRANSPORT_CONTROLS
 from shared.runtime import Outbox, ServiceRuntime
 
 log = logging.getLogger(__name__)
@@ -137,7 +132,7 @@ def scores_event(
     """The ``ScoresPublished`` of a tick (same run and tick -> same event id)."""
     sectors = tuple(
         SectorScore(
-            sector=Sector(name),
+            sector=name,
             siloed=ModeScore(**figures["siloed"]),
             fused=ModeScore(**figures["fused"]),
             multiplier=figures["multiplier"],
@@ -174,7 +169,7 @@ def scores_event(
 
 def _note_issued(state: RefereeState, decision: DecisionMade) -> None:
     metrics.DECISIONS_ISSUED.labels(
-        decision.sector.value, decision.mode.value, decision.action.value, decision.status
+        decision.sector, decision.mode.value, decision.action, decision.status
     ).inc()
     if not isinstance(decision, ResponseDecided) or decision.measure is not Measure.RESPONSE_LEVEL:
         return

@@ -62,9 +62,9 @@ def _summary(sim: Simulation, started: float) -> None:
     for spec, ev in sim.all_events():
         by_topic[spec.name] += 1
         if isinstance(ev, ImpactOccurred):
-            loss[ev.sector.value] += ev.loss_yuan
-            people[ev.sector.value] += ev.people_affected
-            impacts[ev.sector.value] += 1
+            loss[ev.sector] += ev.loss_yuan
+            people[ev.sector] += ev.people_affected
+            impacts[ev.sector] += 1
         elif isinstance(ev, HazardOccurred):
             hazards.setdefault(ev.hazard_id, []).append(ev)
     elapsed = time.perf_counter() - started

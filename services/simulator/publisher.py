@@ -22,8 +22,9 @@ from aiokafka import AIOKafkaConsumer
 
 from services.simulator.domain.clock import ClockPolicy, Pace, Verdict, WatermarkTracker
 from services.simulator.domain.engine import Simulation, TickBatch
-from shared.contracts.simulator import WatermarkReported
-from shared.contracts.topics import REGISTRY, SIMULATOR_TICKS, SIMULATOR_WATERMARKS, TopicSpec
+from shared.contracts.simulator import SIMULATOR_TICKS, SIMULATOR_WATERMARKS, WatermarkReported
+from shared.contracts.spec import TopicSpec
+from shared.contracts.topics import REGISTRY
 from shared.kafka import bootstrap_servers, ensure_topics, make_producer, partitions_of
 
 log = logging.getLogger(__name__)
@@ -34,24 +35,21 @@ _POLL_S = 0.05
 #: Ticks in a row in which *no* expected service reported before the run is abandoned.
 MAX_SILENT_TICKS = 3
 
-#: The topics the simulator feeds (its event models live in ``shared.contracts.simulator``),
-#: which therefore carry its in-band tick markers. The clock's own topics are not among them.
-MARKED_TOPICS: tuple[TopicSpec, ...] = tuple(
-    spec
-    for spec in REGISTRY.values()
-    if spec.model.__module__ == "shared.contracts.simulator"
-    and spec not in (SIMULATOR_TICKS, SIMULATOR_WATERMARKS)
-)
+#: The topics the simulator feeds (every sector's observation topics), which therefore carry its
+#: in-band tick markers. The clock's own topics are not among them.
+MARKED_TOPICS: tuple[TopicSpec, ...] = tuple(spec for spec in REGISTRY.values() if spec.marked)
 
 
 @dataclass(frozen=True)
 class TickWait:
-    """How long the clock waited for the watermarks of one tick, and for whom at the end."""
+    """How long the clock waited for the watermarks of one tick, and for whom."""
 
     tick: int
     seconds: float
     #: The services still missing just before the tick advanced (or timed out).
     waited_for: tuple[str, ...]
+    #: How long each service that was not there at once took (``None``: it never came).
+    by_service: dict[str, float | None] = field(default_factory=dict)
 
 
 @dataclass
@@ -66,6 +64,8 @@ class PublishStats:
     late: list[TickWait] = field(default_factory=list)
     #: The tick the clock waited longest for (lockstep only).
     longest_wait: TickWait | None = None
+    #: Per service, the longest it kept the clock waiting (seconds) and the tick.
+    slowest: dict[str, tuple[float, int]] = field(default_factory=dict)
     wall_s: float = 0.0
 
     @property
@@ -179,6 +179,10 @@ async def publish_run(
             if wait is not None:
                 if stats.longest_wait is None or wait.seconds > stats.longest_wait.seconds:
                     stats.longest_wait = wait
+                for service, took in wait.by_service.items():
+                    took = wait.seconds if took is None else took
+                    if took > stats.slowest.get(service, (0.0, 0))[0]:
+                        stats.slowest[service] = (took, wait.tick)
                 if tracker.missing(batch.tick):
                     late = wait.waited_for
                     stats.late.append(wait)
@@ -213,21 +217,28 @@ async def _pace(
         return None
     waited_from = time.monotonic()
     last_missing: tuple[str, ...] = ()
+    took: dict[str, float | None] = {}
     while True:
         waited = time.monotonic() - waited_from
         verdict = tracker.decide(tick, waited, policy.watermark_timeout_s)
+        missing = tuple(sorted(tracker.missing(tick)))
+        for service in last_missing:
+            if service not in missing:
+                took[service] = waited
         if verdict == Verdict.ADVANCE:
             remaining = policy.wall_seconds_per_tick() - (time.monotonic() - tick_began)
             if remaining > 0:  # a paced lockstep run (a watched demo)
                 await asyncio.sleep(remaining)
-            return TickWait(tick, waited, last_missing)
-        last_missing = tuple(sorted(tracker.missing(tick)))
+            return TickWait(tick, waited, last_missing, took)
+        if not took and not last_missing:
+            took = dict.fromkeys(missing)  # the services the clock has to wait for
+        last_missing = missing
         if verdict == Verdict.TIMED_OUT:
             log.warning(
                 "tick %d: no watermark from %s after %.1fs; advancing and reporting it",
                 tick,
-                ", ".join(last_missing),
+                ", ".join(missing),
                 policy.watermark_timeout_s,
             )
-            return TickWait(tick, waited, last_missing)
+            return TickWait(tick, waited, missing, took)
         await asyncio.sleep(_POLL_S)

@@ -11,9 +11,15 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.transport.streams import desk
 from shared.contracts.envelope import AwareDatetime, Mode, RegionCode, derived_id
-from shared.contracts.simulator import RoadObservation, SurfaceState
-from shared.contracts.topics import TRANSPORT_OBSERVATIONS
-from shared.contracts.transport import RoadControl, RoadControlApplied, RoadStatus, VehicleClass
+from shared.contracts.transport import (
+    TRANSPORT_OBSERVATIONS,
+    RoadControl,
+    RoadControlApplied,
+    RoadObservation,
+    RoadStatus,
+    SurfaceState,
+    VehicleClass,
+)
 from shared.runtime import ServiceRuntime, ingest
 
 

@@ -15,20 +15,24 @@ from collections.abc import Iterable, Sequence
 
 from services.transport.domain import TransportDesk, load_rules
 from shared import metrics
-from shared.contracts.emergency import ResponseDecided
+from shared.contracts.emergency import EMERGENCY_RESPONSES, ResponseDecided
 from shared.contracts.envelope import Event, Mode
-from shared.contracts.simulator import ForecastIssued, RoadObservation, Sector, TickAdvanced
-from shared.contracts.topics import (
-    EMERGENCY_RESPONSES,
+from shared.contracts.simulator import TickAdvanced
+from shared.contracts.spec import TopicSpec
+from shared.contracts.transport import (
     TRANSPORT_CONTROLS,
     TRANSPORT_OBSERVATIONS,
     TRANSPORT_ROAD_STATUS,
+    RoadControlApplied,
+    RoadObservation,
+    RoadStatusChanged,
+)
+from shared.contracts.weather import (
     WEATHER_FORECASTS,
     WEATHER_WARNINGS,
-    TopicSpec,
+    ForecastIssued,
+    WarningIssued,
 )
-from shared.contracts.transport import RoadControlApplied, RoadStatusChanged
-from shared.contracts.weather import WarningIssued
 from shared.runtime import Outbox, ServiceRuntime
 from shared.world import load_world
 
@@ -65,8 +69,8 @@ def outbox(events: Iterable[Event]) -> Outbox:
 def register(runtime: ServiceRuntime) -> None:
     """Declare the transport agents."""
     both = desk(runtime)
-    from_weather = metrics.CROSS_SECTOR.labels(Sector.WEATHER, Sector.TRANSPORT)
-    from_emergency = metrics.CROSS_SECTOR.labels(Sector.EMERGENCY, Sector.TRANSPORT)
+    from_weather = metrics.CROSS_SECTOR.labels("weather", "transport")
+    from_emergency = metrics.CROSS_SECTOR.labels("emergency", "transport")
 
     def on_batch(events: Sequence[Event]) -> Outbox:
         decided: list[Event] = []

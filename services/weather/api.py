@@ -10,9 +10,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.weather.streams import engine
 from shared.contracts.envelope import AwareDatetime, RegionCode, derived_id
-from shared.contracts.simulator import StationObservation
-from shared.contracts.topics import WEATHER_OBSERVATIONS
-from shared.contracts.weather import SignalType, WarningIssued
+from shared.contracts.weather import (
+    WEATHER_OBSERVATIONS,
+    SignalType,
+    StationObservation,
+    WarningIssued,
+)
 from shared.runtime import ServiceRuntime, ingest
 
 

@@ -6,8 +6,14 @@ from collections.abc import Sequence
 
 from services.weather.domain import WarningEngine
 from shared.contracts.envelope import Event
-from shared.contracts.simulator import ForecastIssued, StationObservation, TickAdvanced
-from shared.contracts.topics import WEATHER_FORECASTS, WEATHER_OBSERVATIONS, WEATHER_WARNINGS
+from shared.contracts.simulator import TickAdvanced
+from shared.contracts.weather import (
+    WEATHER_FORECASTS,
+    WEATHER_OBSERVATIONS,
+    WEATHER_WARNINGS,
+    ForecastIssued,
+    StationObservation,
+)
 from shared.runtime import Outbox, ServiceRuntime
 
 

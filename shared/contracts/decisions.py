@@ -14,7 +14,7 @@ from uuid import UUID
 from pydantic import Field
 
 from shared.contracts.envelope import AwareDatetime, Classification, Event, Mode
-from shared.contracts.simulator import Industry, ProtectiveAction, Sector
+from shared.contracts.spec import ActionName, SectorName
 
 
 class DecisionMade(Event):
@@ -23,20 +23,20 @@ class DecisionMade(Event):
     EVENT_TYPE = "DecisionMade"
     classification: Classification = Classification.INTERNAL
 
-    sector: Sector
+    sector: SectorName
     mode: Mode
-    action: ProtectiveAction
+    action: ActionName
     status: Literal["taken", "lifted"] = "taken"
     decision_key: str = Field(
         min_length=1, max_length=160, description="Stable id of the situation decided on"
     )
     asset_ids: tuple[str, ...] = Field(default=(), max_length=500)
-    industry: Industry | None = None
+    industry: str | None = Field(default=None, max_length=32, description="Farm industry")
     effective_at: AwareDatetime = Field(description="Simulated time the action takes effect")
     cost_yuan: float = Field(ge=0, description="Cost of the action (shared/world/actions.yaml)")
     expected_loss_avoided_yuan: float = Field(ge=0, description="The model's own estimate")
     reason: str = Field(default="", max_length=500)
     inputs: tuple[UUID, ...] = Field(default=(), max_length=200, description="Event ids used")
-    cross_sector_inputs: tuple[Sector, ...] = Field(
+    cross_sector_inputs: tuple[SectorName, ...] = Field(
         default=(), description="Sectors whose events this decision used (empty when siloed)"
     )

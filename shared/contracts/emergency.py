@@ -1,4 +1,4 @@
-"""Events produced by the emergency service: response decisions per city.
+"""The emergency sector's contracts: gauges, citizen reports and safety alarms in, responses out.
 
 One ``ResponseDecided`` carries one measure for one city: the response level (Ⅳ lowest to Ⅰ
 highest, flood-control and disaster-relief practice) with the rescue teams and supplies it
@@ -15,8 +15,19 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.contracts.decisions import DecisionMade
-from shared.contracts.envelope import RegionCode
-from shared.contracts.simulator import HazardKind, ProtectiveAction, Sector
+from shared.contracts.envelope import Classification, Event, RegionCode
+from shared.contracts.simulator import HazardKind
+from shared.contracts.spec import SectorInfo, TopicRole, TopicSpec, actions_of
+
+
+class EmergencyAction(StrEnum):
+    """The protective actions emergency management decides (costs: shared/world/actions.yaml)."""
+
+    EVACUATE = "evacuate"
+    REINFORCE_LEVEE = "reinforce_levee"
+    PREPOSITION_RESCUE = "preposition_rescue"
+    DEICE_POWER_LINES = "deice_power_lines"
+    SUSPEND_OPERATIONS = "suspend_operations"
 
 
 class ResponseLevel(StrEnum):
@@ -53,17 +64,17 @@ class Measure(StrEnum):
     SUSPEND_OPERATIONS = "suspend_operations"
 
     @property
-    def action(self) -> ProtectiveAction:
+    def action(self) -> EmergencyAction:
         """The protective action the referee scores this measure as."""
         return _MEASURE_ACTION[self]
 
 
-_MEASURE_ACTION: dict[Measure, ProtectiveAction] = {
-    Measure.RESPONSE_LEVEL: ProtectiveAction.PREPOSITION_RESCUE,
-    Measure.EVACUATION: ProtectiveAction.EVACUATE,
-    Measure.LEVEE_REINFORCEMENT: ProtectiveAction.REINFORCE_LEVEE,
-    Measure.POWER_LINE_DEICING: ProtectiveAction.DEICE_POWER_LINES,
-    Measure.SUSPEND_OPERATIONS: ProtectiveAction.SUSPEND_OPERATIONS,
+_MEASURE_ACTION: dict[Measure, EmergencyAction] = {
+    Measure.RESPONSE_LEVEL: EmergencyAction.PREPOSITION_RESCUE,
+    Measure.EVACUATION: EmergencyAction.EVACUATE,
+    Measure.LEVEE_REINFORCEMENT: EmergencyAction.REINFORCE_LEVEE,
+    Measure.POWER_LINE_DEICING: EmergencyAction.DEICE_POWER_LINES,
+    Measure.SUSPEND_OPERATIONS: EmergencyAction.SUSPEND_OPERATIONS,
 }
 
 
@@ -97,7 +108,7 @@ class ResponseDecided(DecisionMade):
     """The emergency service decided (or stood down) one measure for one city."""
 
     EVENT_TYPE = "ResponseDecided"
-    sector: Sector = Sector.EMERGENCY
+    sector: str = "emergency"
 
     measure: Measure
     hazard: HazardKind | None = Field(default=None, description="The hazard responded to")
@@ -108,12 +119,144 @@ class ResponseDecided(DecisionMade):
 
     @model_validator(mode="after")
     def _consistent(self) -> ResponseDecided:
-        if self.sector is not Sector.EMERGENCY:
+        if self.sector != SECTOR.name:
             raise ValueError("a response is an emergency decision")
-        if self.action is not self.measure.action:
+        if self.action != self.measure.action:
             raise ValueError(f"measure {self.measure} is scored as {self.measure.action}")
         if self.measure is Measure.RESPONSE_LEVEL and self.status == "taken" and not self.level:
             raise ValueError("a response-level decision names its level")
         if self.measure is not Measure.RESPONSE_LEVEL and self.level is not None:
             raise ValueError("only a response-level decision carries a level")
         return self
+
+
+class ReportKind(StrEnum):
+    """What a citizen reported (12345 hotline, 110, social media)."""
+
+    FLOODING = "flooding"
+    WATERLOGGING = "waterlogging"
+    LANDSLIDE = "landslide"
+    ROAD_ICING = "road_icing"
+    TRAFFIC_ACCIDENT = "traffic_accident"
+    POOR_VISIBILITY = "poor_visibility"
+    POWER_OUTAGE = "power_outage"
+    CROP_DAMAGE = "crop_damage"
+    HEAT_ILLNESS = "heat_illness"
+    WATER_SHORTAGE = "water_shortage"
+
+
+class FacilityKind(StrEnum):
+    """Industrial-safety facility types named in the plan (section 二.9)."""
+
+    MINE = "mine"
+    HAZARDOUS_CHEMICALS = "hazardous_chemicals"
+    FIREWORKS = "fireworks"
+
+
+class AlarmKind(StrEnum):
+    """What an industrial-safety sensor alarmed on."""
+
+    TEMPERATURE = "temperature"
+    WATER_INFLOW = "water_inflow"
+    GAS_CONCENTRATION = "gas_concentration"
+    POWER_LOSS = "power_loss"
+    WIND_LOAD = "wind_load"
+
+
+class GaugeReading(Event):
+    """A river or lake water level (own-sector data of the emergency service)."""
+
+    EVENT_TYPE = "GaugeReading"
+    classification: Classification = Classification.INTERNAL
+
+    gauge_id: str = Field(min_length=1, max_length=48)
+    water_level_m: float | None = Field(default=None, ge=0, le=60, description="Wusong datum")
+
+
+class CitizenReport(Event):
+    """A report from the public (hotline, app): noisy, sometimes wrong, often early."""
+
+    EVENT_TYPE = "CitizenReport"
+    # Reports carry callers' locations and contact metadata: personal information.
+    classification: Classification = Classification.SENSITIVE
+
+    report_kind: ReportKind
+    channel: str = Field(default="12345", max_length=32)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    people: int | None = Field(default=None, ge=0, description="People the caller says are hit")
+    text: str = Field(default="", max_length=500)
+
+
+class SafetyAlarm(Event):
+    """An alarm from an industrial-safety monitoring sensor (mines, chemicals, fireworks)."""
+
+    EVENT_TYPE = "SafetyAlarm"
+    classification: Classification = Classification.SENSITIVE
+
+    facility_id: str = Field(min_length=1, max_length=48)
+    facility_kind: FacilityKind
+    alarm: AlarmKind
+    value: float | None = None
+    threshold: float | None = None
+
+
+SECTOR = SectorInfo(
+    name="emergency",
+    label_zh="应急管理",
+    label_en="Emergency",
+    colour="#ff6f61",
+    plan_section="二.9",
+    actions=actions_of(
+        EmergencyAction,
+        {
+            "evacuate": ("转移群众", "evacuate"),
+            "reinforce_levee": ("加固堤防", "reinforce levee"),
+            "preposition_rescue": ("预置救援力量", "pre-position rescue"),
+            "deice_power_lines": ("电网融冰", "de-ice power lines"),
+            "suspend_operations": ("停产撤人", "suspend operations"),
+        },
+    ),
+)
+
+EMERGENCY_OBSERVATIONS = TopicSpec(
+    sector="emergency",
+    event="observations",
+    version=1,
+    model=GaugeReading,
+    role=TopicRole.OBSERVATIONS,
+    marked=True,
+    classification=Classification.INTERNAL,
+    description="Poyang Lake and river gauge water levels (Wusong datum)",
+)
+EMERGENCY_REPORTS = TopicSpec(
+    sector="emergency",
+    event="reports",
+    version=1,
+    model=CitizenReport,
+    role=TopicRole.OBSERVATIONS,
+    marked=True,
+    classification=Classification.SENSITIVE,
+    description="Citizen reports (12345 hotline): early, noisy, sometimes wrong",
+)
+EMERGENCY_ALARMS = TopicSpec(
+    sector="emergency",
+    event="alarms",
+    version=1,
+    model=SafetyAlarm,
+    role=TopicRole.OBSERVATIONS,
+    marked=True,
+    classification=Classification.SENSITIVE,
+    description="Industrial-safety monitoring alarms (mines, hazardous chemicals, fireworks)",
+)
+EMERGENCY_RESPONSES = TopicSpec(
+    sector="emergency",
+    event="responses",
+    version=1,
+    model=ResponseDecided,
+    role=TopicRole.DECISIONS,
+    classification=Classification.INTERNAL,
+    description="Response levels, pre-positioning, evacuations per city (siloed and fused)",
+)
+
+TOPICS = (EMERGENCY_OBSERVATIONS, EMERGENCY_REPORTS, EMERGENCY_ALARMS, EMERGENCY_RESPONSES)

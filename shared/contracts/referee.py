@@ -9,7 +9,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts.envelope import Classification, Event
-from shared.contracts.simulator import Sector
+from shared.contracts.spec import SectorName, TopicRole, TopicSpec
 
 
 class ModeScore(BaseModel):
@@ -33,7 +33,7 @@ class SectorScore(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    sector: Sector
+    sector: SectorName
     siloed: ModeScore
     fused: ModeScore
     multiplier: float | None = Field(description="value(fused)/value(siloed), see the basis")
@@ -61,3 +61,17 @@ class ScoresPublished(Event):
     overall_avoidable_yuan: float = Field(ge=0)
     impacts: int = Field(ge=0, description="Ground-truth impacts received so far")
     hazards: int = Field(ge=0, description="Ground-truth hazard episodes received so far")
+
+
+REFEREE_SCORES = TopicSpec(
+    sector="referee",
+    event="scores",
+    version=1,
+    model=ScoresPublished,
+    role=TopicRole.SCORES,
+    classification=Classification.PUBLIC,
+    partitions=1,  # one province-wide stream of score snapshots, in tick order
+    description="Scores per sector and mode after each completed tick (aggregates only)",
+)
+
+TOPICS = (REFEREE_SCORES,)

@@ -1,4 +1,4 @@
-"""Events produced by the transport service: road controls (decisions) and road-network status.
+"""The transport sector's contracts: detector readings in, road controls and road status out.
 
 A ``RoadControlApplied`` is a decision on one expressway segment: a restriction (speed limit and
 gap by visibility per the Road Traffic Safety Law Implementation Regulations, Art. 81, with
@@ -17,7 +17,15 @@ from pydantic import Field, model_validator
 
 from shared.contracts.decisions import DecisionMade
 from shared.contracts.envelope import Classification, Event, Mode, RegionCode
-from shared.contracts.simulator import ProtectiveAction, Sector
+from shared.contracts.spec import SectorInfo, TopicRole, TopicSpec, actions_of
+
+
+class TransportAction(StrEnum):
+    """The protective actions transport takes on a segment (costs: shared/world/actions.yaml)."""
+
+    SPEED_LIMIT = "speed_limit"
+    CLOSE_ROAD = "close_road"
+    DE_ICE_ROAD = "de_ice_road"
 
 
 class RoadControl(StrEnum):
@@ -28,15 +36,15 @@ class RoadControl(StrEnum):
     DE_ICING = "de_icing"  # pre-treatment / spreading of de-icing agent
 
     @property
-    def action(self) -> ProtectiveAction:
+    def action(self) -> TransportAction:
         """The protective action the referee scores this control as."""
         return _CONTROL_ACTION[self]
 
 
-_CONTROL_ACTION: dict[RoadControl, ProtectiveAction] = {
-    RoadControl.RESTRICTION: ProtectiveAction.SPEED_LIMIT,
-    RoadControl.CLOSURE: ProtectiveAction.CLOSE_ROAD,
-    RoadControl.DE_ICING: ProtectiveAction.DE_ICE_ROAD,
+_CONTROL_ACTION: dict[RoadControl, TransportAction] = {
+    RoadControl.RESTRICTION: TransportAction.SPEED_LIMIT,
+    RoadControl.CLOSURE: TransportAction.CLOSE_ROAD,
+    RoadControl.DE_ICING: TransportAction.DE_ICE_ROAD,
 }
 
 
@@ -78,7 +86,7 @@ class RoadControlApplied(DecisionMade):
     """The transport service applied (or lifted) a control on one expressway segment."""
 
     EVENT_TYPE = "RoadControlApplied"
-    sector: Sector = Sector.TRANSPORT
+    sector: str = "transport"
 
     segment_id: str = Field(min_length=1, max_length=48)
     road: str = Field(min_length=1, max_length=16, description="Expressway number, e.g. G60")
@@ -94,9 +102,9 @@ class RoadControlApplied(DecisionMade):
 
     @model_validator(mode="after")
     def _consistent(self) -> RoadControlApplied:
-        if self.sector is not Sector.TRANSPORT:
+        if self.sector != SECTOR.name:
             raise ValueError("a road control is a transport decision")
-        if self.action is not self.control.action:
+        if self.action != self.control.action:
             raise ValueError(f"control {self.control} is scored as {self.control.action}")
         if self.asset_ids != (self.segment_id,):
             raise ValueError("asset_ids must be exactly (segment_id,)")
@@ -129,3 +137,76 @@ class RoadStatusChanged(Event):
         if self.status is not RoadStatus.RESTRICTED and self.speed_limit_kmh is not None:
             raise ValueError("only a restricted segment carries a speed limit")
         return self
+
+
+class SurfaceState(StrEnum):
+    """Road-surface state as reported by a road-weather detector."""
+
+    DRY = "dry"
+    WET = "wet"
+    ICY = "icy"
+    FLOODED = "flooded"
+
+
+class RoadObservation(Event):
+    """One reading from an expressway detector (own-sector data of the transport service)."""
+
+    EVENT_TYPE = "RoadObservation"
+    classification: Classification = Classification.INTERNAL
+
+    detector_id: str = Field(min_length=1, max_length=48)
+    segment_id: str = Field(min_length=1, max_length=48)
+    road: str = Field(min_length=1, max_length=16, description="Expressway number, e.g. G60")
+    speed_kmh: float | None = Field(default=None, ge=0, le=200, description="Mean speed")
+    volume_vph: int | None = Field(default=None, ge=0, le=20_000, description="Vehicles per hour")
+    surface_temp_c: float | None = Field(default=None, ge=-60, le=80)
+    visibility_m: float | None = Field(default=None, ge=0, le=100_000)
+    surface_state: SurfaceState | None = None
+
+
+SECTOR = SectorInfo(
+    name="transport",
+    label_zh="交通运输",
+    label_en="Transport",
+    colour="#b18cff",
+    plan_section="二.4",
+    actions=actions_of(
+        TransportAction,
+        {
+            "speed_limit": ("限速", "speed limit"),
+            "close_road": ("封闭高速", "close expressway"),
+            "de_ice_road": ("除冰撒盐", "de-ice road"),
+        },
+    ),
+)
+
+TRANSPORT_OBSERVATIONS = TopicSpec(
+    sector="transport",
+    event="observations",
+    version=1,
+    model=RoadObservation,
+    role=TopicRole.OBSERVATIONS,
+    marked=True,
+    classification=Classification.INTERNAL,
+    description="Expressway detectors: speed, volume, road-surface temperature, visibility",
+)
+TRANSPORT_CONTROLS = TopicSpec(
+    sector="transport",
+    event="controls",
+    version=1,
+    model=RoadControlApplied,
+    role=TopicRole.DECISIONS,
+    classification=Classification.INTERNAL,
+    description="Road controls per expressway segment (siloed and fused decisions)",
+)
+TRANSPORT_ROAD_STATUS = TopicSpec(
+    sector="transport",
+    event="road-status",
+    version=1,
+    model=RoadStatusChanged,
+    role=TopicRole.STATUS,
+    classification=Classification.PUBLIC,
+    description="Open/restricted/closed per segment and mode; the emergency service routes on it",
+)
+
+TOPICS = (TRANSPORT_OBSERVATIONS, TRANSPORT_CONTROLS, TRANSPORT_ROAD_STATUS)

@@ -1,4 +1,7 @@
-"""Events produced by the weather service: CMA warning signals shaped like CAP 1.2."""
+"""The weather sector's contracts: station observations and forecasts in, CMA warnings out.
+
+Warnings are CMA warning signals shaped like CAP 1.2 alerts: public, received by every agency.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +10,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts.envelope import AwareDatetime, Classification, Event, RegionCode
+from shared.contracts.spec import SectorInfo, TopicRole, TopicSpec
 
 
 class SignalType(StrEnum):
@@ -105,3 +109,91 @@ class WarningIssued(Event):
     colour: Colour
     basis: Basis
     alert: CapAlert
+
+
+# -- own observations (the simulator's stations and NWP, and the ingestion API) -----------------
+
+
+class StationObservation(Event):
+    """One hourly reading from a weather station (own-sector data of the weather service)."""
+
+    EVENT_TYPE = "StationObservation"
+    classification: Classification = Classification.INTERNAL
+
+    station_id: str = Field(min_length=1, max_length=32)
+    temp_c: float | None = Field(default=None, ge=-60, le=60, description="Air temperature, °C")
+    tmin_c: float | None = Field(default=None, ge=-60, le=60, description="Min over the hour, °C")
+    tmax_c: float | None = Field(default=None, ge=-60, le=60, description="Max over the hour, °C")
+    rain_mm: float | None = Field(default=None, ge=0, le=500, description="Rain in the past hour")
+    wind_ms: float | None = Field(default=None, ge=0, le=90, description="10-min mean wind, m/s")
+    gust_ms: float | None = Field(default=None, ge=0, le=120, description="Max gust, m/s")
+    visibility_m: float | None = Field(default=None, ge=0, le=100_000)
+    humidity_pct: float | None = Field(default=None, ge=0, le=100)
+    ground_temp_c: float | None = Field(default=None, ge=-60, le=80, description="Ground surface")
+
+
+class ForecastStep(BaseModel):
+    """Forecast values for one hour ahead of the run time."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    valid_at: AwareDatetime
+    temp_c: float | None = None
+    tmin_c: float | None = None
+    tmax_c: float | None = None
+    rain_mm: float | None = Field(default=None, ge=0)
+    wind_ms: float | None = Field(default=None, ge=0)
+    gust_ms: float | None = Field(default=None, ge=0)
+    visibility_m: float | None = Field(default=None, ge=0)
+    ground_temp_c: float | None = None
+
+
+class ForecastIssued(Event):
+    """Numerical forecast output for one city: hourly steps from the run time onwards."""
+
+    EVENT_TYPE = "ForecastIssued"
+    classification: Classification = Classification.INTERNAL
+
+    run_at: AwareDatetime
+    steps: tuple[ForecastStep, ...] = Field(min_length=1, max_length=240)
+
+
+SECTOR = SectorInfo(
+    name="weather",
+    label_zh="气象服务",
+    label_en="Meteorology",
+    colour="#5ab1ef",
+    plan_section="二.10",
+)
+
+WEATHER_OBSERVATIONS = TopicSpec(
+    sector="weather",
+    event="observations",
+    version=1,
+    model=StationObservation,
+    role=TopicRole.OBSERVATIONS,
+    marked=True,
+    classification=Classification.INTERNAL,
+    description="Hourly weather-station readings (simulator and the ingestion API)",
+)
+WEATHER_FORECASTS = TopicSpec(
+    sector="weather",
+    event="forecasts",
+    version=1,
+    model=ForecastIssued,
+    role=TopicRole.OBSERVATIONS,
+    marked=True,
+    classification=Classification.INTERNAL,
+    description="Numerical forecast output per city",
+)
+WEATHER_WARNINGS = TopicSpec(
+    sector="weather",
+    event="warnings",
+    version=1,
+    model=WarningIssued,
+    role=TopicRole.WARNINGS,
+    classification=Classification.PUBLIC,
+    description="CMA warning signals as CAP 1.2 alerts (Alert/Update/Cancel)",
+)
+
+TOPICS = (WEATHER_OBSERVATIONS, WEATHER_FORECASTS, WEATHER_WARNINGS)

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from shared import metrics
 from shared.contracts.envelope import Event
-from shared.contracts.topics import TopicSpec
+from shared.contracts.spec import TopicSpec
 from shared.runtime.auth import require_sector_key
 from shared.runtime.service import BrokerUnavailableError, ServiceRuntime
 

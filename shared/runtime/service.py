@@ -29,8 +29,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from shared import metrics
 from shared.codec import Codec, DecodeFailure, Deduper, dlq_headers
 from shared.contracts.envelope import Event, derived_id, utcnow
-from shared.contracts.simulator import TickAdvanced, WatermarkReported
-from shared.contracts.topics import REGISTRY, SIMULATOR_WATERMARKS, TopicSpec
+from shared.contracts.simulator import SIMULATOR_WATERMARKS, TickAdvanced, WatermarkReported
+from shared.contracts.spec import TopicSpec
+from shared.contracts.topics import REGISTRY
 from shared.kafka import bootstrap_servers, ensure_topics
 from shared.settings import KafkaSettings, ServiceSettings
 
@@ -463,6 +464,41 @@ class ServiceRuntime:
                 raise BrokerUnavailableError(f"Kafka send failed: {exc}") from exc
             raise
 
+    async def ticks(self) -> dict[str, Any]:
+        """Where every agent stands in the current run: per input partition, the last tick marker
+        seen, the consumer's position and the partition's end (why a watermark is not sent)."""
+        consumer = self.faust_app.consumer
+        assigned = list(consumer.assignment())
+        try:
+            ends = await consumer.highwaters(*assigned) if assigned else {}
+        except Exception as exc:  # the consumer may be rebalancing
+            ends, error = {}, str(exc)
+        else:
+            error = ""
+        agents = []
+        for agent in self._agents:
+            parts = []
+            for tp in sorted((tp for tp in assigned if tp.topic in agent.topics), key=str):
+                parts.append(
+                    {
+                        "topic": tp.topic,
+                        "partition": tp.partition,
+                        "marker": agent.seen.get((tp.topic, tp.partition), -1),
+                        "position": await _position(consumer, tp),
+                        "end": ends.get(tp),
+                    }
+                )
+            agents.append(
+                {
+                    "agent": agent.name,
+                    "run_id": agent.run_id,
+                    "last_done": agent.last_done,
+                    "held": len(agent.held),
+                    "partitions": parts,
+                }
+            )
+        return {"service": self.name, "reported": self._reported, "agents": agents, "error": error}
+
     def ready(self) -> tuple[bool, str]:
         """Ready = producer started and, when the service consumes, partitions assigned."""
         app = self.faust_app
@@ -474,6 +510,14 @@ class ServiceRuntime:
         except Exception as exc:  # the app may not have built its consumer yet
             return False, f"not started: {exc}"
         return True, "ok"
+
+
+async def _position(consumer: Any, tp: Any) -> int | None:
+    try:
+        found = await consumer.position(tp)
+    except Exception:  # not fetched yet, or rebalancing
+        return None
+    return int(found) if found is not None else None
 
 
 def build_faust_app(name: str, settings: ServiceSettings) -> faust.App:
@@ -559,6 +603,11 @@ def build(spec: ServiceSpec, settings: ServiceSettings) -> tuple[FastAPI, Servic
         return JSONResponse(
             {"ready": ok, "detail": why, "service": spec.name}, status_code=200 if ok else 503
         )
+
+    @api.get("/ticks", tags=["ops"])
+    async def ticks() -> dict[str, Any]:
+        """Tick markers seen per input partition, positions and ends: why a tick is not done."""
+        return await runtime.ticks()
 
     @api.get("/metrics", tags=["ops"])
     async def prometheus_metrics() -> PlainTextResponse:

@@ -16,15 +16,11 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from shared.contracts.agriculture import Industry
+from shared.contracts.emergency import FacilityKind
 from shared.contracts.envelope import RegionCode
-from shared.contracts.simulator import (
-    FacilityKind,
-    HazardKind,
-    ImpactKind,
-    Industry,
-    ProtectiveAction,
-    Sector,
-)
+from shared.contracts.simulator import HazardKind
+from shared.contracts.spec import ActionName, SectorName
 
 #: Folder holding the data files.
 DATA_DIR = Path(__file__).resolve().parent
@@ -130,7 +126,7 @@ class Facility(_Frozen):
 class ActionSpec(_Frozen):
     """A protective action and what one activation costs."""
 
-    sector: Sector
+    sector: SectorName
     cost_yuan: float = Field(ge=0)
     name_zh: str
 
@@ -169,7 +165,7 @@ class Calendars(_Frozen):
 class Mitigation(_Frozen):
     """A protective action a damage rule credits, and how much of the loss it avoids."""
 
-    action: ProtectiveAction
+    action: ActionName
     avoid_share: float = Field(ge=0, le=1)
     people_share: float = Field(default=0, ge=0, le=1)
     lead_h: float = Field(ge=0)
@@ -180,8 +176,8 @@ class DamageRule(_Frozen):
     """One damage rule (see the header of damage.yaml)."""
 
     id: str
-    sector: Sector
-    impact: ImpactKind
+    sector: SectorName
+    impact: str = Field(pattern=r"^[a-z][a-z0-9_]{0,47}$")
     hazards: tuple[HazardKind, ...] = Field(min_length=1)
     asset: Literal["farm", "segment", "zone", "city", "facility"]
     crops: tuple[str, ...] | None = None
@@ -246,7 +242,7 @@ class World(_Frozen):
     low_water_bands_m: dict[str, float]
     resources: tuple[Resources, ...]
     facilities: tuple[Facility, ...]
-    actions: dict[ProtectiveAction, ActionSpec]
+    actions: dict[ActionName, ActionSpec]
     calendars: Calendars
     damage: DamageModel
 
@@ -277,9 +273,13 @@ class World(_Frozen):
                 raise ValueError(f"city {c.code} names unknown gauge {c.lake_gauge}")
         if self.key_gauge not in gauges:
             raise ValueError(f"key gauge {self.key_gauge} is not a gauge")
-        missing = set(ProtectiveAction) - set(self.actions)
-        if missing:
-            raise ValueError(f"actions.yaml lacks costs for {sorted(missing)}")
+        from shared.contracts.topics import ACTIONS
+
+        for name, spec in self.actions.items():
+            if ACTIONS[name] != spec.sector:
+                raise ValueError(
+                    f"actions.yaml: {name} is {ACTIONS[name]}'s action, not {spec.sector}'s"
+                )
         for rule in self.damage.rules:
             for crop in rule.crops or ():
                 if crop not in self.calendars.crops:
@@ -300,7 +300,7 @@ class World(_Frozen):
                 return g
         raise KeyError(f"unknown gauge {gauge_id!r}")
 
-    def action_cost(self, action: ProtectiveAction) -> float:
+    def action_cost(self, action: str) -> float:
         """Yuan one activation of ``action`` costs (what a false alarm costs)."""
         return self.actions[action].cost_yuan
 

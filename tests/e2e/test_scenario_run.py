@@ -45,7 +45,7 @@ def test_the_report_has_the_documented_shape(reports: dict[str, Any]) -> None:
     assert set(doc["events"]) == {"published", "consumed", "dlq"}
     assert doc["events"]["published"] > 30_000
     assert doc["events"]["dlq"] == 0
-    assert {"id", "wall_s", "late_ticks", "late", "longest_wait"} <= set(doc["run"])
+    assert {"id", "wall_s", "late_ticks", "late", "longest_wait", "slowest"} <= set(doc["run"])
 
 
 def test_every_run_is_lockstep_and_has_its_own_id(reports: dict[str, Any]) -> None:
@@ -207,10 +207,7 @@ def test_a_service_killed_during_a_repeated_run_holds_the_clock(
     assert doc["run"]["id"] not in known
     facts = doc["run"]
     late = [w for w in facts["late"] if "agriculture" in w["waited_for"]]
-    longest = facts["longest_wait"]
-    waited = longest is not None and "agriculture" in longest["waited_for"]
-    assert late or waited, facts
-    # The restarted service consumed again well before the clock's 30 s timeout would have
-    # given up on it: the group does not hold the dead member's partitions for a minute.
-    if waited and not late:
-        assert longest["seconds"] < 30, facts
+    # A restart (a new process, its imports, the group's rebalance) takes seconds; a tick with
+    # every service up takes a fraction of one. Stale watermarks would have made this zero.
+    slowest = facts["slowest"].get("agriculture", {"seconds": 0.0})
+    assert late or slowest["seconds"] >= 2.0, facts

@@ -18,7 +18,7 @@ from services.simulator.domain.clock import ClockPolicy
 from services.simulator.domain.engine import Simulation
 from services.simulator.domain.scenario import get_scenario
 from services.simulator.publisher import publish_run
-from shared.contracts.topics import AGRICULTURE_ADVISORIES
+from shared.contracts.agriculture import AGRICULTURE_ADVISORIES
 from tests.support import ServiceProcess, read_to_end
 
 pytestmark = pytest.mark.integration

@@ -12,8 +12,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer
 
-from shared.contracts.simulator import FarmObservation
-from shared.contracts.topics import AGRICULTURE_OBSERVATIONS
+from shared.contracts.agriculture import AGRICULTURE_OBSERVATIONS, FarmObservation
 from shared.world import load_world
 from tests.support import TEST_API_KEYS, ServiceProcess
 

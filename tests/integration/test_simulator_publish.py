@@ -14,8 +14,7 @@ from services.simulator.domain.clock import ClockPolicy
 from services.simulator.domain.engine import Simulation
 from services.simulator.domain.scenario import get_scenario
 from services.simulator.publisher import publish_run
-from shared.contracts.simulator import TickAdvanced
-from shared.contracts.topics import SIMULATOR_TICKS
+from shared.contracts.simulator import SIMULATOR_TICKS, TickAdvanced
 
 pytestmark = pytest.mark.integration
 

@@ -12,8 +12,7 @@ import httpx
 import pytest
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
-from shared.contracts.simulator import StationObservation
-from shared.contracts.topics import WEATHER_OBSERVATIONS, WEATHER_WARNINGS
+from shared.contracts.weather import WEATHER_OBSERVATIONS, WEATHER_WARNINGS, StationObservation
 from tests.support import TEST_API_KEYS, ServiceProcess, metric_total, read_to_end, wait_until
 
 pytestmark = pytest.mark.integration

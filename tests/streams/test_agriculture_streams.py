@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from services.agriculture.service import SPEC, AgricultureSettings
-from shared.contracts.agriculture import AdvisoryIssued
-from shared.contracts.envelope import Mode
-from shared.contracts.topics import (
+from shared.contracts.agriculture import (
     AGRICULTURE_ADVISORIES,
     AGRICULTURE_OBSERVATIONS,
-    WEATHER_FORECASTS,
-    WEATHER_WARNINGS,
+    AdvisoryIssued,
 )
-from shared.contracts.weather import Colour, SignalType
+from shared.contracts.envelope import Mode
+from shared.contracts.weather import WEATHER_FORECASTS, WEATHER_WARNINGS, Colour, SignalType
 from shared.runtime import ServiceRuntime, build
 from tests.unit.agriculture.agri_factories import JUNE15, rice_days, warning
 

@@ -7,18 +7,18 @@ import json
 from services.emergency.service import SPEC, EmergencySettings
 from shared import metrics
 from shared.codec import Codec, DecodeFailure
-from shared.contracts.emergency import ResponseDecided, ResponseLevel
-from shared.contracts.envelope import Event, Mode
-from shared.contracts.topics import (
-    AGRICULTURE_ADVISORIES,
+from shared.contracts.agriculture import AGRICULTURE_ADVISORIES
+from shared.contracts.emergency import (
     EMERGENCY_ALARMS,
     EMERGENCY_OBSERVATIONS,
     EMERGENCY_REPORTS,
     EMERGENCY_RESPONSES,
-    TRANSPORT_ROAD_STATUS,
-    WEATHER_WARNINGS,
+    ResponseDecided,
+    ResponseLevel,
 )
-from shared.contracts.weather import Colour, SignalType
+from shared.contracts.envelope import Event, Mode
+from shared.contracts.transport import TRANSPORT_ROAD_STATUS
+from shared.contracts.weather import WEATHER_WARNINGS, Colour, SignalType
 from shared.runtime import ServiceRuntime, build
 from tests.unit.emergency.test_response_fusion import closed
 from tests.unit.emergency.test_response_rules import JIUJIANG, gauge

@@ -15,22 +15,22 @@ from prometheus_client import REGISTRY
 from services.referee.service import SPEC, RefereeSettings
 from services.referee.streams import AGENT, INPUTS
 from shared.contracts.envelope import Event, Mode, derived_id
-from shared.contracts.referee import ScoresPublished
+from shared.contracts.referee import REFEREE_SCORES, ScoresPublished
 from shared.contracts.simulator import (
+    SIMULATOR_TRUTH,
     HazardKind,
-    ImpactKind,
     ImpactOccurred,
     Mitigation,
-    ProtectiveAction,
-    Sector,
     TickAdvanced,
 )
-from shared.contracts.topics import (
-    REFEREE_SCORES,
-    SIMULATOR_TRUTH,
+from shared.contracts.transport import (
     TRANSPORT_CONTROLS,
+    ControlBasis,
+    ControlTrigger,
+    RoadControl,
+    RoadControlApplied,
+    TransportAction,
 )
-from shared.contracts.transport import ControlBasis, ControlTrigger, RoadControl, RoadControlApplied
 from shared.runtime import ServiceRuntime, build
 
 from .conftest import RecordingSink
@@ -50,14 +50,14 @@ def fog_impact() -> ImpactOccurred:
         impact_id=f"fog:{SEGMENT}:0",
         hazard_id="fog-1",
         hazard=HazardKind.FOG,
-        sector=Sector.TRANSPORT,
-        impact_kind=ImpactKind.ROAD_ACCIDENTS,
+        sector="transport",
+        impact_kind="road_accidents",
         asset_id=SEGMENT,
         exposure_started_at=T0 - timedelta(hours=1),
         loss_yuan=6_000_000.0,
         mitigations=(
             Mitigation(
-                action=ProtectiveAction.CLOSE_ROAD,
+                action=TransportAction.CLOSE_ROAD,
                 avoidable_yuan=5_000_000.0,
                 full_benefit_by=T0 - timedelta(hours=3),
                 no_benefit_after=T0,
@@ -75,7 +75,7 @@ def closure(mode: Mode, at: datetime, region: str = REGION) -> RoadControlApplie
         source="transport",
         region=region,
         mode=mode,
-        action=ProtectiveAction.CLOSE_ROAD,
+        action=TransportAction.CLOSE_ROAD,
         decision_key=f"fog:{SEGMENT}",
         asset_ids=(SEGMENT,),
         effective_at=at,

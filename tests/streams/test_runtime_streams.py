@@ -10,8 +10,8 @@ import pytest
 from pydantic_settings import SettingsConfigDict
 
 from shared.contracts.envelope import Event
-from shared.contracts.simulator import StationObservation, TickAdvanced
-from shared.contracts.topics import SIMULATOR_WATERMARKS, WEATHER_OBSERVATIONS, WEATHER_WARNINGS
+from shared.contracts.simulator import SIMULATOR_WATERMARKS, TickAdvanced
+from shared.contracts.weather import WEATHER_OBSERVATIONS, WEATHER_WARNINGS, StationObservation
 from shared.runtime import Outbox, ServiceRuntime, ServiceSpec, build
 from shared.settings import ServiceSettings
 

@@ -7,17 +7,16 @@ import json
 from services.transport.service import SPEC, TransportSettings
 from shared import metrics
 from shared.codec import Codec, DecodeFailure
+from shared.contracts.emergency import EMERGENCY_RESPONSES
 from shared.contracts.envelope import Event, Mode
-from shared.contracts.topics import (
-    EMERGENCY_RESPONSES,
+from shared.contracts.transport import (
     TRANSPORT_CONTROLS,
     TRANSPORT_OBSERVATIONS,
     TRANSPORT_ROAD_STATUS,
-    WEATHER_FORECASTS,
-    WEATHER_WARNINGS,
+    RoadControlApplied,
+    RoadStatusChanged,
 )
-from shared.contracts.transport import RoadControlApplied, RoadStatusChanged
-from shared.contracts.weather import Colour, SignalType
+from shared.contracts.weather import WEATHER_FORECASTS, WEATHER_WARNINGS, Colour, SignalType
 from shared.runtime import ServiceRuntime, build
 from tests.unit.transport.road_factories import reading, warning
 

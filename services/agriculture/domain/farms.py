@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from services.agriculture.domain.rules import CropRule, SensorCriterion, compare
-from shared.contracts.simulator import FarmObservation, Industry
+from shared.contracts.agriculture import FarmObservation, Industry
 from shared.world import World
 
 #: Latitude used for an unknown farm's crop calendar (Nanchang, the calendars' base).

@@ -29,10 +29,16 @@ from services.agriculture.domain.outlook import (
     warning_of,
 )
 from services.agriculture.domain.rules import CropRule, CropRules
-from shared.contracts.agriculture import AdvisoryBasis, AdvisoryIssued, RiskKind, RiskLevel
+from shared.contracts.agriculture import (
+    AdvisoryBasis,
+    AdvisoryIssued,
+    FarmObservation,
+    Industry,
+    RiskKind,
+    RiskLevel,
+)
 from shared.contracts.envelope import Mode, derived_id
-from shared.contracts.simulator import FarmObservation, ForecastIssued, Industry, Sector
-from shared.contracts.weather import SignalType, WarningIssued
+from shared.contracts.weather import ForecastIssued, SignalType, WarningIssued
 from shared.world import World
 
 log = logging.getLogger(__name__)
@@ -189,7 +195,7 @@ class AgricultureModel:
                 RiskView(
                     region=a.region, industry=a.industry, crop=a.crop, farm_id=farm_id, risk=risk,
                     level=sit.level, mode=self.mode, decision_key=sit.key, since=a.effective_at,
-                    basis=a.basis, action=a.action.value,
+                    basis=a.basis, action=a.action,
                 )
             )  # fmt: skip
         return out
@@ -336,7 +342,7 @@ class AgricultureModel:
             expected_loss_avoided_yuan=round(loss * rule.avoid_share, 2),
             reason=f"{rule.id}: {t.detail}"[:500],
             inputs=t.inputs,
-            cross_sector_inputs=(Sector.WEATHER,) if cross else (),
+            cross_sector_inputs=("weather",) if cross else (),
             advice_zh=f"{city_zh}{crop.zh}：{rule.advice_zh}"[:500],
             advice_en=f"{city_en} {crop.en}: {rule.advice_en}"[:500],
         )

@@ -9,8 +9,7 @@ from uuid import UUID
 from services.agriculture.domain.farms import LocalClock
 from services.agriculture.domain.rules import CropRule, ForecastCriterion, compare
 from shared.contracts.agriculture import RiskLevel
-from shared.contracts.simulator import ForecastIssued, ForecastStep
-from shared.contracts.weather import Colour, SignalType, WarningIssued
+from shared.contracts.weather import Colour, ForecastIssued, ForecastStep, SignalType, WarningIssued
 
 _HOUR = timedelta(hours=1)
 #: A forecast day's mean needs this many hourly steps to count (a partial first day may not).

@@ -10,8 +10,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from shared.contracts.agriculture import RiskKind, RiskLevel
-from shared.contracts.simulator import ProtectiveAction
+from shared.contracts.agriculture import AgricultureAction, RiskKind, RiskLevel
 from shared.contracts.weather import Colour, SignalType
 
 #: The data file the service runs with.
@@ -105,7 +104,7 @@ class CropRule(_Frozen):
     crops: tuple[str, ...] = Field(min_length=1)
     stages: tuple[str, ...] | None = None
     season: tuple[str, str] | None = None
-    action: ProtectiveAction
+    action: AgricultureAction
     sensor: SensorCriterion | None = None
     forecast: ForecastCriterion | None = None
     warnings: tuple[WarningTrigger, ...] = ()

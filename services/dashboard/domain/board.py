@@ -17,7 +17,7 @@ from shared.contracts.decisions import DecisionMade
 from shared.contracts.emergency import Measure, ResponseDecided, ResponseLevel
 from shared.contracts.envelope import Mode
 from shared.contracts.referee import ModeScore, ScoresPublished
-from shared.contracts.simulator import Sector, TickAdvanced
+from shared.contracts.simulator import TickAdvanced
 from shared.contracts.weather import Colour, WarningIssued
 
 #: Decisions kept in the live feed (newest first).
@@ -146,11 +146,11 @@ class Board:
 
     def on_decision(self, decision: DecisionMade) -> None:
         """A sector decided (or lifted) an action: feed, flows and response levels."""
-        sector, mode = decision.sector.value, decision.mode.value
+        sector, mode = decision.sector, decision.mode.value
         if decision.status == "taken":
             self._decisions[(sector, mode)] += 1
             for source in decision.cross_sector_inputs:
-                self._flows[(source.value, sector)] += 1
+                self._flows[(source, sector)] += 1
         level: str | None = None
         if isinstance(decision, ResponseDecided) and decision.measure is Measure.RESPONSE_LEVEL:
             rank = decision.level.rank if decision.status == "taken" and decision.level else 0
@@ -169,10 +169,10 @@ class Board:
                     "sector": sector,
                     "mode": mode,
                     "region": decision.region,
-                    "action": decision.action.value,
+                    "action": decision.action,
                     "status": decision.status,
                     "level": level,
-                    "inputs": sorted(s.value for s in decision.cross_sector_inputs),
+                    "inputs": sorted(s for s in decision.cross_sector_inputs),
                 },
             )
         )
@@ -188,7 +188,7 @@ class Board:
             "t": scores.occurred_at.isoformat(),
             "tick": scores.tick,
             "sectors": {
-                s.sector.value: {
+                s.sector: {
                     "fused": s.fused.loss_avoided_yuan,
                     "siloed": s.siloed.loss_avoided_yuan,
                 }
@@ -272,7 +272,7 @@ class Board:
             },
             "sectors": [
                 {
-                    "sector": x.sector.value,
+                    "sector": x.sector,
                     "multiplier": x.multiplier,
                     "basis": x.multiplier_basis,
                     "value_gain_yuan": x.value_gain_yuan,
@@ -280,7 +280,7 @@ class Board:
                     "siloed": _mode_view(x.siloed),
                 }
                 for x in s.sectors
-                if x.sector is not Sector.WEATHER
+                if x.sector != "weather"
             ],
         }
 

@@ -23,21 +23,18 @@ from services.emergency.domain.rules import ResponseRules, WarningEffect, defaul
 from shared.contracts.agriculture import AdvisoryIssued, RiskKind
 from shared.contracts.decisions import DecisionMade
 from shared.contracts.emergency import (
+    CitizenReport,
     Deployment,
+    EmergencyAction,
+    GaugeReading,
     Measure,
     ResourceKind,
     ResponseDecided,
     ResponseLevel,
+    SafetyAlarm,
 )
 from shared.contracts.envelope import Event, Mode, derived_id
-from shared.contracts.simulator import (
-    CitizenReport,
-    GaugeReading,
-    HazardKind,
-    ProtectiveAction,
-    SafetyAlarm,
-    Sector,
-)
+from shared.contracts.simulator import HazardKind
 from shared.contracts.transport import RoadStatusChanged
 from shared.contracts.weather import SignalType, WarningIssued
 from shared.situations import SituationLedger
@@ -77,7 +74,7 @@ class Evidence:
 
     hazard: HazardKind | None
     causes: tuple[UUID, ...]
-    sectors: frozenset[Sector] = frozenset()
+    sectors: frozenset[str] = frozenset()
     trigger: str = ""
 
 
@@ -358,7 +355,7 @@ class ResponseModel:
         self._prune(state, now)
         for signal in [s for s, w in state.warnings.items() if w.expires_at <= now]:
             del state.warnings[signal]
-        weather = frozenset({Sector.WEATHER})
+        weather = frozenset({"weather"})
         out: dict[Measure, tuple[object, Evidence]] = {}
         levels: list[tuple[ResponseLevel, Evidence]] = []
 
@@ -424,7 +421,7 @@ class ResponseModel:
                     Evidence(
                         HazardKind.RAINSTORM,
                         tuple(state.advisories.values()),
-                        frozenset({Sector.AGRICULTURE}),
+                        frozenset({"agriculture"}),
                         f"{len(state.advisories)} waterlogging advisories",
                     ),
                 )
@@ -570,7 +567,7 @@ class ResponseModel:
                     evidence = Evidence(
                         _SIGNAL_HAZARD.get(w.signal),
                         (w.event_id,),
-                        frozenset({Sector.WEATHER}),
+                        frozenset({"weather"}),
                         f"{w.signal} warning",
                     )
                     break
@@ -591,11 +588,11 @@ class ResponseModel:
             region=fac.facility.city,
             causation_id=cause,
             mode=self.mode,
-            action=ProtectiveAction.SUSPEND_OPERATIONS,
+            action=EmergencyAction.SUSPEND_OPERATIONS,
             decision_key=key,
             asset_ids=(fac.facility.id,),
             effective_at=now + timedelta(hours=self.rules.mobilize_h),
-            cost_yuan=self.world.action_cost(ProtectiveAction.SUSPEND_OPERATIONS),
+            cost_yuan=self.world.action_cost(EmergencyAction.SUSPEND_OPERATIONS),
             expected_loss_avoided_yuan=self._facility_estimate(fac.facility),
             reason=f"suspend operations at {fac.facility.id}: {evidence.trigger}",
             inputs=evidence.causes,
@@ -689,8 +686,8 @@ class ResponseModel:
         return hit[-1] if hit else steps[0]
 
     @staticmethod
-    def _avoid(rule: DamageRule, action: ProtectiveAction) -> float:
-        return max((m.avoid_share for m in rule.mitigations if m.action is action), default=0.0)
+    def _avoid(rule: DamageRule, action: str) -> float:
+        return max((m.avoid_share for m in rule.mitigations if m.action == action), default=0.0)
 
     def _people(self, rule_id: str, exposed: int, x: float | None) -> int:
         rule = self._rule(rule_id)
@@ -727,7 +724,7 @@ class ResponseModel:
         if rule is None:
             return 0.0
         share = self._step(rule, None)[1]
-        avoid = self._avoid(rule, ProtectiveAction.SUSPEND_OPERATIONS)
+        avoid = self._avoid(rule, EmergencyAction.SUSPEND_OPERATIONS)
         return round(facility.value_yuan * share * avoid, 2)
 
 
@@ -783,7 +780,7 @@ class EmergencyDesk:
             return self.fused.on_warning(event)
         if isinstance(event, RoadStatusChanged):
             return self.fused.on_road_status(event)
-        if isinstance(event, DecisionMade) and event.sector is Sector.AGRICULTURE:
+        if isinstance(event, DecisionMade) and event.sector == "agriculture":
             return self.fused.on_advisory(event)
         return []
 

@@ -9,8 +9,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts.agriculture import RiskLevel
-from shared.contracts.emergency import Measure, ResourceKind, ResponseLevel
-from shared.contracts.simulator import FacilityKind, ReportKind
+from shared.contracts.emergency import (
+    FacilityKind,
+    Measure,
+    ReportKind,
+    ResourceKind,
+    ResponseLevel,
+)
 from shared.contracts.weather import Colour, SignalType
 
 #: The rules file shipped with the service.

@@ -101,7 +101,7 @@ from typing import Any
 
 from shared.contracts.decisions import DecisionMade
 from shared.contracts.envelope import Mode
-from shared.contracts.simulator import HazardOccurred, ImpactOccurred, ProtectiveAction, Sector
+from shared.contracts.simulator import HazardOccurred, ImpactOccurred
 
 
 class Outcome(StrEnum):
@@ -239,9 +239,9 @@ class _ImpactScore:
 
 
 #: Where an impact and a decision can meet: (sector, region, action).
-_Slot = tuple[Sector, str, ProtectiveAction]
+_Slot = tuple[str, str, str]
 #: What identifies the decision a lift ends: (sector, mode, region, decision_key, action).
-_LiftKey = tuple[Sector, Mode, str, str, ProtectiveAction]
+_LiftKey = tuple[str, Mode, str, str, str]
 
 
 def _avoidable(impact: ImpactOccurred) -> float:
@@ -380,11 +380,11 @@ class Scoreboard:
             return Outcome.LATE
         return Outcome.FALSE_ALARM
 
-    def _figures(self) -> dict[Sector, dict[Mode, ModeFigures]]:
+    def _figures(self) -> dict[str, dict[Mode, ModeFigures]]:
         self._refresh()
-        figures: dict[Sector, dict[Mode, ModeFigures]] = {}
+        figures: dict[str, dict[Mode, ModeFigures]] = {}
 
-        def of(sector: Sector, mode: Mode) -> ModeFigures:
+        def of(sector: str, mode: Mode) -> ModeFigures:
             per_mode = figures.setdefault(sector, {m: ModeFigures() for m in Mode})
             return per_mode[mode]
 
@@ -412,8 +412,8 @@ class Scoreboard:
                 fig.false_alarms += 1
         return figures
 
-    def _avoidable_by_sector(self) -> dict[Sector, list[float]]:
-        out: dict[Sector, list[float]] = defaultdict(list)
+    def _avoidable_by_sector(self) -> dict[str, list[float]]:
+        out: dict[str, list[float]] = defaultdict(list)
         for impact in self._impacts.values():
             out[impact.sector].append(_avoidable(impact))
         return out
@@ -430,7 +430,7 @@ class Scoreboard:
             per_mode = figures[sector]
             for mode in Mode:
                 totals[mode].absorb(per_mode[mode])
-            out[sector.value] = {
+            out[sector] = {
                 Mode.SILOED.value: per_mode[Mode.SILOED].as_dict(),
                 Mode.FUSED.value: per_mode[Mode.FUSED].as_dict(),
                 **_comparison(per_mode, math.fsum(avoidable.get(sector, ()))),
@@ -461,21 +461,21 @@ class Scoreboard:
             for mode in Mode:
                 credit = score.best.get(mode)
                 if credit is not None:
-                    avoided[(impact.sector.value, mode.value)].append(credit.avoided)
+                    avoided[(impact.sector, mode.value)].append(credit.avoided)
                     lead = (impact.occurred_at - credit.effective_at).total_seconds()
-                    leads.append((impact.sector.value, mode.value, lead))
+                    leads.append((impact.sector, mode.value, lead))
                 elif _avoidable(impact) > 0:
-                    outcomes[(impact.sector.value, mode.value, Outcome.MISS.value)] += 1
+                    outcomes[(impact.sector, mode.value, Outcome.MISS.value)] += 1
         self._unsettled_impacts.clear()
         for decision_id in sorted(self._uncosted):
             decision = self._taken[decision_id]
-            costs[(decision.sector.value, decision.mode.value)].append(decision.cost_yuan)
+            costs[(decision.sector, decision.mode.value)].append(decision.cost_yuan)
         self._uncosted.clear()
         for decision_id in sorted(self._unsettled_decisions):
             outcome = self._outcome(decision_id)
             if outcome is Outcome.HIT or final:
                 decision = self._taken[decision_id]
-                outcomes[(decision.sector.value, decision.mode.value, outcome.value)] += 1
+                outcomes[(decision.sector, decision.mode.value, outcome.value)] += 1
                 self._unsettled_decisions.discard(decision_id)
         return Settlement(
             outcomes=dict(outcomes),

@@ -12,8 +12,13 @@ from services.simulator.domain.impacts import derive_truth
 from services.simulator.domain.observations import ObservationDeriver
 from services.simulator.domain.scenario import Scenario
 from shared.contracts.envelope import Event
-from shared.contracts.simulator import ImpactOccurred
-from shared.contracts.topics import SIMULATOR_HAZARDS, SIMULATOR_TICKS, SIMULATOR_TRUTH, TopicSpec
+from shared.contracts.simulator import (
+    SIMULATOR_HAZARDS,
+    SIMULATOR_TICKS,
+    SIMULATOR_TRUTH,
+    ImpactOccurred,
+)
+from shared.contracts.spec import TopicSpec
 from shared.world import World, load_world
 
 

@@ -18,14 +18,9 @@ from dataclasses import dataclass
 from datetime import UTC, timedelta
 
 from services.simulator.domain.fields import BEIJING_OFFSET, HAZARD_PRESENCE, WorldState
+from shared.contracts.agriculture import Industry
 from shared.contracts.envelope import derived_id
-from shared.contracts.simulator import (
-    HazardKind,
-    HazardOccurred,
-    ImpactOccurred,
-    Industry,
-    Mitigation,
-)
+from shared.contracts.simulator import HazardKind, HazardOccurred, ImpactOccurred, Mitigation
 from shared.world import DamageRule, World
 
 SOURCE = "simulator"

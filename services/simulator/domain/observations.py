@@ -19,31 +19,27 @@ from pydantic import BaseModel, ConfigDict
 
 from services.simulator.domain.fields import WorldState
 from services.simulator.domain.impacts import SOURCE, icy_series
-from shared.contracts.envelope import Event, derived_id
-from shared.contracts.simulator import (
-    AlarmKind,
-    CitizenReport,
-    FacilityKind,
-    FarmObservation,
-    ForecastIssued,
-    ForecastStep,
-    GaugeReading,
-    Industry,
-    ReportKind,
-    RoadObservation,
-    SafetyAlarm,
-    StationObservation,
-    SurfaceState,
-)
-from shared.contracts.topics import (
-    AGRICULTURE_OBSERVATIONS,
+from shared.contracts.agriculture import AGRICULTURE_OBSERVATIONS, FarmObservation, Industry
+from shared.contracts.emergency import (
     EMERGENCY_ALARMS,
     EMERGENCY_OBSERVATIONS,
     EMERGENCY_REPORTS,
-    TRANSPORT_OBSERVATIONS,
+    AlarmKind,
+    CitizenReport,
+    FacilityKind,
+    GaugeReading,
+    ReportKind,
+    SafetyAlarm,
+)
+from shared.contracts.envelope import Event, derived_id
+from shared.contracts.spec import TopicSpec
+from shared.contracts.transport import TRANSPORT_OBSERVATIONS, RoadObservation, SurfaceState
+from shared.contracts.weather import (
     WEATHER_FORECASTS,
     WEATHER_OBSERVATIONS,
-    TopicSpec,
+    ForecastIssued,
+    ForecastStep,
+    StationObservation,
 )
 
 MODEL_FILE = Path(__file__).resolve().parent.parent / "observation_model.yaml"

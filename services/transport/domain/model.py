@@ -26,23 +26,18 @@ from services.transport.domain.rules import (
 )
 from shared.contracts.emergency import ResponseDecided
 from shared.contracts.envelope import Event, Mode, derived_id
-from shared.contracts.simulator import (
-    ForecastIssued,
-    ProtectiveAction,
-    RoadObservation,
-    Sector,
-    SurfaceState,
-)
 from shared.contracts.transport import (
     ControlBasis,
     ControlTrigger,
     RoadControl,
     RoadControlApplied,
+    RoadObservation,
     RoadStatus,
     RoadStatusChanged,
+    SurfaceState,
     VehicleClass,
 )
-from shared.contracts.weather import Basis, WarningIssued
+from shared.contracts.weather import Basis, ForecastIssued, WarningIssued
 from shared.situations import SituationLedger
 from shared.world import Segment, World, load_world
 
@@ -73,7 +68,7 @@ class Demand:
     asks: tuple[Ask, ...]
     basis: ControlBasis
     causes: tuple[UUID, ...]
-    sector: Sector | None = None  # None: own-sector data
+    sector: str | None = None  # None: own-sector data
     expires_at: datetime | None = None
 
     def live(self, now: datetime) -> bool:
@@ -226,7 +221,7 @@ class RoadModel:
                 asks=self._warning_asks(rule.trigger, effect),
                 basis=basis,
                 causes=(warning.event_id,),
-                sector=Sector.WEATHER,
+                sector="weather",
                 expires_at=expires,
             )
             self._note_expiry(expires)
@@ -272,7 +267,7 @@ class RoadModel:
                 asks=tuple(asks),
                 basis=ControlBasis.FORECAST,
                 causes=(forecast.event_id,),
-                sector=Sector.WEATHER,
+                sector="weather",
                 expires_at=expires,
             )
             self._note_expiry(expires)
@@ -304,7 +299,7 @@ class RoadModel:
                         asks=(Ask(RoadControl.DE_ICING, ControlTrigger.EMERGENCY_ACCESS),),
                         basis=ControlBasis.REQUEST,
                         causes=(response.event_id,),
-                        sector=Sector.EMERGENCY,
+                        sector="emergency",
                         expires_at=expires,
                     )
                     touched[segment_id] = on_route
@@ -624,14 +619,14 @@ class RoadModel:
         )
         return seg.status
 
-    def _estimate(self, segment: Segment, action: ProtectiveAction, ask: Ask) -> float:
+    def _estimate(self, segment: Segment, action: str, ask: Ask) -> float:
         """Accident losses this control should spare, from the world's damage rules."""
         est = self.rules.estimate
         rule_id = est.rule_by_trigger.get(ask.trigger)
         rule = next((r for r in self.world.damage.rules if r.id == rule_id), None)
         if rule is None:
             return 0.0
-        share = max((m.avoid_share for m in rule.mitigations if m.action is action), default=0.0)
+        share = max((m.avoid_share for m in rule.mitigations if m.action == action), default=0.0)
         bands = rule.bands or ()
         multiplier = bands[0][1] if bands else 1.0
         if ask.visibility_m is not None and rule.op == "lt":

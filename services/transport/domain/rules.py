@@ -8,8 +8,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
-from shared.contracts.simulator import SurfaceState
-from shared.contracts.transport import ControlTrigger, RoadControl, VehicleClass
+from shared.contracts.transport import ControlTrigger, RoadControl, SurfaceState, VehicleClass
 from shared.contracts.weather import Colour, SignalType
 
 #: The rules file shipped with the service.

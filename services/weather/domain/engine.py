@@ -33,8 +33,13 @@ from services.weather.domain.series import (
     hour_end,
     hour_of,
 )
-from shared.contracts.simulator import ForecastIssued, StationObservation
-from shared.contracts.weather import Basis, SignalType, WarningIssued
+from shared.contracts.weather import (
+    Basis,
+    ForecastIssued,
+    SignalType,
+    StationObservation,
+    WarningIssued,
+)
 
 log = logging.getLogger(__name__)
 

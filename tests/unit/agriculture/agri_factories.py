@@ -7,15 +7,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from services.agriculture.domain import AgricultureModel, load_crop_rules
-from shared.contracts.agriculture import AdvisoryIssued
+from shared.contracts.agriculture import AdvisoryIssued, FarmObservation, Industry
 from shared.contracts.envelope import Mode, derived_id
-from shared.contracts.simulator import FarmObservation, ForecastIssued, ForecastStep, Industry
 from shared.contracts.weather import (
     Basis,
     CapAlert,
     CapArea,
     CapInfo,
     Colour,
+    ForecastIssued,
+    ForecastStep,
     SignalType,
     WarningIssued,
 )

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from shared.contracts.agriculture import RiskKind
+from shared.contracts.agriculture import Industry, RiskKind
 from shared.contracts.envelope import Mode
-from shared.contracts.simulator import Industry
 from shared.contracts.weather import Colour, SignalType
 from tests.unit.agriculture.agri_factories import JUNE15, NC, feed, model, rice_days, warning
 

@@ -9,7 +9,6 @@ import pytest
 from services.agriculture.domain import CrossSectorInputError
 from shared.contracts.agriculture import AdvisoryBasis, RiskKind
 from shared.contracts.envelope import Mode
-from shared.contracts.simulator import Sector
 from shared.contracts.weather import Colour, SignalType
 from tests.unit.agriculture.agri_factories import (
     JUNE15,
@@ -39,7 +38,7 @@ def test_fused_advises_before_siloed_given_a_forecast_heat_warning() -> None:
     assert fused[0].effective_at == WARNED_AT
     assert siloed[0].effective_at == HEAT_ONSET + timedelta(days=2)
     assert fused[0].basis == AdvisoryBasis.WARNING
-    assert fused[0].cross_sector_inputs == (Sector.WEATHER,)
+    assert fused[0].cross_sector_inputs == ("weather",)
     assert fused[0].causation_id == heat.event_id
     assert heat.event_id in fused[0].inputs
     assert siloed[0].cross_sector_inputs == ()

@@ -7,9 +7,14 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.agriculture.domain import load_crop_rules
-from shared.contracts.agriculture import AdvisoryBasis, RiskKind, RiskLevel
+from shared.contracts.agriculture import (
+    AdvisoryBasis,
+    AgricultureAction,
+    Industry,
+    RiskKind,
+    RiskLevel,
+)
 from shared.contracts.envelope import Mode
-from shared.contracts.simulator import Industry, ProtectiveAction
 from shared.world import load_world
 from tests.unit.agriculture.agri_factories import (
     BEIJING,
@@ -65,14 +70,14 @@ def test_three_days_at_35_degrees_at_heading_advise_irrigation_on_the_third_day(
     assert len(out) == 1
     a = out[0]
     assert (a.action, a.risk, a.basis) == (
-        ProtectiveAction.IRRIGATE,
+        AgricultureAction.IRRIGATE,
         RiskKind.HEAT,
         AdvisoryBasis.SENSORS,
     )
     assert a.occurred_at == JUNE15 + timedelta(days=2)  # first reading of the third hot day
     assert a.expected_onset == JUNE15
     assert a.asset_ids == (f"{NC}-early_rice",)
-    assert a.cost_yuan == load_world().action_cost(ProtectiveAction.IRRIGATE)
+    assert a.cost_yuan == load_world().action_cost(AgricultureAction.IRRIGATE)
     assert a.expected_loss_avoided_yuan > 0
 
 
@@ -135,7 +140,7 @@ def _flooded(depth: float, n_hours: int, *, stage: str, region: str = NC) -> lis
 def test_six_hours_two_thirds_under_water_at_heading_advise_draining() -> None:
     out = taken(feed(model(SILOED), _flooded(65.0, 6, stage="heading")))
     assert [(a.action, a.risk) for a in out] == [
-        (ProtectiveAction.DRAIN_FIELDS, RiskKind.WATERLOGGING)
+        (AgricultureAction.DRAIN_FIELDS, RiskKind.WATERLOGGING)
     ]
 
 
@@ -150,7 +155,7 @@ def test_tillering_rice_is_advised_at_a_shallower_depth() -> None:
 
 def test_ripening_rice_under_water_is_advised_to_harvest_early() -> None:
     out = taken(feed(model(SILOED), _flooded(70.0, 6, stage="mature")))
-    assert [a.action for a in out] == [ProtectiveAction.EARLY_HARVEST]
+    assert [a.action for a in out] == [AgricultureAction.EARLY_HARVEST]
 
 
 def test_farms_without_lowland_are_not_advised_about_floods() -> None:
@@ -188,7 +193,7 @@ def test_citrus_at_minus_4_9_is_not_advised() -> None:
 def test_citrus_freeze_grades_at_minus_5_7_9_and_11(temp: float, level: RiskLevel) -> None:
     out = taken(feed(model(SILOED), _orange(-2.0, temp)))
     assert [(a.action, a.risk, a.risk_level) for a in out] == [
-        (ProtectiveAction.FROST_PROTECTION, RiskKind.FREEZE, level)
+        (AgricultureAction.FROST_PROTECTION, RiskKind.FREEZE, level)
     ]
 
 
@@ -210,7 +215,7 @@ def test_tea_at_minus_3_is_advised_frost_protection_and_at_minus_2_9_is_not() ->
     assert feed(model(SILOED), _tea(1.0, -2.9)) == []
     out = taken(feed(model(SILOED), _tea(1.0, -3.0)))
     assert [(a.action, a.risk) for a in out] == [
-        (ProtectiveAction.FROST_PROTECTION, RiskKind.FROST)
+        (AgricultureAction.FROST_PROTECTION, RiskKind.FROST)
     ]
 
 
@@ -231,7 +236,7 @@ def _dry_days(*soil: float) -> list:  # type: ignore[type-arg]
 
 def test_two_days_of_soil_moisture_below_13_percent_advise_irrigation() -> None:
     out = taken(feed(model(SILOED), _dry_days(12.9, 12.9, 20.0)))
-    assert [(a.action, a.risk) for a in out] == [(ProtectiveAction.IRRIGATE, RiskKind.DROUGHT)]
+    assert [(a.action, a.risk) for a in out] == [(AgricultureAction.IRRIGATE, RiskKind.DROUGHT)]
 
 
 def test_soil_moisture_of_exactly_13_percent_is_not_drought() -> None:

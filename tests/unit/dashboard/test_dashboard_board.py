@@ -7,16 +7,11 @@ from datetime import UTC, datetime, timedelta
 
 from services.dashboard.domain.board import Board, CityRef
 from services.weather.domain import WarningEngine
+from shared.contracts.agriculture import AgricultureAction, Industry
 from shared.contracts.decisions import DecisionMade
 from shared.contracts.envelope import Mode
-from shared.contracts.simulator import (
-    Industry,
-    ProtectiveAction,
-    Sector,
-    StationObservation,
-    TickAdvanced,
-)
-from shared.contracts.weather import WarningIssued
+from shared.contracts.simulator import TickAdvanced
+from shared.contracts.weather import StationObservation, WarningIssued
 from shared.world import load_world
 
 T0 = datetime(2020, 7, 7, tzinfo=UTC)
@@ -48,10 +43,10 @@ def tick(n: int, run_id: str = "poyang-flood-2020-s7") -> TickAdvanced:
     )  # fmt: skip
 
 
-def decision(mode: Mode, inputs: tuple[Sector, ...] = ()) -> DecisionMade:
+def decision(mode: Mode, inputs: tuple[str, ...] = ()) -> DecisionMade:
     return DecisionMade(
-        occurred_at=T0, source="agriculture", region=JINGDEZHEN, sector=Sector.AGRICULTURE,
-        mode=mode, action=ProtectiveAction.DRAIN_FIELDS, decision_key="k",
+        occurred_at=T0, source="agriculture", region=JINGDEZHEN, sector="agriculture",
+        mode=mode, action=AgricultureAction.DRAIN_FIELDS, decision_key="k",
         asset_ids=("360200-early_rice",), industry=Industry.RICE, effective_at=T0,
         cost_yuan=1_500_000, expected_loss_avoided_yuan=9_000_000,
         reason="secret farm detail", cross_sector_inputs=inputs,
@@ -79,7 +74,7 @@ def test_a_red_rainstorm_colours_its_city_and_a_cancel_clears_it() -> None:
 
 def test_only_aggregated_public_data_reaches_the_page() -> None:
     b = board()
-    b.on_decision(decision(Mode.FUSED, (Sector.WEATHER,)))
+    b.on_decision(decision(Mode.FUSED, ("weather",)))
     text = json.dumps(b.snapshot())
     for private in ("360200-early_rice", "secret farm detail", "1500000", "9000000"):
         assert private not in text
@@ -87,8 +82,8 @@ def test_only_aggregated_public_data_reaches_the_page() -> None:
 
 def test_cross_sector_flows_count_the_fused_decisions_that_used_them() -> None:
     b = board()
-    b.on_decision(decision(Mode.FUSED, (Sector.WEATHER,)))
-    b.on_decision(decision(Mode.FUSED, (Sector.WEATHER,)))
+    b.on_decision(decision(Mode.FUSED, ("weather",)))
+    b.on_decision(decision(Mode.FUSED, ("weather",)))
     b.on_decision(decision(Mode.SILOED))
     assert b.snapshot()["flows"] == [{"source": "weather", "target": "agriculture", "decisions": 2}]
 

@@ -6,9 +6,14 @@ from datetime import timedelta
 
 from services.emergency.domain import EmergencyDesk, RoadGraph
 from services.emergency.domain.rules import default_rules
-from shared.contracts.emergency import Measure, ResponseDecided, ResponseLevel
+from shared.contracts.emergency import (
+    GaugeReading,
+    Measure,
+    ReportKind,
+    ResponseDecided,
+    ResponseLevel,
+)
 from shared.contracts.envelope import Event, Mode
-from shared.contracts.simulator import GaugeReading, ReportKind, Sector
 from shared.contracts.transport import RoadStatus, RoadStatusChanged
 from shared.contracts.weather import Colour, SignalType
 from shared.world import load_world
@@ -106,7 +111,7 @@ def test_fused_raises_the_level_and_prepositions_earlier_on_a_rainstorm_warning(
     assert fused and siloed
     assert fused[0].level is ResponseLevel.IV
     assert fused[0].deployments
-    assert Sector.WEATHER in fused[0].cross_sector_inputs
+    assert "weather" in fused[0].cross_sector_inputs
     assert fused[0].occurred_at < siloed[0].occurred_at
     assert fused[0].decision_key == siloed[0].decision_key
 

@@ -7,18 +7,20 @@ from datetime import timedelta
 import pytest
 
 from services.emergency.domain import ResponseModel
-from shared.contracts.emergency import Measure, ResponseDecided, ResponseLevel
-from shared.contracts.envelope import Event, Mode
-from shared.contracts.simulator import (
+from shared.contracts.emergency import (
     AlarmKind,
     CitizenReport,
+    EmergencyAction,
     FacilityKind,
     GaugeReading,
-    HazardKind,
-    ProtectiveAction,
+    Measure,
     ReportKind,
+    ResponseDecided,
+    ResponseLevel,
     SafetyAlarm,
 )
+from shared.contracts.envelope import Event, Mode
+from shared.contracts.simulator import HazardKind
 from tests.unit.transport.road_factories import T0
 
 JIUJIANG, NANCHANG, PINGXIANG = "360400", "360100", "360300"
@@ -89,7 +91,7 @@ def test_a_rising_lake_raises_the_level_and_prepositions_more(model: ResponseMod
     assert nanchang_second.level is ResponseLevel.II
     assert nanchang_second.decision_key == nanchang_first.decision_key
     assert nanchang_second.deployments  # more teams to reach the level II quota
-    assert nanchang_first.action is ProtectiveAction.PREPOSITION_RESCUE
+    assert nanchang_first.action == EmergencyAction.PREPOSITION_RESCUE
 
 
 def test_levee_reinforcement_starts_at_warning_and_evacuation_half_a_metre_over(
@@ -139,7 +141,7 @@ def test_three_outage_reports_call_for_power_line_de_icing(model: ResponseModel)
     for i in range(3):
         events += model.on_report(report(i, ReportKind.POWER_OUTAGE))
     (deice,) = decisions(events, Measure.POWER_LINE_DEICING)
-    assert deice.action is ProtectiveAction.DEICE_POWER_LINES
+    assert deice.action == EmergencyAction.DEICE_POWER_LINES
     assert len(deice.inputs) == 3
 
 

@@ -5,17 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
+from shared.contracts.agriculture import AgricultureAction
 from shared.contracts.decisions import DecisionMade
 from shared.contracts.envelope import Mode, derived_id
-from shared.contracts.simulator import (
-    HazardKind,
-    HazardOccurred,
-    ImpactKind,
-    ImpactOccurred,
-    Mitigation,
-    ProtectiveAction,
-    Sector,
-)
+from shared.contracts.simulator import HazardKind, HazardOccurred, ImpactOccurred, Mitigation
 
 T0 = datetime(2020, 7, 8, 12, tzinfo=UTC)
 NANCHANG = "360100"
@@ -27,8 +20,8 @@ def impact(
     *,
     asset_id: str = "farm-1",
     region: str = NANCHANG,
-    sector: Sector = Sector.AGRICULTURE,
-    action: ProtectiveAction = ProtectiveAction.DRAIN_FIELDS,
+    sector: str = "agriculture",
+    action: str = AgricultureAction.DRAIN_FIELDS,
     loss: float = 10_000_000.0,
     avoidable: float = 8_000_000.0,
     at: datetime = T0,
@@ -44,7 +37,7 @@ def impact(
         hazard_id="rain-1",
         hazard=HazardKind.RAINSTORM,
         sector=sector,
-        impact_kind=ImpactKind.CROP_LOSS,
+        impact_kind="crop_loss",
         asset_id=asset_id,
         exposure_started_at=at - timedelta(hours=2),
         loss_yuan=loss,
@@ -82,8 +75,8 @@ def decision(
     mode: Mode = Mode.FUSED,
     at: datetime = T0 - timedelta(hours=12),
     region: str = NANCHANG,
-    sector: Sector = Sector.AGRICULTURE,
-    action: ProtectiveAction = ProtectiveAction.DRAIN_FIELDS,
+    sector: str = "agriculture",
+    action: str = AgricultureAction.DRAIN_FIELDS,
     asset_ids: tuple[str, ...] = ("farm-1",),
     cost: float = 1_000_000.0,
     status: Literal["taken", "lifted"] = "taken",
@@ -93,7 +86,7 @@ def decision(
     return DecisionMade(
         event_id=derived_id("test-decision", key, mode, at.isoformat(), status, region),
         occurred_at=at,
-        source=sector.value,
+        source=sector,
         region=region,
         sector=sector,
         mode=mode,

@@ -9,8 +9,10 @@ from datetime import timedelta
 import pytest
 
 from services.referee.domain import MultiplierBasis, Scoreboard, multiplier
+from shared.contracts.agriculture import AgricultureAction
 from shared.contracts.envelope import Event, Mode
-from shared.contracts.simulator import HazardOccurred, ImpactOccurred, ProtectiveAction, Sector
+from shared.contracts.simulator import HazardOccurred, ImpactOccurred
+from shared.contracts.transport import TransportAction
 
 from .referee_factories import JIUJIANG, T0, decision, hazard, impact
 
@@ -78,12 +80,12 @@ def test_an_impact_with_nothing_avoidable_is_not_a_miss() -> None:
 def test_another_sector_action_or_asset_does_not_match() -> None:
     board = board_of(
         impact(),
-        decision("a", action=ProtectiveAction.IRRIGATE),
+        decision("a", action=AgricultureAction.IRRIGATE),
         decision("b", asset_ids=("farm-2",)),
         decision(
             "c",
-            sector=Sector.TRANSPORT,
-            action=ProtectiveAction.DRAIN_FIELDS,
+            sector="transport",
+            action=AgricultureAction.DRAIN_FIELDS,
         ),
     )
     summary = board.summary()
@@ -247,14 +249,14 @@ def test_with_nothing_avoidable_and_different_costs_the_multiplier_is_undefined(
 def test_the_overall_multiplier_compares_the_sums_of_every_sector() -> None:
     board = board_of(
         impact("a"),
-        impact("t", sector=Sector.TRANSPORT, action=ProtectiveAction.CLOSE_ROAD, asset_id="s1"),
+        impact("t", sector="transport", action=TransportAction.CLOSE_ROAD, asset_id="s1"),
         decision("a", mode=Mode.FUSED),
         decision("a", mode=Mode.SILOED, at=T0 - timedelta(hours=3)),
         decision(
             "t",
             mode=Mode.SILOED,
-            sector=Sector.TRANSPORT,
-            action=ProtectiveAction.CLOSE_ROAD,
+            sector="transport",
+            action=TransportAction.CLOSE_ROAD,
             asset_ids=("s1",),
         ),
     )

@@ -6,8 +6,7 @@ import uuid
 from datetime import UTC, datetime
 
 from shared.codec import MAX_MESSAGE_BYTES, Codec, DecodeFailure, Deduper, dlq_headers
-from shared.contracts.simulator import StationObservation
-from shared.contracts.topics import WEATHER_OBSERVATIONS
+from shared.contracts.weather import WEATHER_OBSERVATIONS, StationObservation
 
 GOOD = StationObservation(
     occurred_at=datetime(2020, 7, 8, tzinfo=UTC), source="t", region="360100", station_id="58606"

@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from shared.contracts.envelope import Classification, derived_id
-from shared.contracts.simulator import StationObservation
+from shared.contracts.weather import StationObservation
 
 T0 = datetime(2020, 7, 8, 6, tzinfo=UTC)
 

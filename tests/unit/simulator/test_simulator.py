@@ -16,14 +16,12 @@ from services.simulator.domain.scenario import (
     get_scenario,
     load_scenario_file,
 )
+from shared.contracts.emergency import EmergencyAction, GaugeReading
 from shared.contracts.envelope import Event
-from shared.contracts.simulator import (
-    GaugeReading,
-    ImpactOccurred,
-    ProtectiveAction,
-    StationObservation,
-)
+from shared.contracts.simulator import ImpactOccurred
 from shared.contracts.topics import REFEREE_ONLY, REGISTRY
+from shared.contracts.transport import TransportAction
+from shared.contracts.weather import StationObservation
 from shared.world import load_world
 
 SCENARIOS = sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
@@ -158,7 +156,7 @@ def test_earlier_action_avoids_more_and_late_action_nothing() -> None:
     ]
     assert impacts
     ev = impacts[0]
-    act = ProtectiveAction.CLOSE_ROAD
+    act = TransportAction.CLOSE_ROAD
     window = next(m for m in ev.mitigations if m.action == act)
     early = ev.loss_avoided(act, ev.exposure_started_at - timedelta(hours=6))
     mid = ev.loss_avoided(
@@ -168,7 +166,7 @@ def test_earlier_action_avoids_more_and_late_action_nothing() -> None:
     assert early > mid > late == 0
     assert mid == pytest.approx(early / 2, rel=1e-3)
     assert early == pytest.approx(ev.loss_yuan * 0.95, rel=1e-3)
-    assert ev.loss_avoided(ProtectiveAction.EVACUATE, ev.exposure_started_at) == 0
+    assert ev.loss_avoided(EmergencyAction.EVACUATE, ev.exposure_started_at) == 0
     assert all(m.cost_yuan == load_world().action_cost(m.action) for m in ev.mitigations)
 
 

@@ -6,13 +6,15 @@ from datetime import UTC, datetime, timedelta
 from itertools import count
 
 from shared.contracts.envelope import Event
-from shared.contracts.simulator import ForecastIssued, ForecastStep, RoadObservation, SurfaceState
+from shared.contracts.transport import RoadObservation, SurfaceState
 from shared.contracts.weather import (
     Basis,
     CapAlert,
     CapArea,
     CapInfo,
     Colour,
+    ForecastIssued,
+    ForecastStep,
     SignalType,
     WarningIssued,
 )

@@ -7,13 +7,14 @@ from datetime import timedelta
 from services.transport.domain import TransportDesk
 from shared.contracts.emergency import Deployment, Measure, ResourceKind, ResponseDecided
 from shared.contracts.envelope import Event, Mode
-from shared.contracts.simulator import HazardKind, Sector, SurfaceState
+from shared.contracts.simulator import HazardKind
 from shared.contracts.transport import (
     ControlBasis,
     RoadControl,
     RoadControlApplied,
     RoadStatus,
     RoadStatusChanged,
+    SurfaceState,
 )
 from shared.contracts.weather import Colour, SignalType
 from tests.unit.transport.road_factories import (
@@ -63,7 +64,7 @@ def test_fused_restricts_on_a_forecast_fog_warning_before_siloed_sees_fog() -> N
     (fused,) = [c for c in of_mode(early, Mode.FUSED) if c.segment_id == SEGMENT]
     (siloed,) = of_mode(late, Mode.SILOED)
     assert fused.basis is ControlBasis.FORECAST
-    assert fused.cross_sector_inputs == (Sector.WEATHER,)
+    assert fused.cross_sector_inputs == ("weather",)
     assert fused.occurred_at < siloed.occurred_at
     assert fused.decision_key == siloed.decision_key  # one situation, two modes
     assert of_mode(late, Mode.FUSED) == []  # already restricted: not decided again
@@ -153,6 +154,6 @@ def test_fused_pre_treats_a_cold_segment_on_an_emergency_route() -> None:
     (decision,) = of_mode(desk.on_cross(dispatch), Mode.FUSED)
     assert decision.control is RoadControl.DE_ICING
     assert decision.basis is ControlBasis.REQUEST
-    assert decision.cross_sector_inputs == (Sector.EMERGENCY,)
+    assert decision.cross_sector_inputs == ("emergency",)
     siloed_dispatch = dispatch.model_copy(update={"mode": Mode.SILOED})
     assert desk.fused.on_emergency(siloed_dispatch) == []  # the other world's dispatch

@@ -6,12 +6,13 @@ import pytest
 
 from services.transport.domain import RoadModel
 from shared.contracts.envelope import Mode
-from shared.contracts.simulator import ProtectiveAction, SurfaceState
 from shared.contracts.transport import (
     RoadControl,
     RoadControlApplied,
     RoadStatus,
     RoadStatusChanged,
+    SurfaceState,
+    TransportAction,
     VehicleClass,
 )
 from tests.unit.transport.road_factories import SEGMENT, reading
@@ -40,7 +41,7 @@ def test_visibility_just_under_each_art81_threshold_sets_its_speed_and_gap(
     )
     assert restriction.speed_limit_kmh == speed
     assert restriction.min_gap_m == gap
-    assert restriction.action is ProtectiveAction.SPEED_LIMIT
+    assert restriction.action == TransportAction.SPEED_LIMIT
     assert restriction.asset_ids == (SEGMENT,)
 
 

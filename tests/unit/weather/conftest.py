@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from services.weather.domain import WarningEngine
-from shared.contracts.simulator import ForecastIssued, ForecastStep, StationObservation
+from shared.contracts.weather import ForecastIssued, ForecastStep, StationObservation
 
 #: 2020-07-08 00:00 UTC = 08:00 Beijing time, a day of the Poyang flood.
 T0 = datetime(2020, 7, 8, 0, tzinfo=UTC)

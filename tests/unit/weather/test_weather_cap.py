@@ -7,8 +7,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from services.weather.domain import WarningEngine
-from shared.contracts.simulator import StationObservation
-from shared.contracts.weather import Colour
+from shared.contracts.weather import Colour, StationObservation
 
 # The same start and city as the builders in conftest.py use.
 T0 = datetime(2020, 7, 8, 0, tzinfo=UTC)

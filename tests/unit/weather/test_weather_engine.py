@@ -7,8 +7,14 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 from services.weather.domain import WarningEngine
-from shared.contracts.simulator import ForecastIssued, StationObservation
-from shared.contracts.weather import Basis, Colour, SignalType, WarningIssued
+from shared.contracts.weather import (
+    Basis,
+    Colour,
+    ForecastIssued,
+    SignalType,
+    StationObservation,
+    WarningIssued,
+)
 
 # The same start and city as the builders in conftest.py use.
 T0 = datetime(2020, 7, 8, 0, tzinfo=UTC)
@@ -299,7 +305,7 @@ def test_a_forecast_that_lags_far_behind_the_observations_does_not_break_the_eng
     from datetime import UTC, datetime, timedelta
 
     from services.weather.domain import WarningEngine
-    from shared.contracts.simulator import ForecastIssued, ForecastStep, StationObservation
+    from shared.contracts.weather import ForecastIssued, ForecastStep, StationObservation
 
     start = datetime(2020, 7, 1, tzinfo=UTC)
     engine = WarningEngine()
