@@ -61,7 +61,7 @@ lint: setup
 	$(BIN)/ruff format --check .
 
 typecheck: setup
-	$(BIN)/mypy shared services
+	$(BIN)/mypy shared services dexsim
 
 format: setup
 	$(BIN)/ruff format .
@@ -70,12 +70,13 @@ format: setup
 # pytest exits 5 when it collected no test: that is a failure here, like any non-zero code.
 # The suite's budget is 45 minutes on a 2-core machine from a clean clone; heavier tiers are
 # marked `slow` and run by `make test-slow`.
+# A scaffolded sector keeps its own tests in services/<sector>/tests/: both trees are collected.
 test: lint typecheck
-	$(BIN)/python -m pytest -p no:cacheprovider -q -m "not slow" --durations=15 tests
+	$(BIN)/python -m pytest -p no:cacheprovider -q -m "not slow" --durations=15 tests services
 
 # The heavier tiers: every scenario fused and with fusion off through `dexsim run`.
 test-slow: setup
-	$(BIN)/python -m pytest -p no:cacheprovider -q -m slow --durations=0 tests
+	$(BIN)/python -m pytest -p no:cacheprovider -q -m slow --durations=0 tests services
 
 unit: setup
 	$(BIN)/python -m pytest -q tests/unit tests/streams

@@ -1,58 +1,65 @@
 """Locust users for every ingestion path, an end-to-end latency user, and the SLO verdict.
 
-Configuration (environment; ``python -m loadtests.run`` sets it):
+The users are derived from the services' manifests: every ``LoadProfile`` a manifest declares
+becomes a user class that posts that path's payloads (drawn from the world model) with its
+sector's key, at the profile's weight, and queries the profile's read paths. A new sector's
+service is load-tested without an edit here.
+
+Configuration (environment, through ``loadtests.settings.LoadSettings``; ``python -m
+loadtests.run`` sets it):
 
 - ``DEXSIM_LOAD_URLS``: JSON ``{"weather": "http://127.0.0.1:8101", ...}``; default: the
-  registry's ports (plus ``DEXSIM_PORT_OFFSET``) on 127.0.0.1;
+  manifests' ports (plus ``DEXSIM_PORT_OFFSET``) on 127.0.0.1;
 - ``DEXSIM_LOAD_API_KEYS``: JSON ``{"<provider>:<sector>": key}``; default: the local system's
   development keys (``.dexsim/api-keys.json``);
 - ``DEXSIM_LOAD_SHAPE`` (``steady``, ``step``, ``storm``; unset: users and rate from Locust's
   options or UI), ``DEXSIM_LOAD_USERS`` (peak users) and ``DEXSIM_LOAD_SECONDS`` (run time);
 - ``DEXSIM_LOAD_SLO``: the SLO file (default ``loadtests/slo.yaml``); ``DEXSIM_LOAD_VERDICT``:
   where to write the verdict as JSON.
-
-Task weights follow the world's hourly volumes: farm gateways send the most readings (83 farms),
-then road detectors (26), weather stations (13), and citizen reports are rare until a storm.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import random
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any, ClassVar
 
 from locust import LoadTestShape, between, constant, events, task
 from locust.contrib.fasthttp import FastHttpUser
 from locust.env import Environment
 
-from loadtests import payloads, shapes
+from dexsim.registry import ServiceEntry, sectors
+from loadtests import shapes
+from loadtests.settings import LoadSettings
 from loadtests.slo import SLO_FILE, load_slo, rows_from_locust, violations
-from shared.runtime.registry import SERVICES
+from shared.runtime import LoadClock, LoadContext, LoadProfile
+from shared.world import load_world
 
 log = logging.getLogger("dexsim.load")
 
-SECTORS = ("weather", "agriculture", "transport", "emergency")
+SETTINGS = LoadSettings()
+
+
+def load_targets() -> list[tuple[ServiceEntry, LoadProfile]]:
+    """Every (service, load profile) pair the manifests declare."""
+    return [(e, p) for e in sectors() for p in e.manifest.load]
 
 
 def _urls() -> dict[str, str]:
-    given = os.environ.get("DEXSIM_LOAD_URLS")
-    if given:
-        urls: dict[str, str] = json.loads(given)
-        return urls
-    return {e.name: f"http://127.0.0.1:{e.port}" for e in SERVICES if e.name in SECTORS}
+    if SETTINGS.urls:
+        return SETTINGS.urls
+    return {e.name: f"http://127.0.0.1:{e.port}" for e, _ in load_targets()}
 
 
 def _keys() -> dict[str, str]:
-    given = os.environ.get("DEXSIM_LOAD_API_KEYS")
-    if given:
-        scoped: dict[str, str] = json.loads(given)
+    if SETTINGS.api_keys:
+        scoped = SETTINGS.api_keys
     else:
-        from shared.supervisor import dev_api_keys
+        from dexsim.supervisor import dev_api_keys
 
         scoped = dev_api_keys()
     return {scope.partition(":")[2]: key for scope, key in scoped.items()}
@@ -67,115 +74,91 @@ class SectorUser(FastHttpUser):
 
     abstract = True
     sector: ClassVar[str] = ""
+    profile: ClassVar[LoadProfile]
 
     def on_start(self) -> None:
         """Own random stream and simulated clock per user, so readings are distinct events."""
         self.rng = random.Random()
-        self.clock = payloads.Clock(self.rng)
+        self.ctx = LoadContext(self.rng, LoadClock(self.rng))
         self.headers = {"X-API-Key": KEYS.get(self.sector, ""), "Content-Type": "application/json"}
 
-    def ingest(self, path: str, body: dict[str, Any]) -> None:
-        """POST a batch; anything but 202 is a failure."""
+    def post(self) -> None:
+        """POST one batch of the profile's path; anything but 202 is a failure."""
+        path = f"/ingest/{self.profile.ingest.path}"
         with self.client.post(
-            f"/ingest/{path}",
-            data=json.dumps(body),
+            path,
+            data=json.dumps(self.profile.body(self.ctx)),
             headers=self.headers,
-            name=f"/ingest/{path}",
+            name=path,
             catch_response=True,
         ) as r:
             if r.status_code != 202:
                 r.failure(f"{r.status_code}: {(r.text or '')[:200]}")
 
-    def surge(self) -> float:
-        """How many times the normal rate this user sends at now (a storm multiplies it)."""
-        return shapes.surge_factor()
+    def query(self, template: str) -> None:
+        """GET one of the profile's read paths, for a random city where it names one."""
+        city = self.rng.choice(load_world().cities)
+        self.client.get(template.format(region=city.code), name=template.split("?", 1)[0])
 
 
-class WeatherStationUser(SectorUser):
-    """An automatic weather station's feed (1-3 hourly readings per request), and map queries."""
+def _user_class(entry: ServiceEntry, profile: LoadProfile) -> type[SectorUser]:
+    """A Locust user posting ``profile``'s payloads (10 to 1 against each query)."""
+    sector = entry.manifest.sector.name if entry.manifest.sector else entry.name
 
-    sector = "weather"
-    host = URLS["weather"]
-    weight = 2
-    wait_time = between(0.5, 1.5)
+    def post(user: SectorUser) -> None:
+        user.post()
 
-    @task(10)
-    def post_readings(self) -> None:
-        """A station's latest readings."""
-        n = self.rng.choice((1, 1, 1, 2, 3))
-        self.ingest(
-            "observations", {"observations": payloads.station_readings(self.rng, self.clock, n)}
-        )
+    def query_task(template: str) -> Callable[[SectorUser], None]:
+        def query(user: SectorUser) -> None:
+            user.query(template)
 
-    @task(2)
-    def active_warnings(self) -> None:
-        """The warning book of one city, as a public map would ask."""
-        city = self.rng.choice(payloads.world().cities)
-        self.client.get(f"/warnings/active?region={city.code}", name="/warnings/active")
+        query.__name__ = "query_" + template.strip("/").split("?", 1)[0].replace("/", "_")
+        return query
 
-
-class FarmGatewayUser(SectorUser):
-    """A county's farm IoT gateway uploading one hour of field sensors from several farms."""
-
-    sector = "agriculture"
-    host = URLS["agriculture"]
-    weight = 6
-    wait_time = between(0.5, 1.5)
-
-    @task(10)
-    def post_readings(self) -> None:
-        """An hour of readings from 5 to 15 farms."""
-        farms = self.rng.randint(5, 15)
-        self.ingest(
-            "farm-readings", {"readings": payloads.farm_readings(self.rng, self.clock, farms)}
-        )
-
-    @task(1)
-    def risks(self) -> None:
-        """Open crop risks in one city."""
-        city = self.rng.choice(payloads.world().cities)
-        self.client.get(f"/risks?region={city.code}", name="/risks")
+    tasks: dict[Callable[..., None], int] = {post: 10}
+    tasks.update({query_task(t): 1 for t in profile.queries})
+    attrs: dict[str, Any] = {
+        "sector": sector,
+        "profile": profile,
+        "host": URLS.get(entry.name, ""),
+        "weight": profile.weight,
+        "tasks": tasks,
+        "__doc__": f"{entry.name}: {profile.ingest.summary}",
+        "__module__": __name__,
+    }
+    if profile.surges:
+        # Calls multiply when a storm hits: a few per minute normally, many more in a storm.
+        attrs["wait_time"] = lambda self: self.rng.uniform(1.0, 4.0) / shapes.surge_factor()
+    else:
+        attrs["wait_time"] = between(0.5, 1.5)
+    name = "".join(p.capitalize() for p in f"{entry.name}-{profile.ingest.path}".split("-"))
+    return type(f"{name}User", (SectorUser,), attrs)
 
 
-class RoadDetectorUser(SectorUser):
-    """An expressway segment's two detectors reporting speed, volume and surface each hour."""
-
-    sector = "transport"
-    host = URLS["transport"]
-    weight = 3
-    wait_time = between(0.5, 1.5)
-
-    @task(10)
-    def post_readings(self) -> None:
-        """Both ends of one segment."""
-        self.ingest("road-readings", {"readings": payloads.road_readings(self.rng, self.clock)})
-
-    @task(1)
-    def roads(self) -> None:
-        """The network's status, as the traffic centre's wall shows it."""
-        self.client.get("/roads?mode=fused", name="/roads")
+def _declare_users() -> None:
+    """Put a user class per load profile among the module's names, where Locust finds them."""
+    for entry, profile in load_targets():
+        if entry.name in URLS:
+            cls = _user_class(entry, profile)
+            globals()[cls.__name__] = cls
 
 
-class CitizenReportUser(SectorUser):
-    """The 12345 hotline forwarding calls one by one; calls multiply when a storm hits."""
+_declare_users()
 
-    sector = "emergency"
-    host = URLS["emergency"]
-    weight = 1
 
-    def wait_time(self) -> float:
-        """Seconds between calls: a few per minute normally, many more in a storm."""
-        return self.rng.uniform(1.0, 4.0) / self.surge()
-
-    @task(10)
-    def report(self) -> None:
-        """One call."""
-        self.ingest("citizen-reports", {"reports": [payloads.citizen_report(self.rng, self.clock)]})
-
-    @task(1)
-    def incidents(self) -> None:
-        """The duty officer's list of the latest incidents."""
-        self.client.get("/incidents?limit=50", name="/incidents")
+def red_rainstorm(region: str, at: datetime) -> list[dict[str, Any]]:
+    """Three hours of 40 mm at one station: 120 mm in 3 h, a red rainstorm signal in any city."""
+    return [
+        {
+            "station_id": f"load-{region}",
+            "region": region,
+            "observed_at": (at + timedelta(hours=i)).isoformat(),
+            "rain_mm": 40.0,
+            "temp_c": 24.0,
+            "humidity_pct": 98.0,
+        }
+        for i in range(3)
+    ]
 
 
 class StormWatcherUser(FastHttpUser):
@@ -210,7 +193,7 @@ class StormWatcherUser(FastHttpUser):
         """Post 120 mm in 3 h and poll until the red warning is in force."""
         region = self._fresh_region()
         at = datetime.now(UTC).replace(minute=0, second=0, microsecond=0) - timedelta(hours=3)
-        body = json.dumps({"observations": payloads.red_rainstorm(region, at)})
+        body = json.dumps({"observations": red_rainstorm(region, at)})
         started = time.perf_counter()
         error: Exception | None = None
         r = self.client.post(
@@ -239,14 +222,9 @@ class StormWatcherUser(FastHttpUser):
 
 
 def _shape() -> type[LoadTestShape] | None:
-    name = os.environ.get("DEXSIM_LOAD_SHAPE", "")
-    if not name:
+    if not SETTINGS.shape:
         return None
-    return shapes.pick(
-        name,
-        users=int(os.environ.get("DEXSIM_LOAD_USERS", "20")),
-        seconds=float(os.environ.get("DEXSIM_LOAD_SECONDS", "60")),
-    )
+    return shapes.pick(SETTINGS.shape, users=SETTINGS.users, seconds=SETTINGS.seconds)
 
 
 _picked = _shape()
@@ -258,13 +236,14 @@ if _picked is not None:
 @events.quitting.add_listener
 def slo_verdict(environment: Environment, **_: Any) -> None:
     """Check the SLO file against the run's statistics; exit 1 naming every broken objective."""
-    path = Path(os.environ.get("DEXSIM_LOAD_SLO") or SLO_FILE)
+    path = SETTINGS.slo or SLO_FILE
     broken = violations(load_slo(path), rows_from_locust(environment.stats))
     for line in broken:
         log.error("SLO broken: %s", line)
     if not broken:
         log.info("SLO met: every objective in %s", path)
     environment.process_exit_code = 1 if broken else 0
-    out = os.environ.get("DEXSIM_LOAD_VERDICT")
-    if out:
-        Path(out).write_text(json.dumps({"passed": not broken, "violations": broken}, indent=2))
+    if SETTINGS.verdict is not None:
+        SETTINGS.verdict.write_text(
+            json.dumps({"passed": not broken, "violations": broken}, indent=2)
+        )

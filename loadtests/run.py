@@ -20,9 +20,10 @@ from pathlib import Path
 import httpx
 from rich.console import Console
 
+from dexsim.registry import sectors
+from loadtests.settings import LoadSettings
 from loadtests.shapes import SHAPES
 from loadtests.slo import SLO_FILE
-from shared.runtime.registry import SERVICES
 from shared.settings import PROJECT_ROOT
 
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
@@ -33,15 +34,13 @@ MAX_SECONDS = 1800
 UI_PORT = 8089
 
 console = Console()
-SECTORS = ("weather", "agriculture", "transport", "emergency")
 
 
 def _urls() -> dict[str, str]:
-    given = os.environ.get("DEXSIM_LOAD_URLS")
+    given = LoadSettings().urls
     if given:
-        urls: dict[str, str] = json.loads(given)
-        return urls
-    return {e.name: f"http://127.0.0.1:{e.port}" for e in SERVICES if e.name in SECTORS}
+        return given
+    return {e.name: f"http://127.0.0.1:{e.port}" for e in sectors() if e.manifest.load}
 
 
 def _not_ready(urls: dict[str, str]) -> list[str]:
@@ -66,10 +65,10 @@ def ensure_system(start: bool) -> None:
     down = _not_ready(urls)
     if not down:
         return
-    if not start or os.environ.get("DEXSIM_LOAD_URLS"):
+    if not start or LoadSettings().urls:
         raise SystemExit(f"error: not ready: {', '.join(down)} (start them: dexsim up)")
     console.print(f"not ready: {', '.join(down)}; starting the system (dexsim up)")
-    done = subprocess.run([sys.executable, "-m", "shared.cli", "up"], cwd=PROJECT_ROOT, check=False)
+    done = subprocess.run([sys.executable, "-m", "dexsim.cli", "up"], cwd=PROJECT_ROOT, check=False)
     if done.returncode != 0 or _not_ready(urls):
         raise SystemExit("error: the system did not come up; see .dexsim/logs/")
 

@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 from uuid import UUID
 
-import orjson
 from pydantic import ValidationError
 from pydantic_core import ErrorDetails
 
@@ -32,6 +31,12 @@ class DecodeFailure:
 
     reason: str  # one of: too_large, not_json, invalid, wrong_type
     detail: str
+    stage: str = "decode"
+
+
+def handler_failure(exc: BaseException) -> DecodeFailure:
+    """The DLQ record of a handler that raised on a decoded event (the handle stage)."""
+    return DecodeFailure("handler_error", f"{type(exc).__name__}: {exc}"[:2000], stage="handle")
 
 
 class Codec(Generic[E]):
@@ -59,11 +64,6 @@ class Codec(Generic[E]):
                 return DecodeFailure("not_json", str(errors[0]["msg"])[:500])
             return DecodeFailure("invalid", _summarize(errors))
 
-    @staticmethod
-    def encode(event: Event) -> bytes:
-        """The wire bytes of an event."""
-        return event.to_bytes()
-
 
 def _summarize(errors: Sequence[ErrorDetails]) -> str:
     parts = []
@@ -78,6 +78,7 @@ def dlq_headers(
 ) -> list[tuple[str, bytes]]:
     """Kafka headers that say where a dead-lettered message came from and why."""
     return [
+        ("dlq.stage", failure.stage.encode()),
         ("dlq.reason", failure.reason.encode()),
         ("dlq.detail", failure.detail.encode()[:2000]),
         ("dlq.service", service.encode()),
@@ -106,8 +107,3 @@ class Deduper:
 
     def __len__(self) -> int:
         return len(self._seen)
-
-
-def dumps(obj: object) -> bytes:
-    """Compact JSON for non-event payloads (orjson)."""
-    return orjson.dumps(obj)

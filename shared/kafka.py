@@ -11,14 +11,14 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
 from shared.contracts.topics import REGISTRY
-from shared.settings import KafkaSettings
+from shared.settings import SystemSettings
 
 log = logging.getLogger(__name__)
 
 
 def bootstrap_servers() -> str:
     """The cluster every client uses: ``KAFKA_BOOTSTRAP_SERVERS`` or the embedded broker."""
-    return KafkaSettings().bootstrap_servers
+    return SystemSettings().bootstrap_servers
 
 
 async def make_producer(

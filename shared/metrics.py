@@ -1,4 +1,4 @@
-"""Every dexsim Prometheus metric, declared once (names as in architecture.md)."""
+"""Every dexsim Prometheus metric, declared once (every name starts with ``dex_``)."""
 
 from __future__ import annotations
 
@@ -28,7 +28,16 @@ END_TO_END_LATENCY = Histogram(
     ["service"],
     buckets=_LATENCY_BUCKETS,
 )
-DLQ = Counter("dex_dlq", "Messages sent to a dead-letter topic", ["service", "topic", "reason"])
+DLQ = Counter(
+    "dex_dlq",
+    "Messages sent to a dead-letter topic (decode reasons, or handler_error)",
+    ["service", "topic", "reason"],
+)
+PRODUCE_FAILURES = Counter(
+    "dex_produce_failures",
+    "Batches whose output the broker did not acknowledge (the service then stops)",
+    ["service"],
+)
 CROSS_SECTOR = Counter(
     "dex_cross_sector_events",
     "Cross-sector events read (metered data circulation)",

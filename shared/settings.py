@@ -7,7 +7,6 @@ embedded local broker is not started.
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -31,8 +30,11 @@ class ConfigError(RuntimeError):
     """Bad configuration, with a message that names the environment variable to fix."""
 
 
-class KafkaSettings(BaseSettings):
-    """Where the Kafka cluster is and how to talk to it (shared by every service)."""
+class SystemSettings(BaseSettings):
+    """Settings of the whole local system: the cluster, the state folder, ports, Prometheus.
+
+    Every process reads them the same way (services, the operator's ``dexsim`` command, tests).
+    """
 
     model_config = SettingsConfigDict(env_prefix="", frozen=True, extra="ignore")
 
@@ -42,11 +44,42 @@ class KafkaSettings(BaseSettings):
     )
     dexsim_state_dir: Path = Field(default=DEFAULT_STATE_DIR)
     dexsim_kafka_port: int = Field(default=DEFAULT_LOCAL_KAFKA_PORT, ge=1024, le=65535)
+    dexsim_kafka_heap: str = Field(
+        default="768m", pattern=r"^\d+[mg]$", description="The local broker's JVM heap"
+    )
     dexsim_group_prefix: str = Field(
         default="dexsim",
         pattern=r"^[a-z0-9][a-z0-9-]{0,40}$",
         description="Consumer groups are '<prefix>-<service>': one system per prefix on a cluster",
     )
+    dexsim_port_offset: int = Field(
+        default=0, ge=0, le=50_000, description="Added to every service's default port"
+    )
+    dexsim_prometheus: Literal["on", "off"] = Field(
+        default="on", description="Whether `dexsim up` starts Prometheus (when installed)"
+    )
+    dexsim_allow_non_loopback: bool = Field(
+        default=False, description="Let services bind to interfaces other than loopback"
+    )
+
+    @property
+    def state_dir(self) -> Path:
+        """The state folder: broker data, logs, pid files."""
+        return self.dexsim_state_dir.resolve()
+
+    @property
+    def run_dir(self) -> Path:
+        """Where pid files and the current run's settings live."""
+        return self.state_dir / "run"
+
+    @property
+    def logs_dir(self) -> Path:
+        """Where the supervised processes' logs live."""
+        return self.state_dir / "logs"
+
+    def port(self, base_port: int) -> int:
+        """A service's port in this system: its manifest's port plus the offset."""
+        return base_port + self.dexsim_port_offset
 
     def group_id(self, service: str) -> str:
         """The consumer group (and faust app id) of a service in this system."""
@@ -80,7 +113,9 @@ class ServiceSettings(BaseSettings):
     model_config = SettingsConfigDict(frozen=True, extra="ignore")
 
     http_host: str = Field(default="127.0.0.1", description="Interface the HTTP API binds to")
-    http_port: int = Field(default=8000, ge=1, le=65535)
+    http_port: int | None = Field(
+        default=None, ge=1, le=65535, description="Unset: the manifest's port plus the offset"
+    )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     log_json: bool = Field(default=False, description="One JSON object per log line")
     fusion: bool = Field(default=True, description="Fused path may read cross-sector events")
@@ -110,8 +145,9 @@ class ServiceSettings(BaseSettings):
     @field_validator("http_host")
     @classmethod
     def _loopback_only(cls, value: str) -> str:
-        if value not in {"127.0.0.1", "localhost", "::1"} and not os.environ.get(
-            "DEXSIM_ALLOW_NON_LOOPBACK"
+        if (
+            value not in {"127.0.0.1", "localhost", "::1"}
+            and not SystemSettings().dexsim_allow_non_loopback
         ):
             raise ValueError(
                 "binds to loopback only; set DEXSIM_ALLOW_NON_LOOPBACK=1 to serve on other "

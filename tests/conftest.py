@@ -8,7 +8,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from shared.localkafka import LocalKafka
+from dexsim.localkafka import LocalKafka
 from shared.settings import PROJECT_ROOT
 from tests.support import STARTED, TEST_KAFKA_PORT, TEST_STATE, ServiceProcess
 

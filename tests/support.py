@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from shared.runner import groups_to_end
+from dexsim.runner import groups_to_end
 from shared.settings import PROJECT_ROOT
 
 #: The test broker gets its own state folder and port, so it never touches a demo broker.
@@ -144,7 +144,7 @@ class ServiceProcess:
         run_sync(lambda: groups_to_end(servers, [group]))
         out = self.log_path.open("wb")
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "shared.runtime", self.name],
+            [sys.executable, "-m", "dexsim.serve", self.name],
             env=self.env,
             stdout=out,
             stderr=subprocess.STDOUT,

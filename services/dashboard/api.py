@@ -1,7 +1,9 @@
 """Dashboard HTTP adapter: the page, its front-end packages, the snapshot, live updates, runs.
 
 Everything the browser receives is public-grade: the board's aggregates (``domain/board.py``),
-the labels, the scenario library, and whether a run started from here is still going.
+the labels (the page's own from ``data/labels.yaml``, sectors and actions from the contracts),
+the scenario library (listed by the operator's ``dexsim scenarios --json``), and whether a run
+started from here is still going.
 Front-end packages are served from ``web/node_modules`` (installed by ``npm ci``), never from
 a CDN, so the page works with no internet access.
 """
@@ -14,23 +16,26 @@ import logging
 import signal
 import time
 from collections.abc import AsyncIterator
-from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-import yaml
-from fastapi import APIRouter, Header, HTTPException, Request, status
+from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.dashboard.launcher import Launcher, RunAlreadyGoingError
-from services.dashboard.streams import board
-from services.simulator.domain.scenario import load_scenarios
+from services.dashboard.launcher import RunAlreadyGoingError, Scenario, ScenariosUnavailableError
+from services.dashboard.state import DashboardState
 from shared.codec import Deduper
-from shared.runtime import ServiceRuntime
+from shared.contracts.spec import SectorInfo
+from shared.contracts.topics import SECTORS
+from shared.runtime import state_of
 
 log = logging.getLogger(__name__)
+
+#: The dashboard's state, as a route dependency.
+State = Annotated[DashboardState, Depends(state_of)]
 
 WEB_DIR = Path(__file__).resolve().parent / "web"
 DATA_DIR = Path(__file__).resolve().parent / "data"
@@ -61,24 +66,33 @@ KEEPALIVE_S = 15.0
 MAX_STREAM_S = 300.0
 
 
-@cache
-def labels() -> dict[str, Any]:
-    """The page's labels in Chinese and English (``data/labels.yaml``)."""
-    found: dict[str, Any] = yaml.safe_load((DATA_DIR / "labels.yaml").read_text(encoding="utf-8"))
-    return found
+def _plan_order(sector: SectorInfo) -> tuple[int, str]:
+    """The plan's order (section 二.2 before 二.10), then the name; unplaced sectors last."""
+    number = sector.plan_section.rpartition(".")[2]
+    return (int(number) if number.isdigit() else 1_000, sector.name)
 
 
-def launcher(runtime: ServiceRuntime) -> Launcher:
-    """The service's one run launcher."""
-    found = runtime.state.get("launcher")
-    if not isinstance(found, Launcher):
-        found = runtime.state["launcher"] = Launcher.default()
-    return found
+def contract_labels() -> dict[str, Any]:
+    """Sector names, colours and action names from the contracts, sectors in the plan's order.
 
-
-def snapshot(runtime: ServiceRuntime) -> dict[str, Any]:
-    """What a fresh page needs: the board's aggregates and the state of a dashboard run."""
-    return {**board(runtime).snapshot(), "run": launcher(runtime).status()}
+    ``decides`` marks the sectors that decide protective actions (their multipliers and loss
+    curves are shown); weather only warns.
+    """
+    sectors = sorted(SECTORS.values(), key=_plan_order)
+    return {
+        "sectors": {
+            s.name: {
+                "zh": s.label_zh,
+                "en": s.label_en,
+                "colour": s.colour,
+                "decides": bool(s.actions),
+            }
+            for s in sectors
+        },
+        "actions": {
+            a.name: {"zh": a.label_zh, "en": a.label_en} for s in sectors for a in s.actions
+        },
+    }
 
 
 def _server_exiting() -> bool:
@@ -91,47 +105,47 @@ def _server_exiting() -> bool:
     return bool(getattr(getattr(handler, "__self__", None), "should_exit", False))
 
 
-def page_router(runtime: ServiceRuntime) -> APIRouter:
-    """GET /, /static/{name}, /vendor/{name}: the single page and its scripts."""
-    router = APIRouter(tags=["page"])
+#: GET /, /static/{name}, /vendor/{name}: the single page and its scripts.
+page = APIRouter(tags=["page"])
+
+
+@page.get("/", include_in_schema=False)
+async def index() -> FileResponse:
+    """The dashboard page."""
     missing = [str(p) for p in VENDOR_FILES.values() if not p.is_file()]
     if missing:
         log.warning("front-end packages missing (run `npm ci` in %s): %s", WEB_DIR, missing)
+    return FileResponse(
+        WEB_DIR / "index.html",
+        media_type="text/html; charset=utf-8",
+        headers={"Content-Security-Policy": CSP, "Cache-Control": "no-cache"},
+    )
 
-    @router.get("/", include_in_schema=False)
-    async def page() -> FileResponse:
-        """The dashboard page."""
-        return FileResponse(
-            WEB_DIR / "index.html",
-            media_type="text/html; charset=utf-8",
-            headers={"Content-Security-Policy": CSP, "Cache-Control": "no-cache"},
+
+@page.get("/static/{name}", include_in_schema=False)
+async def static(name: str) -> FileResponse:
+    """One of the page's own files."""
+    if name not in PAGE_FILES:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no file {name!r}")
+    return FileResponse(
+        WEB_DIR / name,
+        media_type=PAGE_FILES[name] + "; charset=utf-8",
+        headers={"Cache-Control": "no-cache"},
+    )
+
+
+@page.get("/vendor/{name}", include_in_schema=False)
+async def vendor(name: str) -> FileResponse:
+    """A front-end package's file, from ``web/node_modules``."""
+    path = VENDOR_FILES.get(name)
+    if path is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no file {name!r}")
+    if not path.is_file():
+        raise HTTPException(
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            f"{name} is not installed: run `npm ci` in services/dashboard/web",
         )
-
-    @router.get("/static/{name}", include_in_schema=False)
-    async def static(name: str) -> FileResponse:
-        """One of the page's own files."""
-        if name not in PAGE_FILES:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no file {name!r}")
-        return FileResponse(
-            WEB_DIR / name,
-            media_type=PAGE_FILES[name] + "; charset=utf-8",
-            headers={"Cache-Control": "no-cache"},
-        )
-
-    @router.get("/vendor/{name}", include_in_schema=False)
-    async def vendor(name: str) -> FileResponse:
-        """A front-end package's file, from ``web/node_modules``."""
-        path = VENDOR_FILES.get(name)
-        if path is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no file {name!r}")
-        if not path.is_file():
-            raise HTTPException(
-                status.HTTP_503_SERVICE_UNAVAILABLE,
-                f"{name} is not installed: run `npm ci` in services/dashboard/web",
-            )
-        return FileResponse(path, media_type="text/javascript; charset=utf-8")
-
-    return router
+    return FileResponse(path, media_type="text/javascript; charset=utf-8")
 
 
 class RunRequest(BaseModel):
@@ -150,94 +164,103 @@ def _same_origin(request: Request, origin: str | None) -> bool:
     return urlsplit(origin).netloc == request.headers.get("host", "")
 
 
-def data_router(runtime: ServiceRuntime) -> APIRouter:
-    """GET /api/snapshot, /api/labels, /api/scenarios, /events; POST /api/runs."""
-    router = APIRouter(tags=["dashboard"])
+async def _scenarios(state: DashboardState) -> list[Scenario]:
+    """The scenario library; 503 when the operator's command cannot list it."""
+    try:
+        # The first call runs a process: keep the event loop (and the stream agents) going.
+        return await run_in_threadpool(state.scenarios)
+    except ScenariosUnavailableError as exc:
+        raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
 
-    @router.get("/api/snapshot")
-    async def get_snapshot() -> dict[str, Any]:
-        """Everything the page shows now (a fresh page starts from this)."""
-        return snapshot(runtime)
 
-    @router.get("/api/labels")
-    async def get_labels() -> dict[str, Any]:
-        """Sector, colour, signal, action and page labels in Chinese and English."""
-        return labels()
+#: GET /api/snapshot, /api/labels, /api/scenarios, /events; POST /api/runs.
+data = APIRouter(tags=["dashboard"])
 
-    @router.get("/api/scenarios")
-    async def scenarios() -> list[dict[str, Any]]:
-        """The scenario library: name, descriptions, ticks and hours per tick."""
-        return [
-            {
-                "name": s.name,
-                "description_zh": s.description_zh,
-                "description_en": s.description_en,
-                "ticks": s.ticks,
-                "tick_hours": s.tick_hours,
-            }
-            for s in load_scenarios().values()
-        ]
 
-    @router.post(
-        "/api/runs",
-        status_code=status.HTTP_202_ACCEPTED,
-        responses={
-            403: {"description": "Posted from another origin"},
-            409: {"description": "A run started from the dashboard is still going"},
-            422: {"description": "Unknown scenario or malformed body"},
-        },
-    )
-    async def start_run(
-        body: RunRequest,
-        request: Request,
-        origin: Annotated[str | None, Header()] = None,
-    ) -> dict[str, Any]:
-        """Start ``dexsim run`` for a scenario in the background; progress comes over /events."""
-        if not _same_origin(request, origin):
-            raise HTTPException(status.HTTP_403_FORBIDDEN, "runs start from the dashboard only")
-        known = load_scenarios()
-        if body.scenario not in known:
-            raise HTTPException(
-                status.HTTP_422_UNPROCESSABLE_CONTENT,
-                f"unknown scenario {body.scenario!r}; known: {', '.join(sorted(known))}",
-            )
-        try:
-            started = launcher(runtime).start(scenario=body.scenario, fusion=body.fusion)
-        except RunAlreadyGoingError as exc:
-            raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
-        # Event ids are derived from the run's inputs, so playing a scenario again repeats them:
-        # the board and the de-duplication window both start afresh with the new run.
-        board(runtime).clear()
-        runtime.dedupe = Deduper(runtime.settings.dedupe_window)
-        return started
+@data.get("/api/snapshot")
+async def get_snapshot(state: State) -> dict[str, Any]:
+    """Everything the page shows now (a fresh page starts from this)."""
+    return state.snapshot()
 
-    @router.get("/events", response_class=StreamingResponse)
-    async def events(request: Request) -> StreamingResponse:
-        """Server-sent events: a ``snapshot`` event whenever what the page shows changes."""
 
-        async def stream() -> AsyncIterator[str]:
-            yield "retry: 2000\n\n"
-            began = last_write = time.monotonic()
-            last_key: tuple[int, str] | None = None
-            while time.monotonic() - began < MAX_STREAM_S and not _server_exiting():
-                if await request.is_disconnected():
-                    return
-                run = json.dumps(launcher(runtime).status(), sort_keys=True)
-                key = (board(runtime).version, run)
-                now = time.monotonic()
-                if key != last_key:
-                    doc = json.dumps(snapshot(runtime), ensure_ascii=False, separators=(",", ":"))
-                    yield f"event: snapshot\ndata: {doc}\n\n"
-                    last_key, last_write = key, now
-                elif now - last_write > KEEPALIVE_S:
-                    yield ": keep-alive\n\n"
-                    last_write = now
-                await asyncio.sleep(PUSH_INTERVAL_S)
+@data.get("/api/labels")
+async def get_labels(state: State) -> dict[str, Any]:
+    """Sector, colour, signal, action and page labels in Chinese and English."""
+    return {**state.labels, **contract_labels()}
 
-        return StreamingResponse(
-            stream(),
-            media_type="text/event-stream",
-            headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+
+@data.get(
+    "/api/scenarios",
+    response_model=list[Scenario],
+    responses={503: {"description": "The scenario library cannot be listed"}},
+)
+async def scenarios(state: State) -> list[Scenario]:
+    """The scenario library: name, descriptions, ticks, hours per tick and seed."""
+    return await _scenarios(state)
+
+
+@data.post(
+    "/api/runs",
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={
+        403: {"description": "Posted from another origin"},
+        409: {"description": "A run started from the dashboard is still going"},
+        422: {"description": "Unknown scenario or malformed body"},
+        503: {"description": "The scenario library cannot be listed"},
+    },
+)
+async def start_run(
+    body: RunRequest,
+    request: Request,
+    state: State,
+    origin: Annotated[str | None, Header()] = None,
+) -> dict[str, Any]:
+    """Start ``dexsim run`` for a scenario in the background; progress comes over /events."""
+    if not _same_origin(request, origin):
+        raise HTTPException(status.HTTP_403_FORBIDDEN, "runs start from the dashboard only")
+    known = sorted(s.name for s in await _scenarios(state))
+    if body.scenario not in known:
+        raise HTTPException(
+            status.HTTP_422_UNPROCESSABLE_CONTENT,
+            f"unknown scenario {body.scenario!r}; known: {', '.join(known)}",
         )
+    try:
+        started = state.launcher.start(scenario=body.scenario, fusion=body.fusion)
+    except RunAlreadyGoingError as exc:
+        raise HTTPException(status.HTTP_409_CONFLICT, str(exc)) from None
+    # Event ids are derived from the run's inputs, so playing a scenario again repeats them:
+    # the board and the de-duplication window both start afresh with the new run.
+    state.board.clear()
+    runtime = request.app.state.runtime
+    runtime.dedupe = Deduper(runtime.settings.dedupe_window)
+    return started
 
-    return router
+
+@data.get("/events", response_class=StreamingResponse)
+async def events(request: Request, state: State) -> StreamingResponse:
+    """Server-sent events: a ``snapshot`` event whenever what the page shows changes."""
+
+    async def stream() -> AsyncIterator[str]:
+        yield "retry: 2000\n\n"
+        began = last_write = time.monotonic()
+        last_key: tuple[int, str] | None = None
+        while time.monotonic() - began < MAX_STREAM_S and not _server_exiting():
+            if await request.is_disconnected():
+                return
+            run = json.dumps(state.launcher.status(), sort_keys=True)
+            key = (state.board.version, run)
+            now = time.monotonic()
+            if key != last_key:
+                doc = json.dumps(state.snapshot(), ensure_ascii=False, separators=(",", ":"))
+                yield f"event: snapshot\ndata: {doc}\n\n"
+                last_key, last_write = key, now
+            elif now - last_write > KEEPALIVE_S:
+                yield ": keep-alive\n\n"
+                last_write = now
+            await asyncio.sleep(PUSH_INTERVAL_S)
+
+    return StreamingResponse(
+        stream(),
+        media_type="text/event-stream",
+        headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"},
+    )

@@ -3,69 +3,68 @@
 Three agents, because the topics differ in what they carry:
 
 * ``clock`` reads ``simulator.ticks.v1``; the runtime treats every ``TickAdvanced`` there as a
-  tick marker, so the board hears of it through ``on_tick`` (never through the batch handler);
-* ``feed`` reads the public warnings and the sectors' decision topics;
+  tick marker, so the board hears of it through ``on_tick`` (it has no handlers);
+* ``feed`` reads the public warnings and every sector's decisions, found by their topics' roles
+  in the contracts, so a new sector's decisions reach the page with no edit here;
 * ``scores`` reads ``referee.scores.v1``, which carries no tick markers. That agent therefore
   never completes a tick, so the dashboard never reports a watermark and the simulator's clock
   must not wait for it.
 
-The dashboard publishes nothing.
+The dashboard publishes nothing (no outputs, so no markers are forwarded).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
-from services.dashboard.domain import Board, CityRef
-from shared.contracts.agriculture import AGRICULTURE_ADVISORIES
+from services.dashboard.state import DashboardState
 from shared.contracts.decisions import DecisionMade
-from shared.contracts.emergency import EMERGENCY_RESPONSES
 from shared.contracts.envelope import Event
 from shared.contracts.referee import REFEREE_SCORES, ScoresPublished
 from shared.contracts.simulator import SIMULATOR_TICKS, TickAdvanced
-from shared.contracts.transport import TRANSPORT_CONTROLS
-from shared.contracts.weather import WEATHER_WARNINGS, WarningIssued
-from shared.runtime import Outbox, ServiceRuntime
-from shared.world import load_world
+from shared.contracts.topics import TopicRole, by_role
+from shared.contracts.weather import WarningIssued
+from shared.runtime import Agent
+from shared.runtime.manifest import Handler
 
 #: Topics whose events reach the page (as aggregates) besides the clock and the scores.
-FEED_TOPICS = (WEATHER_WARNINGS, AGRICULTURE_ADVISORIES, TRANSPORT_CONTROLS, EMERGENCY_RESPONSES)
+FEED_TOPICS = by_role(TopicRole.WARNINGS, TopicRole.DECISIONS)
+#: The sectors' decision topics (each carries its sector's ``DecisionMade`` subclass).
+DECISION_TOPICS = tuple(t for t in FEED_TOPICS if t.role is TopicRole.DECISIONS)
 
 
-def board(runtime: ServiceRuntime) -> Board:
-    """The service's one board (shared by the stream agents and the HTTP routes)."""
-    found = runtime.state.get("board")
-    if not isinstance(found, Board):
-        cities = [CityRef(c.code, c.name_zh, c.name_en) for c in load_world().cities]
-        found = runtime.state["board"] = Board(cities)
-    return found
+def on_warning(state: DashboardState, event: WarningIssued) -> list[Event]:
+    """A CMA warning: colour (or clear) its city on the map."""
+    state.board.on_warning(event)
+    return []
 
 
-def register(runtime: ServiceRuntime) -> None:
-    """Declare the dashboard's agents: clock, feed and scores."""
-    state = board(runtime)
+def on_decision(state: DashboardState, event: DecisionMade) -> list[Event]:
+    """A sector's decision: the feed, the flows, and a response level on the map."""
+    state.board.on_decision(event)
+    return []
 
-    def on_feed(events: Sequence[Event]) -> Outbox:
-        for event in events:
-            if isinstance(event, WarningIssued):
-                state.on_warning(event)
-            elif isinstance(event, DecisionMade):
-                state.on_decision(event)
-        return []
 
-    def on_scores(events: Sequence[Event]) -> Outbox:
-        for event in events:
-            if isinstance(event, ScoresPublished):
-                state.on_scores(event)
-        return []
+def on_scores(state: DashboardState, event: ScoresPublished) -> list[Event]:
+    """The referee's scores of a tick: the multipliers and the loss-avoided series."""
+    state.board.on_scores(event)
+    return []
 
-    def on_tick(marker: TickAdvanced) -> Outbox:
-        state.on_tick(marker)
-        return []
 
-    def no_events(events: Sequence[Event]) -> Outbox:
-        return []
+def on_tick(state: DashboardState, tick: TickAdvanced) -> list[Event]:
+    """The simulator finished a tick: move the scenario clock."""
+    state.board.on_tick(tick)
+    return []
 
-    runtime.handle([SIMULATOR_TICKS], no_events, name="clock", on_tick=on_tick)
-    runtime.handle(list(FEED_TOPICS), on_feed, name="feed")
-    runtime.handle([REFEREE_SCORES], on_scores, name="scores")
+
+CLOCK: Agent[DashboardState] = Agent(
+    name="clock", reads=(SIMULATOR_TICKS,), handlers={}, on_tick=on_tick
+)
+
+_FEED_HANDLERS: dict[type[Event], Handler[DashboardState]] = {
+    WarningIssued: on_warning,
+    **{t.model: on_decision for t in DECISION_TOPICS},
+}
+FEED: Agent[DashboardState] = Agent(name="feed", reads=FEED_TOPICS, handlers=_FEED_HANDLERS)
+
+SCORES: Agent[DashboardState] = Agent(
+    name="scores", reads=(REFEREE_SCORES,), handlers={ScoresPublished: on_scores}
+)

@@ -1,15 +1,17 @@
-"""Emergency HTTP adapter: response levels per city, resources and their positions, incidents."""
+"""Emergency HTTP adapter: citizen-report ingestion and its load profile, response levels per city,
+resources and their positions, incidents."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter, Query
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, ConfigDict
 
-from services.emergency.streams import desk
+from services.emergency.domain import ResponseModel
 from shared.contracts.emergency import (
     EMERGENCY_REPORTS,
     CitizenReport,
@@ -19,17 +21,34 @@ from shared.contracts.emergency import (
     ResponseDecided,
     ResponseLevel,
 )
-from shared.contracts.envelope import AwareDatetime, Mode, RegionCode, derived_id
-from shared.runtime import ServiceRuntime, ingest
+from shared.contracts.envelope import Mode, RegionCode
+from shared.datafile import read_yaml
+from shared.runtime import IngestPath, LoadContext, LoadProfile, Paired, state_of
+from shared.settings import PROJECT_ROOT
+from shared.world import load_world
 
 #: Most incidents one query returns.
 MAX_INCIDENTS = 500
+
+#: The service's two models, as a route dependency.
+State = Annotated[Paired[ResponseModel], Depends(state_of)]
+
+#: POST /ingest/citizen-reports: API-key protected; 202 only after Kafka acknowledged.
+REPORTS = IngestPath(
+    path="citizen-reports",
+    event=CitizenReport,
+    topic=EMERGENCY_REPORTS,
+    field="reports",
+    id_fields=("channel", "region", "report_kind", "lon", "lat", "people", "text"),
+    time_field="reported_at",
+    summary="Publish a batch of citizen reports to ``emergency.reports.v1``.",
+)
 
 
 class CityOut(BaseModel):
     """One city's response as one mode's model sees it."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, from_attributes=True)
 
     mode: Mode
     city: str
@@ -57,7 +76,7 @@ class ResourcesOut(BaseModel):
 class IncidentOut(BaseModel):
     """A citizen report or safety alarm (the same in both modes: own-sector data)."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(frozen=True, from_attributes=True)
 
     at: datetime
     city: str
@@ -66,119 +85,121 @@ class IncidentOut(BaseModel):
     event_id: UUID
 
 
-def _modes(mode: Mode | None) -> tuple[Mode, ...]:
-    return (mode,) if mode is not None else (Mode.SILOED, Mode.FUSED)
-
-
 ModeQuery = Annotated[Mode | None, Query(description="siloed or fused; both when absent")]
 CityQuery = Annotated[RegionCode | None, Query(description="GB/T 2260 city code")]
 
-
-def responses_router(runtime: ServiceRuntime) -> APIRouter:
-    """GET /responses/levels and /responses/active."""
-    router = APIRouter(prefix="/responses", tags=["responses"])
-
-    @router.get("/levels", response_model=list[CityOut])
-    async def levels(mode: ModeQuery = None, city: CityQuery = None) -> list[CityOut]:
-        """The response level and measures in force per city."""
-        both = desk(runtime)
-        return [
-            CityOut(mode=m, **vars(view))
-            for m in _modes(mode)
-            for view in both.models[m].cities()
-            if city is None or view.city == city
-        ]
-
-    @router.get("/active", response_model=list[ResponseDecided])
-    async def active(
-        mode: ModeQuery = None, city: CityQuery = None, measure: Measure | None = None
-    ) -> list[ResponseDecided]:
-        """The decision in force for every active measure."""
-        both = desk(runtime)
-        return [
-            d
-            for m in _modes(mode)
-            for d in both.models[m].active_decisions()
-            if (city is None or d.region == city) and (measure is None or d.measure is measure)
-        ]
-
-    return router
+responses_router = APIRouter(prefix="/responses", tags=["responses"])
 
 
-def resources_router(runtime: ServiceRuntime) -> APIRouter:
-    """GET /resources: each city's rescue resources and where they have been moved."""
-    router = APIRouter(prefix="/resources", tags=["resources"])
-
-    @router.get("", response_model=list[ResourcesOut])
-    async def resources(mode: ModeQuery = None, city: CityQuery = None) -> list[ResourcesOut]:
-        """Stock, resources sent away and resources moved in, per city and mode."""
-        both = desk(runtime)
-        return [
-            ResourcesOut.model_validate({"mode": m, **row})
-            for m in _modes(mode)
-            for row in both.models[m].resources()
-            if city is None or row["city"] == city
-        ]
-
-    return router
+@responses_router.get("/levels", response_model=list[CityOut])
+async def levels(models: State, mode: ModeQuery = None, city: CityQuery = None) -> list[CityOut]:
+    """The response level and measures in force per city."""
+    return [
+        CityOut.model_validate(view, from_attributes=True)
+        for _, model in models.modes(mode)
+        for view in model.cities()
+        if city is None or view.city == city
+    ]
 
 
-def incidents_router(runtime: ServiceRuntime) -> APIRouter:
-    """GET /incidents: the latest citizen reports and safety alarms."""
-    router = APIRouter(prefix="/incidents", tags=["incidents"])
-
-    @router.get("", response_model=list[IncidentOut])
-    async def incidents(
-        city: CityQuery = None,
-        limit: Annotated[int, Query(ge=1, le=MAX_INCIDENTS)] = 100,
-    ) -> list[IncidentOut]:
-        """Newest first; the siloed model's copy (both modes see the same own-sector data)."""
-        found = desk(runtime).siloed.incidents(MAX_INCIDENTS)
-        rows = [IncidentOut(**vars(i)) for i in found if city is None or i.city == city]
-        return rows[:limit]
-
-    return router
+@responses_router.get("/active", response_model=list[ResponseDecided])
+async def active(
+    models: State, mode: ModeQuery = None, city: CityQuery = None, measure: Measure | None = None
+) -> list[ResponseDecided]:
+    """The decision in force for every active measure."""
+    return [
+        d
+        for _, model in models.modes(mode)
+        for d in model.active_decisions()
+        if (city is None or d.region == city) and (measure is None or d.measure is measure)
+    ]
 
 
-class CitizenReportIn(BaseModel):
-    """One citizen report (12345 hotline, app) as a provider posts it (unknown fields refused)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    region: RegionCode
-    reported_at: AwareDatetime
-    event_id: UUID | None = Field(
-        default=None, description="Optional: a retry with the same id is processed once"
-    )
-    report_kind: ReportKind
-    channel: str = Field(default="12345", min_length=1, max_length=32)
-    lon: float | None = Field(default=None, ge=-180, le=180)
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    people: int | None = Field(default=None, ge=0, le=1_000_000)
-    text: str = Field(default="", max_length=500)
+resources_router = APIRouter(prefix="/resources", tags=["resources"])
 
 
-def to_event(report: CitizenReportIn, provider: str) -> CitizenReport:
-    """The envelope event for one posted report (same report + provider -> same event id)."""
-    fields = report.model_dump(exclude={"event_id", "reported_at"})
-    event_id = report.event_id or derived_id(
-        "report", provider, report.channel, report.region, report.reported_at.isoformat(),
-        report.report_kind, report.lon, report.lat, report.people, report.text,
-    )  # fmt: skip
-    return CitizenReport(
-        event_id=event_id, occurred_at=report.reported_at, source="emergency", **fields
-    )
+@resources_router.get("", response_model=list[ResourcesOut])
+async def resources(
+    models: State, mode: ModeQuery = None, city: CityQuery = None
+) -> list[ResourcesOut]:
+    """Stock, resources sent away and resources moved in, per city and mode."""
+    return [
+        ResourcesOut.model_validate(row)
+        for _, model in models.modes(mode)
+        for row in model.resources()
+        if city is None or row["city"] == city
+    ]
 
 
-#: POST /ingest/citizen-reports: API-key protected; 202 only after Kafka acknowledged.
-ingest_router = ingest.ingest_router(
-    ingest.IngestPath(
-        sector="emergency",
-        path="citizen-reports",
-        reading=CitizenReportIn,
-        to_event=to_event,
-        topic=EMERGENCY_REPORTS,
-        field="reports",
-        summary="Publish a batch of citizen reports to ``emergency.reports.v1``.",
-    )
+incidents_router = APIRouter(prefix="/incidents", tags=["incidents"])
+
+
+@incidents_router.get("", response_model=list[IncidentOut])
+async def incidents(
+    models: State,
+    city: CityQuery = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_INCIDENTS)] = 100,
+) -> list[IncidentOut]:
+    """Newest first; the siloed model's copy (both modes see the same own-sector data)."""
+    found = models.siloed.incidents(MAX_INCIDENTS)
+    rows = [
+        IncidentOut.model_validate(i, from_attributes=True)
+        for i in found
+        if city is None or i.city == city
+    ]
+    return rows[:limit]
+
+
+#: Relative frequency of what citizens report in a wet summer (most calls are about water).
+REPORT_MIX: dict[ReportKind, float] = {
+    ReportKind.WATERLOGGING: 0.40,
+    ReportKind.FLOODING: 0.20,
+    ReportKind.TRAFFIC_ACCIDENT: 0.12,
+    ReportKind.LANDSLIDE: 0.06,
+    ReportKind.POWER_OUTAGE: 0.06,
+    ReportKind.HEAT_ILLNESS: 0.06,
+    ReportKind.CROP_DAMAGE: 0.05,
+    ReportKind.POOR_VISIBILITY: 0.03,
+    ReportKind.WATER_SHORTAGE: 0.02,
+}
+
+#: The simulator's observation model: what callers say per report kind.
+OBSERVATION_MODEL = PROJECT_ROOT / "services" / "simulator" / "observation_model.yaml"
+
+
+@cache
+def report_texts() -> dict[str, str]:
+    """What a caller says per report kind (the simulator's phrasing, in Chinese), read once."""
+    texts: dict[str, str] = read_yaml(OBSERVATION_MODEL)["reports"]["text_zh"]
+    return texts
+
+
+def citizen_report(ctx: LoadContext) -> list[dict[str, Any]]:
+    """One call to the 12345 hotline from somewhere in one city."""
+    rng = ctx.rng
+    city = rng.choice(load_world().cities)
+    kinds, weights = zip(*REPORT_MIX.items(), strict=True)
+    kind = rng.choices(kinds, weights)[0]
+    return [
+        {
+            "region": city.code,
+            "reported_at": ctx.clock.tick().isoformat(),
+            "report_kind": kind.value,
+            "channel": rng.choice(("12345", "12345", "12345", "110", "app")),
+            "lon": round(city.lon + rng.uniform(-0.3, 0.3), 3),
+            "lat": round(city.lat + rng.uniform(-0.3, 0.3), 3),
+            "people": rng.randint(1, 30),
+            "text": report_texts().get(kind.value, ""),
+        }
+    ]
+
+
+#: The 12345 hotline forwarding calls one by one (more in a storm), and the duty officer's list.
+LOAD = LoadProfile(
+    ingest=REPORTS,
+    readings=citizen_report,
+    weight=1,
+    queries=("/incidents?limit=50",),
+    surges=True,
+    query_slo_ms=(150, 300),
 )

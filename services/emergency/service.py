@@ -1,4 +1,6 @@
-"""The emergency service's spec: its settings, streams and routers, wired by the shared runtime."""
+"""The emergency service's manifest: gauges, citizen reports and safety alarms (and, fused, other
+sectors' warnings, advisories and road status) in; response levels, pre-positioning and
+evacuations out."""
 
 from __future__ import annotations
 
@@ -8,9 +10,19 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from services.emergency import api, streams
-from services.emergency.domain.rules import RULES_FILE
-from shared.runtime import ServiceSpec
+from services.emergency.domain import ResponseModel, ResponseRules
+from shared.contracts.emergency import SECTOR
+from shared.contracts.envelope import Mode
+from shared.datafile import read_yaml
+from shared.runtime import Manifest, Paired
 from shared.settings import ServiceSettings
+from shared.situations import SituationLedger
+from shared.world import load_world
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+#: The rules file shipped with the service.
+RULES_FILE = DATA_DIR / "response_rules.yaml"
 
 
 class EmergencySettings(ServiceSettings):
@@ -23,18 +35,35 @@ class EmergencySettings(ServiceSettings):
     )
 
 
-SPEC = ServiceSpec(
+def load_rules(path: Path) -> ResponseRules:
+    """Read and validate a response-rules file."""
+    return ResponseRules.model_validate(read_yaml(path))
+
+
+def new_models(settings: EmergencySettings) -> Paired[ResponseModel]:
+    """The service's state: the siloed and the fused model, with the world and rules they read."""
+    world, rules = load_world(), load_rules(settings.rules_path)
+    # One ledger for both modes: a situation gets the same decision key in each.
+    ledger = SituationLedger()
+    return Paired(
+        siloed=ResponseModel(Mode.SILOED, world=world, rules=rules, ledger=ledger),
+        fused=ResponseModel(Mode.FUSED, world=world, rules=rules, ledger=ledger),
+    )
+
+
+MANIFEST: Manifest[Paired[ResponseModel]] = Manifest(
     name="emergency",
-    settings_cls=EmergencySettings,
-    streams=streams.register,
-    routers=(
-        api.ingest_router,
-        api.responses_router,
-        api.resources_router,
-        api.incidents_router,
-    ),
+    port=8104,
+    settings=EmergencySettings,
+    state=new_models,
+    agents=(streams.RESPOND, streams.ROADS),
+    routers=(api.responses_router, api.resources_router, api.incidents_router),
+    ingest=(api.REPORTS,),
+    load=(api.LOAD,),
+    sector=SECTOR,
     description=(
         "Gauges, citizen reports and safety alarms (and, fused, weather warnings, agriculture "
         "advisories and road status) in; response levels, pre-positioning and evacuations out."
     ),
+    data_files=("services/emergency/data/response_rules.yaml",),
 )

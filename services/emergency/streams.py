@@ -1,9 +1,10 @@
 """Emergency stream adapter: gauges, reports, alarms (and, fused, other sectors) -> both modes.
 
-Own-sector events go to both models. Weather warnings, agriculture advisories and transport road
-status go to the fused model only, and the service subscribes to them only when its ``fusion``
-setting is on (the control run where the multiplier must be 1.0). Of the advisories and road
-status only the fused world's events are used (and counted): the siloed world's are not read.
+Own-sector events go to both models, siloed first. Weather warnings, agriculture advisories and
+transport road status go to the fused model only; they are ``fused_reads``, so the service
+subscribes to them only when its ``fusion`` setting is on (the control run where the multiplier
+must be 1.0). Of the advisories and road status only the fused world's events are used: the
+siloed world's are skipped.
 
 Road status is read by a second agent: the transport service reads this service's responses, so
 if one agent waited for both, the two services' tick markers would wait for each other forever.
@@ -11,12 +12,8 @@ if one agent waited for both, the two services' tick markers would wait for each
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-
-from services.emergency.domain import EmergencyDesk, load_rules
-from shared import metrics
-from shared.contracts.agriculture import AGRICULTURE_ADVISORIES
-from shared.contracts.decisions import DecisionMade
+from services.emergency.domain import ResponseModel
+from shared.contracts.agriculture import AGRICULTURE_ADVISORIES, AdvisoryIssued
 from shared.contracts.emergency import (
     EMERGENCY_ALARMS,
     EMERGENCY_OBSERVATIONS,
@@ -28,80 +25,75 @@ from shared.contracts.emergency import (
 )
 from shared.contracts.envelope import Event, Mode
 from shared.contracts.simulator import TickAdvanced
-from shared.contracts.spec import TopicSpec
 from shared.contracts.transport import TRANSPORT_ROAD_STATUS, RoadStatusChanged
 from shared.contracts.weather import WEATHER_WARNINGS, WarningIssued
-from shared.runtime import Outbox, ServiceRuntime
-from shared.world import load_world
+from shared.runtime import Agent, Paired
+
+#: The service's state: the siloed and the fused response model, over one situation ledger.
+Models = Paired[ResponseModel]
 
 
-def desk(runtime: ServiceRuntime) -> EmergencyDesk:
-    """The service's two models (state shared by the stream and the HTTP queries)."""
-    found = runtime.state.get("desk")
-    if not isinstance(found, EmergencyDesk):
-        path = getattr(runtime.settings, "rules_path", None)
-        rules = load_rules(path) if path is not None else load_rules()
-        found = runtime.state["desk"] = EmergencyDesk(
-            fusion=runtime.settings.fusion, world=load_world(), rules=rules
-        )
-    return found
+def on_gauge(models: Models, event: GaugeReading) -> list[Event]:
+    """A lake or river level (own sector): both modes decide on it."""
+    return models.both(lambda m: m.on_gauge(event))
 
 
-def input_topics(fusion: bool) -> list[TopicSpec]:
-    """What the main agent reads: own sector, plus weather and agriculture when fusion is on."""
-    own = [EMERGENCY_OBSERVATIONS, EMERGENCY_REPORTS, EMERGENCY_ALARMS]
-    return [*own, WEATHER_WARNINGS, AGRICULTURE_ADVISORIES] if fusion else own
+def on_report(models: Models, event: CitizenReport) -> list[Event]:
+    """A citizen report (own sector): both modes decide on it."""
+    return models.both(lambda m: m.on_report(event))
 
 
-def outbox(events: Iterable[Event]) -> Outbox:
-    """Every decision on the responses topic."""
-    return [(EMERGENCY_RESPONSES, e) for e in events]
+def on_alarm(models: Models, event: SafetyAlarm) -> list[Event]:
+    """An industrial-safety alarm (own sector): both modes decide on it."""
+    return models.both(lambda m: m.on_alarm(event))
 
 
-def register(runtime: ServiceRuntime) -> None:
-    """Declare the emergency agents."""
-    both = desk(runtime)
-    from_weather = metrics.CROSS_SECTOR.labels("weather", "emergency")
-    from_agriculture = metrics.CROSS_SECTOR.labels("agriculture", "emergency")
-    from_transport = metrics.CROSS_SECTOR.labels("transport", "emergency")
+def on_warning(models: Models, event: WarningIssued) -> list[Event]:
+    """A weather warning (another sector): the fused model only."""
+    return models.fused_only(lambda m: m.on_warning(event))
 
-    def on_batch(events: Sequence[Event]) -> Outbox:
-        decided: list[Event] = []
-        weather = agriculture = 0
-        for event in events:
-            if isinstance(event, GaugeReading | CitizenReport | SafetyAlarm):
-                decided += both.on_own(event)
-            elif isinstance(event, WarningIssued):
-                weather += 1
-                decided += both.on_cross(event)
-            elif isinstance(event, DecisionMade) and event.mode is Mode.FUSED:
-                agriculture += 1
-                decided += both.on_cross(event)
-        if weather:
-            from_weather.inc(weather)
-        if agriculture:
-            from_agriculture.inc(agriculture)
-        return outbox(decided)
 
-    def on_tick(marker: TickAdvanced) -> Outbox:
-        return outbox(both.advance(marker.occurred_at))
+def on_advisory(models: Models, event: AdvisoryIssued) -> list[Event]:
+    """An agriculture advisory: the fused model takes the fused world's ones only."""
+    if event.mode is not Mode.FUSED or event.sector != "agriculture":
+        return []
+    return models.fused_only(lambda m: m.on_advisory(event))
 
-    def on_road_status(events: Sequence[Event]) -> Outbox:
-        used = [e for e in events if isinstance(e, RoadStatusChanged) and e.mode is Mode.FUSED]
-        decided: list[Event] = []
-        for event in used:
-            decided += both.on_cross(event)
-        if used:
-            from_transport.inc(len(used))
-        return outbox(decided)
 
-    fusion = runtime.settings.fusion
-    runtime.handle(
-        input_topics(fusion),
-        on_batch,
-        name="respond",
-        outputs=[EMERGENCY_RESPONSES],
-        on_tick=on_tick,
-    )
-    if fusion:
-        runtime.handle([TRANSPORT_ROAD_STATUS], on_road_status, name="roads")
+def on_road_status(models: Models, event: RoadStatusChanged) -> list[Event]:
+    """A segment's status: the fused model routes on the fused world's ones only."""
+    if event.mode is not Mode.FUSED:
+        return []
+    return models.fused_only(lambda m: m.on_road_status(event))
+
+
+def on_tick(models: Models, tick: TickAdvanced) -> list[Event]:
+    """The end of a tick moves both modes' clocks: measures whose hold ran out stand down."""
+    return models.both(lambda m: m.advance(tick.occurred_at))
+
+
+#: One ordered stream over the own sector's data and, fused, warnings and advisories.
+RESPOND: Agent[Models] = Agent(
+    name="respond",
+    reads=(EMERGENCY_OBSERVATIONS, EMERGENCY_REPORTS, EMERGENCY_ALARMS),
+    fused_reads=(WEATHER_WARNINGS, AGRICULTURE_ADVISORIES),
+    handlers={
+        GaugeReading: on_gauge,
+        CitizenReport: on_report,
+        SafetyAlarm: on_alarm,
+        WarningIssued: on_warning,
+        AdvisoryIssued: on_advisory,
+    },
+    on_tick=on_tick,
+    outputs=(EMERGENCY_RESPONSES,),
+)
+
+#: Road status, fused only, on a side agent that publishes nothing and forwards no tick markers
+#: (transport reads this service's responses: the two would wait for each other for ever).
+ROADS: Agent[Models] = Agent(
+    name="roads",
+    reads=(),
+    fused_reads=(TRANSPORT_ROAD_STATUS,),
+    handlers={RoadStatusChanged: on_road_status},
+    forward_markers=False,
+)

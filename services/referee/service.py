@@ -1,11 +1,12 @@
-"""The referee's spec: its settings, streams and routers, wired by the shared runtime."""
+"""The referee's manifest: ground truth and every sector's decisions in, scores out."""
 
 from __future__ import annotations
 
 from pydantic_settings import SettingsConfigDict
 
 from services.referee import api, streams
-from shared.runtime import ServiceSpec
+from services.referee.domain import RefereeState
+from shared.runtime import Manifest
 from shared.settings import ServiceSettings
 
 
@@ -15,11 +16,20 @@ class RefereeSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="DEXSIM_REFEREE_", frozen=True, extra="ignore")
 
 
-SPEC = ServiceSpec(
+def new_state(settings: RefereeSettings) -> RefereeState:
+    """The service's state: an empty scoreboard (the referee reads no data files)."""
+    return RefereeState()
+
+
+MANIFEST: Manifest[RefereeState] = Manifest(
     name="referee",
-    settings_cls=RefereeSettings,
-    streams=streams.register,
+    port=8105,
+    settings=RefereeSettings,
+    state=new_state,
+    agents=(streams.SCORE,),
     routers=(api.scores_router,),
+    sector=None,
+    clocked=True,
     description=(
         "Ground truth and every sector's siloed and fused decisions in; hits, misses, false "
         "alarms, lead times, loss avoided and the multiplier out (events, metrics, HTTP)."

@@ -16,90 +16,40 @@ Metrics (the choice of how counters stay consistent while outcomes can still cha
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
-from services.referee.domain import Scoreboard, Settlement
+from services.referee.domain import RefereeState, Scoreboard, Settlement
 from shared import metrics
-from shared.contracts.agriculture import AGRICULTURE_ADVISORIES
 from shared.contracts.decisions import DecisionMade
-from shared.contracts.emergency import EMERGENCY_RESPONSES, Measure, ResponseDecided
+from shared.contracts.emergency import Measure, ResponseDecided
 from shared.contracts.envelope import Event, Mode, derived_id
 from shared.contracts.referee import REFEREE_SCORES, ModeScore, ScoresPublished, SectorScore
 from shared.contracts.simulator import (
     PROVINCE_REGION,
-    SIMULATOR_HAZARDS,
-    SIMULATOR_TRUTH,
     HazardOccurred,
     ImpactOccurred,
     TickAdvanced,
 )
-from shared.contracts.spec import TopicSpec
-from shared.contracts.transport import TRANSPORT_CONTROLS
-from shared.runtime import Outbox, ServiceRuntime
+from shared.contracts.topics import TopicRole, by_role
+from shared.runtime import Agent
 
 log = logging.getLogger(__name__)
 
-#: Ground truth (the referee is the only reader) and every sector's decision topic.
-INPUTS: tuple[TopicSpec, ...] = (
-    SIMULATOR_TRUTH,
-    SIMULATOR_HAZARDS,
-    AGRICULTURE_ADVISORIES,
-    TRANSPORT_CONTROLS,
-    EMERGENCY_RESPONSES,
-)
 
-#: The name the referee's agent is declared under (``<service>.<name>`` in faust).
-AGENT = "score"
+def on_truth(state: RefereeState, event: ImpactOccurred | HazardOccurred) -> list[Event]:
+    """Ground truth: recorded on the board (a repeat is ignored); scored at the tick's end."""
+    state.board.add_truth(event)
+    return []
 
 
-@dataclass
-class RefereeState:
-    """The live scoreboard of the current run and the last scores published."""
-
-    board: Scoreboard = field(default_factory=Scoreboard)
-    run_id: str | None = None
-    latest: ScoresPublished | None = None
-    latest_summary: dict[str, Any] | None = None
-    #: (region, mode) -> (effective_at, rank) of the latest response-level decision
-    levels: dict[tuple[str, str], tuple[datetime, int]] = field(default_factory=dict)
-
-    def summary(self) -> dict[str, Any]:
-        """The current run's summary, or the last completed run's once a new one has not begun."""
-        if self.latest_summary is not None and not any(self.board.counts().values()):
-            return self.latest_summary
-        return self.board.summary()
+def on_decision(state: RefereeState, event: DecisionMade) -> list[Event]:
+    """Any sector's decision, either mode: recorded on the board and, if new, in the read models."""
+    if state.board.add_decision(event):
+        _note_issued(state, event)
+    return []
 
 
-def referee(runtime: ServiceRuntime) -> RefereeState:
-    """The service's one referee state (shared by the stream and the HTTP queries)."""
-    found = runtime.state.get("referee")
-    if not isinstance(found, RefereeState):
-        found = runtime.state["referee"] = RefereeState()
-    return found
-
-
-def register(runtime: ServiceRuntime) -> None:
-    """Declare the referee's agent over the truth and decision topics."""
-    state = referee(runtime)
-
-    def on_batch(events: Sequence[Event]) -> Outbox:
-        for event in events:
-            if isinstance(event, ImpactOccurred | HazardOccurred):
-                state.board.add_truth(event)
-            elif isinstance(event, DecisionMade) and state.board.add_decision(event):
-                _note_issued(state, event)
-        return []
-
-    def on_tick(marker: TickAdvanced) -> Outbox:
-        return score_tick(state, marker)
-
-    runtime.handle(list(INPUTS), on_batch, name=AGENT, on_tick=on_tick)
-
-
-def score_tick(state: RefereeState, marker: TickAdvanced) -> Outbox:
+def score_tick(state: RefereeState, marker: TickAdvanced) -> list[ScoresPublished]:
     """Settle and publish the scores of a completed tick; start afresh after a run's last tick."""
     if state.run_id not in (None, marker.run_id):
         log.warning(
@@ -123,7 +73,7 @@ def score_tick(state: RefereeState, marker: TickAdvanced) -> Outbox:
         )
         # The next run starts from an empty board; its events only arrive after this marker.
         state.board, state.run_id = Scoreboard(), None
-    return [(REFEREE_SCORES, scores)]
+    return [scores]
 
 
 def scores_event(
@@ -202,3 +152,21 @@ def _set_gauges(summary: dict[str, Any]) -> None:
             continue
         for mode in Mode:
             metrics.VALUE.labels(name, mode.value).set(figures[mode.value]["value_yuan"])
+
+
+#: Ground truth (the referee is the only reader) and every sector's decisions, both found by
+#: their role in the contracts: a new sector's decision topic is scored without an edit here.
+SCORE: Agent[RefereeState] = Agent(
+    name="score",
+    reads=by_role(TopicRole.TRUTH, TopicRole.DECISIONS),
+    handlers={
+        ImpactOccurred: on_truth,
+        HazardOccurred: on_truth,
+        **{spec.model: on_decision for spec in by_role(TopicRole.DECISIONS)},
+    },
+    on_tick=score_tick,
+    outputs=(REFEREE_SCORES,),
+    # Each ScoresPublished already closes a tick and nothing downstream waits for the referee's
+    # ticks, so the scores topic carries scores only (the dashboard reads it as it comes).
+    forward_markers=False,
+)

@@ -17,9 +17,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from services.simulator.data import get_scenario, load_scenarios, simulation
 from services.simulator.domain.clock import ClockPolicy
 from services.simulator.domain.engine import Simulation
-from services.simulator.domain.scenario import Scenario, get_scenario, load_scenarios
+from services.simulator.domain.scenario import Scenario
 from shared.contracts.simulator import HazardOccurred, ImpactOccurred
 from shared.contracts.topics import REGISTRY
 from shared.settings import PROJECT_ROOT
@@ -39,14 +40,33 @@ def _span(sc: Scenario) -> str:
 
 
 @app.command()
-def scenarios() -> None:
+def scenarios(
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print a JSON list (for programs, e.g. the dashboard)")
+    ] = False,
+) -> None:
     """List the scenarios with their span and a one-line description in Chinese and English."""
+    if as_json:
+        found = load_scenarios()
+        typer.echo(json.dumps([_scenario_doc(found[n]) for n in sorted(found)], ensure_ascii=False))
+        return
     table = Table(title="dexsim scenarios")
     for col in ("name", "span", "seed", "描述", "description"):
         table.add_column(col, overflow="fold")
     for sc in load_scenarios().values():
         table.add_row(sc.name, _span(sc), str(sc.seed), sc.description_zh, sc.description_en)
     console.print(table)
+
+
+def _scenario_doc(sc: Scenario) -> dict[str, object]:
+    return {
+        "name": sc.name,
+        "description_zh": sc.description_zh,
+        "description_en": sc.description_en,
+        "ticks": sc.ticks,
+        "tick_hours": sc.tick_hours,
+        "seed": sc.seed,
+    }
 
 
 def _yuan(v: float) -> str:
@@ -127,7 +147,7 @@ def simulate(
     except KeyError as exc:
         raise typer.BadParameter(str(exc.args[0]), param_hint="--scenario") from None
     started = time.perf_counter()
-    sim = Simulation(sc, sc.seed if seed is None else seed)
+    sim = simulation(sc, sc.seed if seed is None else seed)
     if dry_run:
         _summary(sim, started)
         return
@@ -189,7 +209,7 @@ def bench(
     """Measure generation rate (events/s, as fast as possible, no Kafka) and write it to a file."""
     sc = bench_scenario()
     t0 = time.perf_counter()
-    sim = Simulation(sc, seed)
+    sim = simulation(sc, seed)
     t1 = time.perf_counter()
     events = 0
     wire_bytes = 0

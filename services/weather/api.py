@@ -1,90 +1,95 @@
-"""Weather HTTP adapter: station-observation ingestion and warning queries."""
+"""Weather HTTP adapter: station-observation ingestion, its load profile, and warning queries."""
 
 from __future__ import annotations
 
-from typing import Annotated
-from uuid import UUID
+import math
+from typing import Annotated, Any
 
-from fastapi import APIRouter, HTTPException, Query, Request, status
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, HTTPException, Query, status
 
-from services.weather.streams import engine
-from shared.contracts.envelope import AwareDatetime, RegionCode, derived_id
+from services.weather.domain import WarningEngine
+from shared.contracts.envelope import RegionCode
 from shared.contracts.weather import (
     WEATHER_OBSERVATIONS,
     SignalType,
     StationObservation,
     WarningIssued,
 )
-from shared.runtime import ServiceRuntime, ingest
+from shared.runtime import IngestPath, LoadContext, LoadProfile, state_of
+from shared.world import load_world
 
+#: The service's warning engine, as a route dependency.
+Engine = Annotated[WarningEngine, Depends(state_of)]
 
-class ObservationIn(BaseModel):
-    """One station reading as a data provider posts it (unknown fields are refused)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    station_id: str = Field(min_length=1, max_length=32)
-    region: RegionCode
-    observed_at: AwareDatetime
-    event_id: UUID | None = Field(
-        default=None, description="Optional: a retry with the same id is processed once"
-    )
-    temp_c: float | None = Field(default=None, ge=-60, le=60)
-    tmin_c: float | None = Field(default=None, ge=-60, le=60)
-    tmax_c: float | None = Field(default=None, ge=-60, le=60)
-    rain_mm: float | None = Field(default=None, ge=0, le=500)
-    wind_ms: float | None = Field(default=None, ge=0, le=90)
-    gust_ms: float | None = Field(default=None, ge=0, le=120)
-    visibility_m: float | None = Field(default=None, ge=0, le=100_000)
-    humidity_pct: float | None = Field(default=None, ge=0, le=100)
-    ground_temp_c: float | None = Field(default=None, ge=-60, le=80)
-
-
-def to_event(reading: ObservationIn, provider: str) -> StationObservation:
-    """The envelope event for one posted reading (same reading + provider -> same event id)."""
-    fields = reading.model_dump(exclude={"event_id", "observed_at"})
-    event_id = reading.event_id or derived_id(
-        "obs", provider, reading.station_id, reading.observed_at.isoformat()
-    )
-    return StationObservation(
-        event_id=event_id, occurred_at=reading.observed_at, source="weather", **fields
-    )
-
-
-#: POST /ingest/observations: API-key protected; 202 only after Kafka acknowledged.
-ingest_router = ingest.ingest_router(
-    ingest.IngestPath(
-        sector="weather",
-        path="observations",
-        reading=ObservationIn,
-        to_event=to_event,
-        topic=WEATHER_OBSERVATIONS,
-        field="observations",
-        summary="Publish a batch of station readings to ``weather.observations.v1``.",
-    )
+#: POST /ingest/observations: station readings, API-key protected; 202 once Kafka acknowledged.
+OBSERVATIONS = IngestPath(
+    path="observations",
+    event=StationObservation,
+    topic=WEATHER_OBSERVATIONS,
+    field="observations",
+    id_fields=("station_id",),
+    summary="Publish a batch of station readings to ``weather.observations.v1``.",
 )
 
+warnings = APIRouter(prefix="/warnings", tags=["warnings"])
 
-def warnings_router(runtime: ServiceRuntime) -> APIRouter:
-    """GET /warnings/active and /warnings/{identifier}: the live warning book."""
-    router = APIRouter(prefix="/warnings", tags=["warnings"])
 
-    @router.get("/active", response_model=list[WarningIssued])
-    async def active_warnings(
-        request: Request,
-        region: Annotated[RegionCode | None, Query(description="GB/T 2260 code")] = None,
-        signal: Annotated[SignalType | None, Query(description="Signal type")] = None,
-    ) -> list[WarningIssued]:
-        """Warnings in force now, optionally for one region and/or signal type."""
-        return engine(runtime).active(region=region, signal=signal)
+@warnings.get("/active", response_model=list[WarningIssued])
+async def active_warnings(
+    engine: Engine,
+    region: Annotated[RegionCode | None, Query(description="GB/T 2260 code")] = None,
+    signal: Annotated[SignalType | None, Query(description="Signal type")] = None,
+) -> list[WarningIssued]:
+    """Warnings in force now, optionally for one region and/or signal type."""
+    return engine.active(region=region, signal=signal)
 
-    @router.get("/{identifier}", response_model=WarningIssued)
-    async def warning_by_id(identifier: str) -> WarningIssued:
-        """One warning by its CAP identifier (the latest message of its lifecycle)."""
-        found = engine(runtime).get(identifier)
-        if found is None:
-            raise HTTPException(status.HTTP_404_NOT_FOUND, f"no warning {identifier!r}")
-        return found
 
-    return router
+@warnings.get("/{identifier}", response_model=WarningIssued)
+async def warning_by_id(engine: Engine, identifier: str) -> WarningIssued:
+    """One warning by its CAP identifier (the latest message of its lifecycle)."""
+    found = engine.get(identifier)
+    if found is None:
+        raise HTTPException(status.HTTP_404_NOT_FOUND, f"no warning {identifier!r}")
+    return found
+
+
+def _diurnal(hour: int) -> float:
+    """0 at 05:00, 1 at 14:00 local (the shape of a summer day's temperature)."""
+    return 0.5 - 0.5 * math.cos((hour - 5) / 24 * 2 * math.pi)
+
+
+def station_readings(ctx: LoadContext) -> list[dict[str, Any]]:
+    """One to three consecutive hourly readings from one station: a Jiangxi summer day, warm,
+    humid and mostly dry with showers."""
+    rng = ctx.rng
+    st = rng.choice(load_world().stations)
+    out = []
+    for _ in range(rng.choice((1, 1, 1, 2, 3))):
+        at = ctx.clock.tick()
+        d = _diurnal(ctx.clock.local_hour)
+        shower = rng.random() < 0.08
+        out.append(
+            {
+                "station_id": st.id,
+                "region": st.city,
+                "observed_at": at.isoformat(),
+                "temp_c": round(25 + 8 * d + rng.gauss(0, 0.5), 1),
+                "rain_mm": round(rng.expovariate(1 / 4), 1) if shower else 0.0,
+                "wind_ms": round(abs(rng.gauss(2.5, 1.2)), 1),
+                "gust_ms": round(abs(rng.gauss(5, 2)), 1),
+                "visibility_m": round(rng.uniform(6_000, 25_000)),
+                "humidity_pct": round(min(100, 92 - 20 * d + rng.gauss(0, 3)), 1),
+                "ground_temp_c": round(27 + 14 * d + rng.gauss(0, 1), 1),
+            }
+        )
+    return out
+
+
+#: 13 automatic stations reporting hourly, and public map queries of a city's warnings.
+LOAD = LoadProfile(
+    ingest=OBSERVATIONS,
+    readings=station_readings,
+    weight=2,
+    queries=("/warnings/active?region={region}",),
+    query_slo_ms=(150, 300),
+)

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from services.weather.domain import WarningEngine
-from shared.contracts.envelope import Event
 from shared.contracts.simulator import TickAdvanced
 from shared.contracts.weather import (
     WEATHER_FORECASTS,
@@ -13,46 +10,32 @@ from shared.contracts.weather import (
     WEATHER_WARNINGS,
     ForecastIssued,
     StationObservation,
+    WarningIssued,
 )
-from shared.runtime import Outbox, ServiceRuntime
+from shared.runtime import Agent
 
 
-def engine(runtime: ServiceRuntime) -> WarningEngine:
-    """The service's one warning engine (state shared by the stream and the HTTP queries)."""
-    found = runtime.state.get("engine")
-    if not isinstance(found, WarningEngine):
-        found = runtime.state["engine"] = WarningEngine()
-    return found
+def on_observation(engine: WarningEngine, event: StationObservation) -> list[WarningIssued]:
+    """A station reading: warnings issued, updated or cancelled for its city."""
+    return engine.on_observation(event)
 
 
-def register(runtime: ServiceRuntime) -> None:
-    """Declare the weather agent: one ordered stream over observations and forecasts."""
-    warnings = engine(runtime)
+def on_forecast(engine: WarningEngine, event: ForecastIssued) -> list[WarningIssued]:
+    """A forecast run: warnings ahead of the onset (the source of lead time)."""
+    return engine.on_forecast(event)
 
-    def on_batch(events: Sequence[Event]) -> Outbox:
-        out: Outbox = []
-        for event in events:
-            if isinstance(event, StationObservation):
-                issued = warnings.on_observation(event)
-            elif isinstance(event, ForecastIssued):
-                issued = warnings.on_forecast(event)
-            else:
-                continue
-            out.extend((WEATHER_WARNINGS, w) for w in issued)
-        return out
 
-    def on_tick(tick: TickAdvanced) -> Outbox:
-        # The end of a tick moves every city's clock on, so lapsed warnings are cancelled even
-        # when a city's stations fall silent.
-        return [
-            (WEATHER_WARNINGS, w)
-            for w in warnings.advance_to(tick.occurred_at, causation_id=tick.event_id)
-        ]
+def on_tick(engine: WarningEngine, tick: TickAdvanced) -> list[WarningIssued]:
+    """The end of a tick moves every city's clock on, so lapsed warnings are cancelled even
+    when a city's stations fall silent."""
+    return engine.advance_to(tick.occurred_at, causation_id=tick.event_id)
 
-    runtime.handle(
-        [WEATHER_OBSERVATIONS, WEATHER_FORECASTS],
-        on_batch,
-        name="warn",
-        outputs=[WEATHER_WARNINGS],
-        on_tick=on_tick,
-    )
+
+#: One ordered stream over observations and forecasts.
+WARN: Agent[WarningEngine] = Agent(
+    name="warn",
+    reads=(WEATHER_OBSERVATIONS, WEATHER_FORECASTS),
+    handlers={StationObservation: on_observation, ForecastIssued: on_forecast},
+    on_tick=on_tick,
+    outputs=(WEATHER_WARNINGS,),
+)

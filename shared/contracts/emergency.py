@@ -181,10 +181,12 @@ class CitizenReport(Event):
     classification: Classification = Classification.SENSITIVE
 
     report_kind: ReportKind
-    channel: str = Field(default="12345", max_length=32)
+    channel: str = Field(default="12345", min_length=1, max_length=32)
     lon: float | None = Field(default=None, ge=-180, le=180)
     lat: float | None = Field(default=None, ge=-90, le=90)
-    people: int | None = Field(default=None, ge=0, description="People the caller says are hit")
+    people: int | None = Field(
+        default=None, ge=0, le=1_000_000, description="People the caller says are hit"
+    )
     text: str = Field(default="", max_length=500)
 
 

@@ -1,21 +1,29 @@
-"""Build and run a dexsim service from its spec (one way to start every service)."""
+"""Build and run a dexsim service from its manifest (one way to start every service)."""
 
-from shared.runtime.service import (
-    BatchHandler,
-    BrokerUnavailableError,
-    Outbox,
-    ServiceRuntime,
-    ServiceSpec,
-    Sink,
-    build,
+from shared.runtime.ingest import BrokerUnavailableError, IngestPath
+from shared.runtime.manifest import (
+    Agent,
+    LoadClock,
+    LoadContext,
+    LoadProfile,
+    Manifest,
+    Paired,
+    state_of,
 )
+from shared.runtime.service import Outbox, ServiceRuntime, Sink, build
 
 __all__ = [
-    "BatchHandler",
+    "Agent",
     "BrokerUnavailableError",
+    "IngestPath",
+    "LoadClock",
+    "LoadContext",
+    "LoadProfile",
+    "Manifest",
     "Outbox",
+    "Paired",
     "ServiceRuntime",
-    "ServiceSpec",
     "Sink",
     "build",
+    "state_of",
 ]

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import hmac
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 from fastapi import Header, HTTPException, Request, status
 
 from shared import metrics
-from shared.runtime.service import ServiceRuntime
+
+if TYPE_CHECKING:
+    from shared.runtime.service import ServiceRuntime
 
 
 def require_sector_key(sector: str) -> Callable[..., Awaitable[str]]:
@@ -23,7 +25,7 @@ def require_sector_key(sector: str) -> Callable[..., Awaitable[str]]:
         request: Request,
         x_api_key: Annotated[str | None, Header(description="Ingestion API key")] = None,
     ) -> str:
-        runtime: ServiceRuntime = request.app.state.runtime
+        runtime: ServiceRuntime[Any] = request.app.state.runtime
         if not x_api_key:
             metrics.HTTP_REJECTED.labels(runtime.name, "401").inc()
             raise HTTPException(

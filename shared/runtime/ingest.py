@@ -1,18 +1,21 @@
 """One way to build an ingestion endpoint: API key -> validated batch -> Kafka (acks=all) -> 202.
 
-Every sector's ``POST /ingest/<path>`` is made by :func:`ingest_router` from the sector, the
-path, the model of one posted reading, the function that turns a reading into its envelope
-event, and the topic. The rules are the same everywhere: no key or an unknown one is 401, a key
-for another sector 403, a malformed body 422 (unknown fields refused), and 202 only after the
-broker acknowledged every event; when it does not answer, 503 with ``Retry-After``.
+A service declares each of its ingestion paths with an ``IngestPath``: the event it publishes,
+the topic, the JSON field holding the batch, which fields identify a reading and which one
+carries its time. The posted reading's model is derived from the event (its payload fields and
+constraints, ``region``, the time field and an optional ``event_id``), so the two never drift
+apart. The rules are the same everywhere: no key or an unknown one is 401, a key for another
+sector 403, a malformed body 422 (unknown fields refused), and 202 only after the broker
+acknowledged every event; when it does not answer, 503 with ``Retry-After``.
 """
 
 # No ``from __future__ import annotations`` here: FastAPI reads the endpoint's annotations at
 # runtime, and the batch model is built inside the factory, so it must not be a string.
 
 import logging
-from collections.abc import Callable
-from typing import Annotated, Any, Generic, TypeVar
+from collections.abc import Awaitable, Callable, Iterable
+from functools import cached_property
+from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, status
@@ -20,10 +23,9 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
 from shared import metrics
-from shared.contracts.envelope import Event
+from shared.contracts.envelope import AwareDatetime, Event, derived_id
 from shared.contracts.spec import TopicSpec
 from shared.runtime.auth import require_sector_key
-from shared.runtime.service import BrokerUnavailableError, ServiceRuntime
 
 log = logging.getLogger(__name__)
 
@@ -33,10 +35,20 @@ RETRY_AFTER_S = 5
 #: Most readings one request may carry.
 MAX_BATCH = 1000
 
-R = TypeVar("R", bound=BaseModel)
-
-#: Builds the envelope event of one posted reading, given the provider its API key names.
-ToEvent = Callable[[R, str], Event]
+#: Envelope fields a provider never sets: the service fills them in.
+_FILLED_IN = frozenset(
+    {
+        "event_id",
+        "event_type",
+        "schema_version",
+        "occurred_at",
+        "produced_at",
+        "source",
+        "classification",
+        "causation_id",
+        "correlation_id",
+    }
+)
 
 
 class Accepted(BaseModel):
@@ -46,73 +58,119 @@ class Accepted(BaseModel):
     event_ids: list[UUID]
 
 
-class IngestPath(Generic[R]):
-    """What one ingestion endpoint takes in and where it publishes."""
+class BrokerUnavailableError(RuntimeError):
+    """The broker did not acknowledge a send within the configured time."""
+
+
+#: Publishes events and waits for the broker's acks (raises ``BrokerUnavailableError``).
+Publish = Callable[[Iterable[tuple[TopicSpec, Event]]], Awaitable[None]]
+
+
+class IngestPath:
+    """One ingestion endpoint: ``POST /ingest/<path>`` with ``{"<field>": [reading, ...]}``."""
 
     def __init__(
         self,
         *,
-        sector: str,
         path: str,
-        reading: type[R],
-        to_event: ToEvent[R],
+        event: type[Event],
         topic: TopicSpec,
         field: str,
-        summary: str,
+        id_fields: tuple[str, ...],
+        time_field: str = "observed_at",
+        summary: str = "",
     ) -> None:
-        self.sector = sector
+        if topic.model is not event:
+            raise ValueError(f"{topic.name} carries {topic.model.__name__}, not {event.__name__}")
+        unknown = set(id_fields) - set(event.model_fields)
+        if unknown:
+            raise ValueError(f"{event.__name__} has no fields {sorted(unknown)}")
         self.path = path
-        self.reading = reading
-        self.to_event = to_event
+        self.event = event
         self.topic = topic
         self.field = field
-        self.summary = summary
-        #: The request body: ``{"<field>": [reading, ...]}`` with 1 to ``MAX_BATCH`` readings.
-        self.batch: type[BaseModel] = create_model(
-            f"{reading.__name__.removesuffix('In')}Batch",
-            __config__=ConfigDict(extra="forbid", frozen=True),
-            __doc__=f"A batch of {field}: one request carries 1 to {MAX_BATCH:,}.",
-            **{field: (list[reading], Field(min_length=1, max_length=MAX_BATCH))},  # type: ignore[call-overload,valid-type]
+        self.id_fields = id_fields
+        self.time_field = time_field
+        self.summary = summary or f"Publish a batch of {field} to ``{topic.name}``."
+
+    @cached_property
+    def reading(self) -> type[BaseModel]:
+        """One posted reading: the event's payload fields, its time and an optional id."""
+        fields: dict[str, Any] = {
+            name: (info.annotation, info)
+            for name, info in self.event.model_fields.items()
+            if name not in _FILLED_IN
+        }
+        fields[self.time_field] = (AwareDatetime, Field(description="When it was measured"))
+        fields["event_id"] = (
+            UUID | None,
+            Field(default=None, description="Optional: a retry with the same id is processed once"),
         )
+        model: type[BaseModel] = create_model(
+            f"{self.event.__name__}In",
+            __config__=ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True),
+            __doc__=f"One {self.event.__name__} as a provider posts it (unknown fields refused).",
+            **fields,
+        )
+        return model
 
-    def events(self, batch: BaseModel, provider: str) -> list[Event]:
+    @cached_property
+    def batch(self) -> type[BaseModel]:
+        """The request body: ``{"<field>": [reading, ...]}`` with 1 to ``MAX_BATCH`` readings."""
+        model: type[BaseModel] = create_model(  # type: ignore[call-overload]
+            f"{self.event.__name__}Batch",
+            __config__=ConfigDict(extra="forbid", frozen=True),
+            __doc__=f"A batch of {self.field}: one request carries 1 to {MAX_BATCH:,}.",
+            **{self.field: (list[self.reading], Field(min_length=1, max_length=MAX_BATCH))},  # type: ignore[name-defined]
+        )
+        return model
+
+    def to_event(self, reading: BaseModel, *, provider: str, source: str) -> Event:
+        """The envelope event of one reading: the same reading and provider give the same id."""
+        data = reading.model_dump(exclude={"event_id", self.time_field})
+        at = getattr(reading, self.time_field)
+        given: UUID | None = getattr(reading, "event_id", None)
+        event_id = given or derived_id(
+            self.path, provider, *(data[f] for f in self.id_fields), at.isoformat()
+        )
+        return self.event(event_id=event_id, occurred_at=at, source=source, **data)
+
+    def events(self, batch: BaseModel, *, provider: str, source: str) -> list[Event]:
         """The envelope events of every reading in a posted batch."""
-        readings: list[R] = getattr(batch, self.field)
-        return [self.to_event(r, provider) for r in readings]
+        readings: list[BaseModel] = getattr(batch, self.field)
+        return [self.to_event(r, provider=provider, source=source) for r in readings]
 
-
-def ingest_router(spec: IngestPath[Any]) -> Callable[[ServiceRuntime], APIRouter]:
-    """A router factory (for ``ServiceSpec.routers``) serving ``POST /ingest/<path>``."""
-    batch_model = spec.batch
-    provider_dep = Annotated[str, Depends(require_sector_key(spec.sector))]
-
-    def make(runtime: ServiceRuntime) -> APIRouter:
+    def router(self, *, service: str, sector: str, publish: Publish) -> APIRouter:
+        """The endpoint, API-key protected for ``sector``, publishing through ``publish``."""
+        spec = self
+        batch_model = self.batch
+        provider_dep = Annotated[str, Depends(require_sector_key(sector))]
         router = APIRouter(prefix="/ingest", tags=["ingestion"])
 
         async def ingest(batch: batch_model, provider: provider_dep) -> Accepted | JSONResponse:  # type: ignore[valid-type]
-            events = spec.events(batch, provider)
+            events = spec.events(batch, provider=provider, source=service)
             try:
-                await runtime.publish((spec.topic, e) for e in events)
+                await publish((spec.topic, e) for e in events)
             except BrokerUnavailableError as exc:
-                metrics.HTTP_REJECTED.labels(runtime.name, "503").inc()
+                metrics.HTTP_REJECTED.labels(service, "503").inc()
                 log.warning("%s: %d readings refused with 503: %s", spec.path, len(events), exc)
                 return JSONResponse(
                     {"detail": f"{exc}; nothing was acknowledged, retry later with the same body"},
                     status_code=status.HTTP_503_SERVICE_UNAVAILABLE,
                     headers={"Retry-After": str(RETRY_AFTER_S)},
                 )
-            metrics.HTTP_INGESTED.labels(runtime.name, provider).inc(len(events))
+            metrics.HTTP_INGESTED.labels(service, provider).inc(len(events))
             return Accepted(accepted=len(events), event_ids=[e.event_id for e in events])
 
-        ingest.__name__ = f"ingest_{spec.path.replace('-', '_')}"
-        ingest.__doc__ = spec.summary
+        ingest.__name__ = f"ingest_{self.path.replace('-', '_')}"
+        ingest.__doc__ = self.summary
         router.add_api_route(
-            f"/{spec.path}",
+            f"/{self.path}",
             ingest,
             methods=["POST"],
             status_code=status.HTTP_202_ACCEPTED,
             response_model=Accepted,
-            summary=spec.summary,
+            summary=self.summary,
             responses={
                 401: {"description": "No or unknown API key"},
                 403: {"description": "Key scoped to another sector"},
@@ -121,7 +179,3 @@ def ingest_router(spec: IngestPath[Any]) -> Callable[[ServiceRuntime], APIRouter
             },
         )
         return router
-
-    make.__name__ = f"ingest_{spec.path.replace('-', '_')}_router"
-    make.__doc__ = f"POST /ingest/{spec.path}: {spec.summary}"
-    return make

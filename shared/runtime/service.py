@@ -1,63 +1,62 @@
-"""Build one service process from a small spec: faust app + FastAPI app + metrics + health.
+"""Build one service process from its manifest: faust app + FastAPI app + metrics + health.
 
-Every service is started the same way: ``python -m shared.runtime <name>`` (which ``dexsim up``
-does) runs uvicorn with a FastAPI app whose lifespan starts and stops the faust app on the same
+Every service is started the same way (``python -m dexsim.serve <name>``, which ``dexsim up``
+runs): uvicorn serves a FastAPI app whose lifespan starts and stops the faust app on the same
 event loop (``faust.contrib.asgi``), with ``web_enabled=False`` so only FastAPI serves HTTP.
+
+The error policy, one per stage:
+
+* **decode** - bytes that are not a valid event of the topic go to the topic's ``.dlq`` with the
+  original bytes and the reason in headers (``dex_dlq_total{reason=not_json|invalid|...}``);
+* **handle** - a handler that raises dead-letters the event it was given, with the original
+  bytes and the exception (``dex_dlq_total{reason="handler_error"}``); the stream goes on;
+* **produce** - a send the broker does not acknowledge (after the producer's own retries) is
+  counted (``dex_produce_failures_total``) and stops the process before the batch's offsets can
+  be committed, so the supervisor's restart reads the batch again (at-least-once; outputs have
+  deterministic ids, so downstream de-duplication absorbs what was sent twice).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import re
+import sys
 import time
 from collections import Counter as Tally
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 import faust
+from aiokafka.errors import KafkaError
 from aiokafka.structs import RecordMetadata
-from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
 from faust.contrib.asgi import faust_app_running
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from shared import metrics
-from shared.codec import Codec, DecodeFailure, Deduper, dlq_headers
+from shared.codec import Codec, DecodeFailure, Deduper, dlq_headers, handler_failure
 from shared.contracts.envelope import Event, derived_id, utcnow
 from shared.contracts.simulator import SIMULATOR_WATERMARKS, TickAdvanced, WatermarkReported
 from shared.contracts.spec import TopicSpec
-from shared.contracts.topics import REGISTRY
+from shared.contracts.topics import REGISTRY, SECTORS
 from shared.kafka import bootstrap_servers, ensure_topics
-from shared.settings import KafkaSettings, ServiceSettings
+from shared.runtime.ingest import BrokerUnavailableError
+from shared.runtime.manifest import Agent, Manifest
+from shared.settings import ServiceSettings, SystemSettings
 
 log = logging.getLogger(__name__)
 
-#: What a stream handler returns: events to publish, each with its topic.
-Outbox = list[tuple[TopicSpec, Event]]
-#: A stream handler: validated, de-duplicated events in, events to publish out.
-BatchHandler = Callable[[Sequence[Event]], Awaitable[Outbox] | Outbox]
+S = TypeVar("S")
 
 #: Largest HTTP request body accepted by any service.
 MAX_BODY_BYTES = 2_000_000
-
-
-@dataclass
-class ServiceSpec:
-    """What makes one service: its name, settings, stream handlers and HTTP routers."""
-
-    name: str
-    settings_cls: type[ServiceSettings]
-    #: Called once with the runtime to declare agents (``runtime.handle(...)``).
-    streams: Callable[[ServiceRuntime], None] | None = None
-    #: Called once with the runtime to build routers served under the service's app.
-    routers: Sequence[Callable[[ServiceRuntime], APIRouter]] = ()
-    description: str = ""
-
 
 #: Bytes that identify an in-band tick marker without parsing the message (the envelope's
 #: ``event_type`` is always among the first fields of an event's JSON).
@@ -65,8 +64,11 @@ TICK_MARK = b'"event_type":"TickAdvanced"'
 MARK_PEEK = 160
 EVENT_TYPE_RE = re.compile(rb'"event_type":"([A-Za-z0-9_]+)"')
 
-#: Called when a tick is complete on every input partition; may return events to publish.
-TickHandler = Callable[[TickAdvanced], Outbox]
+#: The exit code of a service that stopped because the broker did not acknowledge its output.
+EXIT_PRODUCE_FAILED = 75
+
+#: What the runtime publishes: an event and its topic.
+Outbox = list[tuple[TopicSpec, Event]]
 
 
 class Sink:
@@ -116,20 +118,31 @@ class ProducerSink(Sink):
 
 
 @dataclass
-class _AgentState:
-    """Per-agent bookkeeping: its topics, handler, outputs, and the tick markers seen."""
+class Received:
+    """A decoded event with the message it came in (for dead-lettering it with its bytes)."""
 
-    name: str
+    event: Event
+    message: Any
+
+
+@dataclass
+class _AgentState(Generic[S]):
+    """Per-agent bookkeeping: its declaration, codecs, and the tick markers seen."""
+
+    agent: Agent[S]
     topics: frozenset[str]
-    handler: BatchHandler
-    outputs: tuple[TopicSpec, ...]
-    on_tick: TickHandler | None
+    outputs: dict[type[Event], TopicSpec]
     by_type: dict[bytes, Codec[Event]] = field(default_factory=dict)
     run_id: str | None = None
     seen: dict[tuple[str, int], int] = field(default_factory=dict)
     markers: dict[int, TickAdvanced] = field(default_factory=dict)
     last_done: int = -1
-    held: list[Event] = field(default_factory=list)
+    held: list[Received] = field(default_factory=list)
+
+    @property
+    def name(self) -> str:
+        """The agent's name."""
+        return self.agent.name
 
     def codec_by_type(self, raw: bytes | None) -> Codec[Event] | None:
         """The codec for a message whose topic name is unknown, chosen by its ``event_type``.
@@ -151,7 +164,7 @@ class _AgentState:
             self.run_id, self.seen, self.markers, self.last_done = marker.run_id, {}, {}, -1
             # Events held from before this run's start (another scenario's leftovers) are not
             # part of it.
-            self.held = [e for e in self.held if e.occurred_at >= marker.tick_start]
+            self.held = [r for r in self.held if r.event.occurred_at >= marker.tick_start]
         key = (topic, partition)
         if marker.tick > self.seen.get(key, -1):
             self.seen[key] = marker.tick
@@ -172,99 +185,83 @@ class _AgentState:
         return marker
 
 
-class BrokerUnavailableError(RuntimeError):
-    """The broker did not acknowledge a send within the configured time."""
+class ProduceFailedError(RuntimeError):
+    """The broker did not acknowledge a service's output: the produce stage's failure."""
 
 
 @dataclass
-class ServiceRuntime:
-    """The running pieces of one service, handed to its streams and routers."""
+class ServiceRuntime(Generic[S]):
+    """The running pieces of one service: its manifest, settings, state and faust app."""
 
-    spec: ServiceSpec
+    manifest: Manifest[S]
     settings: ServiceSettings
     faust_app: faust.App
     dedupe: Deduper
+    #: The service's typed state (its models), built by the manifest's factory.
+    state: S
     codecs: dict[str, Codec[Event]] = field(default_factory=dict)
-    state: dict[str, Any] = field(default_factory=dict)
     #: Where outgoing messages go: the producer; stream tests swap in a recorder.
     sink: Sink = field(init=False)
     _partition_counts: dict[str, int] = field(default_factory=dict)
-    _agents: list[_AgentState] = field(default_factory=list)
+    _agents: list[_AgentState[S]] = field(default_factory=list)
     _reported: dict[str, int] = field(default_factory=dict)
+    #: Called when the broker refused the service's output (the process stops by default).
+    on_produce_failure: Callable[[BaseException], None] = field(init=False)
 
     def __post_init__(self) -> None:
         self.sink = ProducerSink(self.faust_app)
+        self.on_produce_failure = _stop_process
 
     @property
     def name(self) -> str:
         """The service name (also its metrics label and consumer group suffix)."""
-        return self.spec.name
+        return self.manifest.name
 
-    def topic(self, *specs: TopicSpec) -> faust.types.TopicT:
-        """A faust topic over one or more registered topics, carrying raw bytes."""
+    @property
+    def sector(self) -> str | None:
+        """The plan's sector the service decides for, if any."""
+        return self.manifest.sector.name if self.manifest.sector else None
+
+    def declare(self, agent: Agent[S]) -> None:
+        """Subscribe an agent: decode -> dedupe -> handler by type -> publish, in batches."""
+        specs = agent.topics(fusion=self.settings.fusion)
         for s in specs:
             self.codecs[s.name] = Codec.for_topic(s)
-        return self.faust_app.topic(
+        topic = self.faust_app.topic(
             *(s.name for s in specs),
             key_type=bytes,
             value_type=bytes,
             key_serializer="raw",
             value_serializer="raw",
         )
-
-    def handle(
-        self,
-        specs: Sequence[TopicSpec],
-        handler: BatchHandler,
-        *,
-        name: str,
-        outputs: Sequence[TopicSpec] = (),
-        on_tick: TickHandler | None = None,
-    ) -> None:
-        """Declare an agent: decode -> dedupe -> ``handler`` -> publish, in batches.
-
-        Bad messages go to their topic's DLQ, duplicates are skipped, and the batch's sends are
-        awaited once per batch (not per event) before the batch's offsets are acknowledged.
-
-        Tick markers (``TickAdvanced`` written in-band by the simulator into every partition) are
-        tracked per partition: once every assigned partition of ``specs`` has passed tick T, the
-        agent calls ``on_tick``, flushes, forwards the marker into every partition of
-        ``outputs`` (so downstream services can tell when they have all of tick T), and reports
-        ``WatermarkReported`` to the simulator's clock.
-        """
-        topic = self.topic(*specs)
-        agent_state = _AgentState(
-            name=name,
+        state = _AgentState(
+            agent=agent,
             topics=frozenset(s.name for s in specs),
-            handler=handler,
-            outputs=tuple(outputs),
-            on_tick=on_tick,
+            outputs={t.model: t for t in agent.outputs},
             by_type={s.model.EVENT_TYPE.encode(): Codec.for_topic(s) for s in specs},
         )
-        self._agents.append(agent_state)
+        self._agents.append(state)
         runtime = self
 
-        async def agent(stream: faust.StreamT[bytes]) -> None:
+        async def consume(stream: faust.StreamT[bytes]) -> None:
             # take_events (faust-streaming >= 0.10) is missing from faust's type stubs
             async for batch in stream.take_events(  # type: ignore[attr-defined]
                 runtime.settings.batch_size, within=runtime.settings.batch_timeout_s
             ):
                 try:
-                    await runtime._process_batch(batch, agent_state)
+                    await runtime._process_batch(batch, state)
                 except asyncio.CancelledError:
                     raise
-                except Exception:
-                    # The stream must not die: log and count; the batch's offsets are still
-                    # acked by take_events, so a handler bug cannot wedge the partition.
-                    log.exception("handler %s failed on a batch of %d", name, len(batch))
-                    metrics.DLQ.labels(runtime.name, "(handler)", "handler_error").inc(len(batch))
+                except ProduceFailedError as exc:
+                    runtime.on_produce_failure(exc)
+                    raise
 
-        agent.__name__ = name
-        self.faust_app.agent(topic, name=f"{self.name}.{name}", concurrency=1)(agent)
+        consume.__name__ = agent.name
+        self.faust_app.agent(topic, name=f"{self.name}.{agent.name}", concurrency=1)(consume)
 
-    async def _process_batch(self, batch: Sequence[Any], agent: _AgentState) -> None:
+    async def _process_batch(self, batch: Sequence[Any], agent: _AgentState[S]) -> None:
         started = time.perf_counter()
-        events: list[Event] = []
+        received: list[Received] = []
         consumed: Tally[str] = Tally()
         dupes: Tally[str] = Tally()
         pending: list[Awaitable[RecordMetadata]] = []
@@ -288,18 +285,17 @@ class ServiceRuntime:
                 dupes[msg.topic] += 1
                 continue
             consumed[msg.topic] += 1
-            events.append(result)
+            received.append(Received(result, msg))
         for t, n in consumed.items():
             metrics.EVENTS_CONSUMED.labels(self.name, t).inc(n)
         for t, n in dupes.items():
             metrics.DUPLICATES.labels(self.name, t).inc(n)
         if self.settings.tick_sync:
             # Held until their tick completes, then handled in a deterministic order.
-            agent.held.extend(events)
-        elif events:
-            pending.extend(await self._handle(agent, events))
-        if pending:
-            await asyncio.gather(*pending)
+            agent.held.extend(received)
+        elif received:
+            pending.extend(await self._handle(agent, received))
+        await self._acked(pending)
         if marker_seen:
             await self._advance_ticks(agent)
         if batch:
@@ -307,30 +303,44 @@ class ServiceRuntime:
                 (time.perf_counter() - started) / len(batch)
             )
 
-    async def _advance_ticks(self, agent: _AgentState) -> None:
+    async def _acked(self, pending: Sequence[Awaitable[Any]]) -> None:
+        """Wait for the broker's acks of a batch's sends: the produce stage."""
+        if not pending:
+            return
+        try:
+            await asyncio.gather(*pending)
+        except (KafkaError, TimeoutError) as exc:
+            metrics.PRODUCE_FAILURES.labels(self.name).inc()
+            log.error("the broker did not acknowledge %s's output: %s", self.name, exc)
+            raise ProduceFailedError(str(exc)) from exc
+
+    async def _advance_ticks(self, agent: _AgentState[S]) -> None:
         """Forward the tick marker and report the watermark once every input partition passed it."""
         assigned = [tp for tp in self.faust_app.consumer.assignment() if tp.topic in agent.topics]
         marker = agent.completed(assigned)
         if marker is None:
             return
         if agent.held:
-            due = [e for e in agent.held if e.occurred_at <= marker.occurred_at]
-            agent.held = [e for e in agent.held if e.occurred_at > marker.occurred_at]
+            due = [r for r in agent.held if r.event.occurred_at <= marker.occurred_at]
+            agent.held = [r for r in agent.held if r.event.occurred_at > marker.occurred_at]
             # Within a tick, partitions interleave differently on every run; a fixed order makes
             # the same scenario and seed give the same decisions.
-            due.sort(key=lambda e: (e.occurred_at, e.event_type, str(e.event_id)))
+            due.sort(key=lambda r: (r.event.occurred_at, r.event.event_type, str(r.event.event_id)))
             if due:
-                await asyncio.gather(*await self._handle(agent, due))
-        if agent.outputs or agent.on_tick is not None:
+                await self._acked(await self._handle(agent, due))
+        if agent.agent.forward_markers or agent.agent.on_tick is not None:
             await self._close_tick(agent, marker)
         await self._report_watermark(marker)
 
-    async def _close_tick(self, agent: _AgentState, marker: TickAdvanced) -> None:
+    async def _close_tick(self, agent: _AgentState[S], marker: TickAdvanced) -> None:
         """Run the agent's tick work, then forward the marker into every output partition."""
         out: Outbox = []
-        if agent.on_tick is not None:
-            out = list(agent.on_tick(marker))
-        await asyncio.gather(*await self._send_all(out))
+        on_tick = agent.agent.on_tick
+        if on_tick is not None:
+            out = self._route(agent, on_tick(self.state, marker))
+        await self._acked(await self._send_all(out))
+        if not agent.agent.forward_markers:
+            return
         forwarded = marker.model_copy(
             update={
                 "source": self.name,
@@ -339,12 +349,12 @@ class ServiceRuntime:
         )
         raw = forwarded.to_bytes()
         futures = []
-        for spec in agent.outputs:
+        for spec in agent.agent.outputs:
             for partition in range(await self._partitions(spec.name)):
                 futures.append(
                     await self.sink.send(spec.name, marker.key, raw, partition, None, None)
                 )
-        await asyncio.gather(*futures)
+        await self._acked(futures)
 
     async def _report_watermark(self, marker: TickAdvanced) -> None:
         """Tell the clock the service finished a tick: once *every* agent of it has.
@@ -366,30 +376,60 @@ class ServiceRuntime:
             tick=done,
             correlation_id=marker.correlation_id,
         )
-        await asyncio.gather(
-            await self.sink.send(
-                SIMULATOR_WATERMARKS.name, mark.key, mark.to_bytes(), None, None, None
-            )
+        await self._acked(
+            [
+                await self.sink.send(
+                    SIMULATOR_WATERMARKS.name, mark.key, mark.to_bytes(), None, None, None
+                )
+            ]
         )
 
-    async def _handle(self, agent: _AgentState, events: list[Event]) -> list[Awaitable[Any]]:
-        """Run the agent's handler on decoded events; hand its output to the sink.
+    async def _handle(
+        self, agent: _AgentState[S], received: Sequence[Received]
+    ) -> list[Awaitable[Any]]:
+        """Hand each event to the handler of its type; dead-letter the ones whose handler fails."""
+        handlers = agent.agent.handlers
+        out: Outbox = []
+        failed: list[Awaitable[RecordMetadata]] = []
+        cross: Tally[str] = Tally()
+        for item in received:
+            handler = handlers.get(type(item.event))
+            if handler is None:
+                continue
+            try:
+                produced = self._route(agent, handler(self.state, item.event))
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:
+                event = item.event
+                log.exception(
+                    "handler %s failed on %s %s", agent.name, event.event_type, event.event_id
+                )
+                failed.append(await self._dead_letter(item.message, handler_failure(exc)))
+                continue
+            out.extend(produced)
+            # Metered circulation: a sector's service using another sector's data (the referee
+            # and the dashboard are no sector: what they read is not a cross-sector flow).
+            source = REGISTRY[item.message.topic].sector if item.message.topic in REGISTRY else ""
+            if self.sector is not None and source in SECTORS and source != self.sector:
+                cross[source] += 1
+        for source, n in cross.items():
+            metrics.CROSS_SECTOR.labels(source, self.sector).inc(n)
+        produced_at = {r.event.event_id: r.event.produced_at for r in received}
+        return [*failed, *await self._send_all(out, produced_at)]
 
-        A handler that raises loses that call's output (logged and counted as
-        ``dex_dlq_total{reason="handler_error"}``) but never the stream or its tick markers.
-        """
-        try:
-            out = agent.handler(events)
-            if isinstance(out, Awaitable):
-                out = await out
-        except asyncio.CancelledError:
-            raise
-        except Exception:
-            log.exception("handler %s failed on %d events", agent.name, len(events))
-            metrics.DLQ.labels(self.name, "(handler)", "handler_error").inc(len(events))
-            return []
-        produced_at = {e.event_id: e.produced_at for e in events}
-        return await self._send_all(out, produced_at)
+    def _route(self, agent: _AgentState[S], events: Iterable[Event]) -> Outbox:
+        """Each output event with the agent's output topic of its type."""
+        out: Outbox = []
+        for event in events:
+            spec = agent.outputs.get(type(event))
+            if spec is None:
+                raise TypeError(
+                    f"agent {agent.name} produced a {type(event).__name__}, which none of its "
+                    "output topics carries"
+                )
+            out.append((spec, event))
+        return out
 
     async def _partitions(self, topic: str) -> int:
         count = self._partition_counts.get(topic)
@@ -401,10 +441,11 @@ class ServiceRuntime:
         spec = REGISTRY.get(msg.topic)
         dlq = spec.dlq if spec else msg.topic + ".dlq"
         log.warning(
-            "dead-lettering %s[%d]@%d: %s (%s)",
+            "dead-lettering %s[%d]@%d (%s): %s (%s)",
             msg.topic,
             msg.partition,
             msg.offset,
+            failure.stage,
             failure.reason,
             failure.detail,
         )
@@ -448,7 +489,8 @@ class ServiceRuntime:
     async def publish(self, items: Iterable[tuple[TopicSpec, Event]]) -> None:
         """Publish events and wait until the broker acknowledged all of them (acks=all).
 
-        Raises ``BrokerUnavailableError`` when the broker does not answer within ``send_timeout_s``.
+        Raises ``BrokerUnavailableError`` when the broker does not answer within ``send_timeout_s``
+        or refuses the events.
         """
         try:
             futures = await asyncio.wait_for(
@@ -459,22 +501,19 @@ class ServiceRuntime:
             raise BrokerUnavailableError(
                 f"Kafka did not acknowledge within {self.settings.send_timeout_s}s"
             ) from exc
-        except Exception as exc:  # aiokafka raises its own errors when the broker is gone
-            if type(exc).__module__.startswith(("aiokafka", "kafka", "faust", "mode")):
-                raise BrokerUnavailableError(f"Kafka send failed: {exc}") from exc
-            raise
+        except KafkaError as exc:
+            raise BrokerUnavailableError(f"Kafka send failed: {exc}") from exc
 
     async def ticks(self) -> dict[str, Any]:
         """Where every agent stands in the current run: per input partition, the last tick marker
         seen, the consumer's position and the partition's end (why a watermark is not sent)."""
         consumer = self.faust_app.consumer
         assigned = list(consumer.assignment())
+        error = ""
         try:
             ends = await consumer.highwaters(*assigned) if assigned else {}
-        except Exception as exc:  # the consumer may be rebalancing
+        except KafkaError as exc:  # the consumer may be rebalancing
             ends, error = {}, str(exc)
-        else:
-            error = ""
         agents = []
         for agent in self._agents:
             parts = []
@@ -507,15 +546,23 @@ class ServiceRuntime:
                 return False, "producer not started"
             if self.codecs and not app.consumer.assignment():
                 return False, "no partitions assigned yet"
-        except Exception as exc:  # the app may not have built its consumer yet
+        except AttributeError as exc:  # the app has not built its consumer yet
             return False, f"not started: {exc}"
         return True, "ok"
+
+
+def _stop_process(exc: BaseException) -> None:
+    """The produce stage's behaviour: stop at once, before the batch's offsets are committed."""
+    log.critical("stopping: %s; the supervisor restarts the service from its last commit", exc)
+    logging.shutdown()
+    sys.stderr.flush()
+    os._exit(EXIT_PRODUCE_FAILED)
 
 
 async def _position(consumer: Any, tp: Any) -> int | None:
     try:
         found = await consumer.position(tp)
-    except Exception:  # not fetched yet, or rebalancing
+    except (KafkaError, AssertionError):  # not fetched yet, or rebalancing
         return None
     return int(found) if found is not None else None
 
@@ -523,7 +570,7 @@ async def _position(consumer: Any, tp: Any) -> int | None:
 def build_faust_app(name: str, settings: ServiceSettings) -> faust.App:
     """The faust app of a service: raw bytes on the wire, no faust web server, acks=all."""
     return faust.App(
-        KafkaSettings().group_id(name),
+        SystemSettings().group_id(name),
         broker=[f"kafka://{s.strip()}" for s in bootstrap_servers().split(",")],
         web_enabled=False,
         value_serializer="raw",
@@ -547,32 +594,38 @@ def build_faust_app(name: str, settings: ServiceSettings) -> faust.App:
     )
 
 
-def build(spec: ServiceSpec, settings: ServiceSettings) -> tuple[FastAPI, ServiceRuntime]:
-    """Assemble the FastAPI app (with /healthz, /readyz, /metrics) and the runtime of a service."""
-    faust_app = build_faust_app(spec.name, settings)
-    runtime = ServiceRuntime(
-        spec=spec, settings=settings, faust_app=faust_app, dedupe=Deduper(settings.dedupe_window)
+def build(manifest: Manifest[S], settings: ServiceSettings) -> tuple[FastAPI, ServiceRuntime[S]]:
+    """Assemble the FastAPI app (with /healthz, /readyz, /ticks, /metrics) and the runtime."""
+    faust_app = build_faust_app(manifest.name, settings)
+    runtime: ServiceRuntime[S] = ServiceRuntime(
+        manifest=manifest,
+        settings=settings,
+        faust_app=faust_app,
+        dedupe=Deduper(settings.dedupe_window),
+        state=manifest.state(settings),
     )
-    if spec.streams is not None:
-        spec.streams(runtime)
+    for agent in manifest.agents:
+        # an agent that reads only other sectors' data does not exist with fusion off
+        if agent.topics(fusion=settings.fusion):
+            runtime.declare(agent)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> Any:
         await ensure_topics()
         async with faust_app_running(faust_app, stop_timeout=30.0):
-            log.info("%s started: consuming %s", spec.name, ", ".join(runtime.codecs) or "nothing")
+            log.info("%s started: consuming %s", manifest.name, ", ".join(runtime.codecs) or "-")
             yield
             if runtime.codecs:
                 # Commit what was processed before stopping, so a restart does not read it again.
                 try:
                     await faust_app.consumer.commit()
-                except Exception:
+                except KafkaError:
                     log.exception("final offset commit failed; a restart may re-read some events")
-        log.info("%s stopped", spec.name)
+        log.info("%s stopped", manifest.name)
 
     api = FastAPI(
-        title=f"dexsim {spec.name}",
-        description=spec.description,
+        title=f"dexsim {manifest.name}",
+        description=manifest.description,
         lifespan=lifespan,
         version="0.1.0",
     )
@@ -593,15 +646,15 @@ def build(spec: ServiceSpec, settings: ServiceSettings) -> tuple[FastAPI, Servic
     @api.get("/healthz", tags=["ops"])
     async def healthz() -> dict[str, str]:
         """Liveness: the process answers."""
-        return {"status": "ok", "service": spec.name}
+        return {"status": "ok", "service": manifest.name}
 
     @api.get("/readyz", tags=["ops"])
     async def readyz() -> JSONResponse:
         """Readiness: connected to Kafka, partitions assigned."""
         ok, why = runtime.ready()
-        metrics.READY.labels(spec.name).set(1 if ok else 0)
+        metrics.READY.labels(manifest.name).set(1 if ok else 0)
         return JSONResponse(
-            {"ready": ok, "detail": why, "service": spec.name}, status_code=200 if ok else 503
+            {"ready": ok, "detail": why, "service": manifest.name}, status_code=200 if ok else 503
         )
 
     @api.get("/ticks", tags=["ops"])
@@ -614,6 +667,11 @@ def build(spec: ServiceSpec, settings: ServiceSettings) -> tuple[FastAPI, Servic
         """Prometheus exposition."""
         return PlainTextResponse(generate_latest(), media_type=CONTENT_TYPE_LATEST)
 
-    for make_router in spec.routers:
-        api.include_router(make_router(runtime))
+    sector = manifest.sector.name if manifest.sector else manifest.name
+    for path in manifest.ingest:
+        api.include_router(
+            path.router(service=manifest.name, sector=sector, publish=runtime.publish)
+        )
+    for router in manifest.routers:
+        api.include_router(router)
     return api, runtime

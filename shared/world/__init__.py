@@ -170,6 +170,9 @@ class Mitigation(_Frozen):
     people_share: float = Field(default=0, ge=0, le=1)
     lead_h: float = Field(ge=0)
     stages: tuple[str, ...] | None = None
+    #: What one activation costs, when the action has no entry in actions.yaml (a new sector's
+    #: rule declared in code says it here, with its source).
+    cost_yuan: float | None = Field(default=None, ge=0)
 
 
 class DamageRule(_Frozen):

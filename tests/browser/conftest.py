@@ -41,7 +41,7 @@ def system(kafka_bootstrap: str) -> Iterator[dict[str, Any]]:
         "PYTHONUNBUFFERED": "1",
     }
     url = f"http://127.0.0.1:{DASHBOARD_BASE_PORT + PORT_OFFSET}"
-    cli = [sys.executable, "-m", "shared.cli"]
+    cli = [sys.executable, "-m", "dexsim.cli"]
     try:
         subprocess.run([*cli, "up"], env=env, check=True, capture_output=True, timeout=180)
         wait_ready(url)

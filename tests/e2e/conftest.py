@@ -41,7 +41,7 @@ def dexsim(kafka_bootstrap: str) -> Iterator[Dexsim]:
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "shared.cli", *args],
+            [sys.executable, "-m", "dexsim.cli", *args],
             env=env, capture_output=True, text=True, timeout=900, check=False,
         )  # fmt: skip
 

@@ -19,7 +19,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow, pytest.mark.timeout(240
 
 
 def _scenarios() -> list[str]:
-    from services.simulator.domain.scenario import load_scenarios
+    from services.simulator.data import load_scenarios
 
     return sorted(load_scenarios())
 

@@ -16,14 +16,18 @@ from typing import Any
 
 import pytest
 
+from shared.contracts.topics import SECTORS as ALL_SECTORS
 from tests.e2e.conftest import E2E_STATE, PORT_OFFSET, Dexsim, e2e_env, play
+
+DECIDING = [s for s in ALL_SECTORS.values() if s.actions]
 
 # The default 300 s limit guards against hangs; the module's first test sets up four whole runs,
 # which take longer on a busy machine.
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(2400)]
 
 SCENARIO = "poyang-flood-2020"
-SECTORS = {"agriculture", "transport", "emergency"}
+#: Every sector that decides (has protective actions): the referee scores each of them.
+SECTORS = {s.name for s in DECIDING}
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +114,7 @@ def test_every_dashboard_query_names_a_metric_the_running_services_export(
     """Scrape the system the runs left up; every Grafana query must select real series."""
     import httpx
 
-    from shared.runtime.registry import SERVICES
+    from dexsim.registry import services
     from tests.rules.test_grafana_dashboards import (
         DASHBOARDS,
         SUFFIXES,
@@ -121,7 +125,7 @@ def test_every_dashboard_query_names_a_metric_the_running_services_export(
 
     exported: set[str] = set()
     offset = 1000  # the dexsim fixture's DEXSIM_PORT_OFFSET
-    for service in SERVICES:
+    for service in services():
         text = httpx.get(f"http://127.0.0.1:{service.base_port + offset}/metrics").text
         for line in text.splitlines():
             if line.startswith("# TYPE "):
@@ -171,7 +175,7 @@ def test_a_service_killed_during_a_repeated_run_holds_the_clock(
     Before runs had ids of their own, the watermarks of the earlier runs of this seed satisfied
     the clock: it neither waited for the killed service nor reported it late.
     """
-    from shared.runtime.registry import entry
+    from dexsim.registry import entry
     from tests.support import wait_until
 
     known = {doc["run"]["id"] for doc in reports.values()}
@@ -179,7 +183,7 @@ def test_a_service_killed_during_a_repeated_run_holds_the_clock(
     pid_file = E2E_STATE / "run" / "agriculture.pid"
     report = tmp_path / "killed.json"
     proc = subprocess.Popen(
-        [sys.executable, "-m", "shared.cli", "run", "--scenario", SCENARIO, "--seed", "7",
+        [sys.executable, "-m", "dexsim.cli", "run", "--scenario", SCENARIO, "--seed", "7",
          "--report", str(report)],
         env=e2e_env(kafka_bootstrap), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip

@@ -14,9 +14,9 @@ from typing import Any
 
 import pytest
 
+from services.simulator.data import get_scenario, simulation
 from services.simulator.domain.clock import ClockPolicy
 from services.simulator.domain.engine import Simulation
-from services.simulator.domain.scenario import get_scenario
 from services.simulator.publisher import publish_run
 from shared.contracts.agriculture import AGRICULTURE_ADVISORIES
 from tests.support import ServiceProcess, read_to_end
@@ -30,7 +30,7 @@ SLICE_HOURS = 6 * 24
 
 def _slice() -> Simulation:
     sc = get_scenario("heatwave-rice-flowering")
-    return Simulation(sc.model_copy(update={"end": sc.start + timedelta(hours=SLICE_HOURS)}), 7)
+    return simulation(sc.model_copy(update={"end": sc.start + timedelta(hours=SLICE_HOURS)}), 7)
 
 
 async def _advisories(servers: str, since_ms: int) -> list[dict[str, Any]]:

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import httpx
 import pytest
 
-from shared.localkafka import LocalKafka
+from dexsim.localkafka import LocalKafka
 from tests.support import TEST_API_KEYS, TEST_STATE, ServiceProcess, free_port
 
 pytestmark = pytest.mark.integration

@@ -10,9 +10,9 @@ from datetime import timedelta
 import pytest
 from aiokafka import AIOKafkaConsumer
 
+from services.simulator.data import get_scenario, simulation
 from services.simulator.domain.clock import ClockPolicy
 from services.simulator.domain.engine import Simulation
-from services.simulator.domain.scenario import get_scenario
 from services.simulator.publisher import publish_run
 from shared.contracts.simulator import SIMULATOR_TICKS, TickAdvanced
 
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.integration
 
 def _sim(hours: int, seed: int) -> Simulation:
     sc = get_scenario("fog-expressway")
-    return Simulation(sc.model_copy(update={"end": sc.start + timedelta(hours=hours)}), seed)
+    return simulation(sc.model_copy(update={"end": sc.start + timedelta(hours=hours)}), seed)
 
 
 async def _consume(servers: str, topics: list[str], want: set[str], timeout_s: float = 30) -> dict:

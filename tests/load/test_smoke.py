@@ -1,4 +1,7 @@
-"""A short headless Locust run against the four sector services on the test broker, with verdict."""
+"""A short headless Locust run against every load-tested service on the test broker, with verdict.
+
+The services, their keys and the request names all come from the manifests' load profiles.
+"""
 
 from __future__ import annotations
 
@@ -12,24 +15,26 @@ from pathlib import Path
 
 import pytest
 
+from dexsim.registry import sectors
 from loadtests.slo import SLO_FILE
 from shared.settings import PROJECT_ROOT
 from tests.support import STARTED, ServiceProcess
 
 pytestmark = pytest.mark.integration
 
+#: The services a load run drives, and each sector's key.
+LOADED = [e for e in sectors() if e.manifest.load]
 KEYS = {
-    "cma-jiangxi:weather": "load-weather-key",
-    "agri-bureau:agriculture": "load-agriculture-key",
-    "jx-expressway:transport": "load-transport-key",
-    "jx-12345:emergency": "load-emergency-key",
+    f"load-{e.manifest.sector.name}:{e.manifest.sector.name}": f"load-{e.name}-key"
+    for e in LOADED
+    if e.manifest.sector is not None
 }
-SECTORS = ("weather", "agriculture", "transport", "emergency")
+SECTORS = tuple(e.name for e in LOADED)
 
 
 @pytest.fixture(scope="module")
 def sector_services(kafka_bootstrap: str) -> Iterator[dict[str, str]]:
-    """The four sector services with a key each, on free loopback ports; their URLs."""
+    """Every load-tested service with its key, on free loopback ports; their URLs."""
     # A service of the same name left running by an earlier test (the session's weather service)
     # would join the same consumer group and take half the partitions, so the end-to-end user
     # would wait on this weather for warnings decided by the other one. Those tests are done.
@@ -81,7 +86,7 @@ def test_a_short_storm_run_meets_the_slo_and_writes_its_reports(
     assert verdict == {"passed": True, "violations": []}
     assert (tmp_path / "report.html").stat().st_size > 10_000
     rows = stats_rows(tmp_path)
-    for path in ("observations", "farm-readings", "road-readings", "citizen-reports"):
+    for path in (p.ingest.path for e in LOADED for p in e.manifest.load):
         row = rows[f"POST /ingest/{path}"]
         assert int(row["Request Count"]) > 0 and int(row["Failure Count"]) == 0, row
     e2e = rows["E2E observation->warning"]

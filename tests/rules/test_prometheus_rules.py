@@ -41,10 +41,10 @@ def test_the_scrape_config_is_valid_and_loads_the_rules() -> None:
 
 
 def test_the_scrape_config_covers_every_service_port() -> None:
-    from shared.runtime.registry import SERVICES
+    from dexsim.registry import services
 
     text = (PROMETHEUS / "prometheus.yml").read_text()
-    for service in SERVICES:
+    for service in services():
         assert f"127.0.0.1:{service.base_port}" in text, service.name
 
 

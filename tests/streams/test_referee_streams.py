@@ -8,12 +8,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from faust.types import TP
 from prometheus_client import REGISTRY
 
-from services.referee.service import SPEC, RefereeSettings
-from services.referee.streams import AGENT, INPUTS
+from services.referee.domain import RefereeState
+from services.referee.service import MANIFEST
+from services.referee.streams import SCORE
 from shared.contracts.envelope import Event, Mode, derived_id
 from shared.contracts.referee import REFEREE_SCORES, ScoresPublished
 from shared.contracts.simulator import (
@@ -31,9 +33,8 @@ from shared.contracts.transport import (
     RoadControlApplied,
     TransportAction,
 )
-from shared.runtime import ServiceRuntime, build
-
-from .conftest import RecordingSink
+from shared.runtime import ServiceRuntime
+from tests.factories.runtime import RecordingSink, service
 
 T0 = datetime(2020, 1, 20, 6, tzinfo=UTC)
 REGION = "360100"
@@ -111,16 +112,22 @@ def sample(name: str, **labels: str) -> float:
     return REGISTRY.get_sample_value(name, labels) or 0.0
 
 
+def http(runtime: ServiceRuntime[RefereeState]) -> FastAPI:
+    """The referee's query routes over the runtime's state (no lifespan: no Kafka)."""
+    app = FastAPI()
+    app.state.runtime = runtime
+    for router in MANIFEST.routers:
+        app.include_router(router)
+    return app
+
+
 @pytest.fixture
-def referee() -> Iterator[tuple[ServiceRuntime, RecordingSink, Any]]:
-    settings = RefereeSettings(batch_size=1, batch_timeout_s=0.01)
-    api, runtime = build(SPEC, settings)
-    sink = RecordingSink(partitions=1)
-    runtime.sink = sink
+def referee() -> Iterator[tuple[ServiceRuntime[RefereeState], RecordingSink, FastAPI]]:
+    runtime, sink = service(MANIFEST, partitions=1, batch_size=1)
     # test_context feeds partition 0 of each topic: make that the whole assignment
     consumer: Any = runtime.faust_app.consumer
-    consumer.assignment = lambda: {TP(s.name, 0) for s in INPUTS}
-    yield runtime, sink, api
+    consumer.assignment = lambda: {TP(s.name, 0) for s in SCORE.reads}
+    yield runtime, sink, http(runtime)
 
 
 async def put(ctx: Any, topic: str, event: Event) -> None:
@@ -138,7 +145,7 @@ async def put(ctx: Any, topic: str, event: Event) -> None:
 
 async def close_tick(ctx: Any, tick: int, *, final: bool = False) -> None:
     """Every input partition passes the marker of ``tick``."""
-    for spec in INPUTS:
+    for spec in SCORE.reads:
         await put(ctx, spec.name, marker(tick, final=final))
 
 
@@ -148,7 +155,7 @@ def published(sink: RecordingSink) -> list[ScoresPublished]:
 
 
 async def test_a_decision_scored_when_its_truth_arrives_a_tick_later_becomes_a_hit(
-    referee: tuple[ServiceRuntime, RecordingSink, Any],
+    referee: tuple[ServiceRuntime[RefereeState], RecordingSink, FastAPI],
 ) -> None:
     runtime, sink, api = referee
     hits_before = sample("dex_decisions_total", sector="transport", mode="fused", outcome="hit")
@@ -156,7 +163,7 @@ async def test_a_decision_scored_when_its_truth_arrives_a_tick_later_becomes_a_h
         "dex_decisions_total", sector="transport", mode="siloed", outcome="false_alarm"
     )
     leads_before = sample("dex_warning_lead_time_seconds_count", sector="transport", mode="fused")
-    agent = runtime.faust_app.agents[f"referee.{AGENT}"]
+    agent = runtime.faust_app.agents[f"referee.{SCORE.name}"]
     async with agent.test_context() as ctx:
         await put(ctx, TRANSPORT_CONTROLS.name, closure(Mode.FUSED, T0 - timedelta(hours=4)))
         await put(ctx, TRANSPORT_CONTROLS.name, closure(Mode.SILOED, T0, region="360300"))
@@ -167,6 +174,8 @@ async def test_a_decision_scored_when_its_truth_arrives_a_tick_later_becomes_a_h
         await close_tick(ctx, 1, final=True)
 
     first, last = published(sink)
+    # no tick marker is forwarded onto the scores topic: it carries the scores only
+    assert len(sink.on(REFEREE_SCORES.name)) == 2
     assert (first.tick, first.final, last.tick, last.final) == (0, False, 1, True)
     (provisional,) = first.sectors
     assert provisional.fused.false_alarms == 1  # no truth yet

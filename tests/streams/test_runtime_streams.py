@@ -1,21 +1,23 @@
-"""The shared runtime's agent, driven with faust's test_context: DLQ, dedupe, tick markers."""
+"""The shared runtime's agents, driven with faust's test_context: the error policy per stage,
+dedupe, dispatch by event type, tick markers."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
-from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic_settings import SettingsConfigDict
 
-from shared.contracts.envelope import Event
+from shared.contracts.envelope import Event, derived_id
 from shared.contracts.simulator import SIMULATOR_WATERMARKS, TickAdvanced
-from shared.contracts.weather import WEATHER_OBSERVATIONS, WEATHER_WARNINGS, StationObservation
-from shared.runtime import Outbox, ServiceRuntime, ServiceSpec, build
+from shared.contracts.weather import WEATHER_OBSERVATIONS, StationObservation
+from shared.runtime import Agent, Manifest, ServiceRuntime
 from shared.settings import ServiceSettings
-
-from .conftest import RecordingSink
+from tests.factories.runtime import RecordingSink, service
 
 T0 = datetime(2020, 7, 8, tzinfo=UTC)
 
@@ -24,9 +26,9 @@ class EchoSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="DEXSIM_ECHO_", frozen=True)
 
 
-def obs(i: int, region: str = "360100") -> StationObservation:
+def obs(i: int, region: str = "360100", station: str = "58606") -> StationObservation:
     return StationObservation(
-        occurred_at=T0 + timedelta(hours=i), source="t", region=region, station_id="58606"
+        occurred_at=T0 + timedelta(hours=i), source="t", region=region, station_id=station
     )
 
 
@@ -44,43 +46,56 @@ def marker(tick: int, run_id: str = "run-1") -> TickAdvanced:
     )
 
 
-def build_echo(seen: list[Event], ticks: list[int]) -> tuple[ServiceRuntime, RecordingSink]:
-    """A service that republishes every observation's id and counts completed ticks."""
+@dataclass
+class EchoState:
+    """What the echo service saw: the events handled and the ticks completed."""
 
-    def handler(events: Sequence[Event]) -> Outbox:
-        seen.extend(events)
-        return [(WEATHER_WARNINGS, e) for e in events]
+    seen: list[Event] = field(default_factory=list)
+    ticks: list[int] = field(default_factory=list)
 
-    def on_tick(m: TickAdvanced) -> Outbox:
-        ticks.append(m.tick)
-        return []
 
-    def streams(runtime: ServiceRuntime) -> None:
-        runtime.handle(
-            [WEATHER_OBSERVATIONS],
-            handler,
+def _echo(state: EchoState, event: StationObservation) -> list[Event]:
+    if event.station_id == "boom":
+        raise ValueError("the handler cannot take this reading")
+    state.seen.append(event)
+    return [event.model_copy(update={"event_id": derived_id("echo", event.event_id)})]
+
+
+def _on_tick(state: EchoState, m: TickAdvanced) -> list[Event]:
+    state.ticks.append(m.tick)
+    return []
+
+
+ECHO: Manifest[EchoState] = Manifest(
+    name="echo",
+    port=8999,
+    settings=EchoSettings,
+    state=lambda settings: EchoState(),
+    agents=(
+        Agent(
             name="echo",
-            outputs=[WEATHER_WARNINGS],
-            on_tick=on_tick,
-        )
-
-    spec = ServiceSpec(name="echo", settings_cls=EchoSettings, streams=streams)
-    settings = EchoSettings(batch_size=1, batch_timeout_s=0.01)
-    _, runtime = build(spec, settings)
-    sink = RecordingSink(partitions=3)
-    runtime.sink = sink
-    return runtime, sink
+            reads=(WEATHER_OBSERVATIONS,),
+            handlers={StationObservation: _echo},
+            on_tick=_on_tick,
+            outputs=(WEATHER_OBSERVATIONS,),
+        ),
+    ),
+)
+OUT = WEATHER_OBSERVATIONS.name
 
 
-Echo = tuple[ServiceRuntime, RecordingSink, list[Event], list[int]]
+def build_echo() -> tuple[ServiceRuntime[EchoState], RecordingSink]:
+    """A service that republishes every observation (under a new id) and counts ticks."""
+    return service(ECHO, partitions=3, batch_size=1)
+
+
+Echo = tuple[ServiceRuntime[EchoState], RecordingSink, list[Event], list[int]]
 
 
 @pytest.fixture
 def echo() -> Echo:
-    seen: list[Event] = []
-    ticks: list[int] = []
-    runtime, sink = build_echo(seen, ticks)
-    return runtime, sink, seen, ticks
+    runtime, sink = build_echo()
+    return runtime, sink, runtime.state.seen, runtime.state.ticks
 
 
 async def test_a_valid_event_reaches_the_handler_and_its_output_is_published(echo: Echo) -> None:
@@ -90,7 +105,7 @@ async def test_a_valid_event_reaches_the_handler_and_its_output_is_published(ech
         await ctx.put(obs(1).to_bytes(), key=b"360100")
         await ctx.put(obs(2).to_bytes(), key=b"360100")
     assert [e.occurred_at for e in seen] == [T0 + timedelta(hours=1), T0 + timedelta(hours=2)]
-    assert len(sink.on(WEATHER_WARNINGS.name)) == 2
+    assert len(sink.on(OUT)) == 2
 
 
 async def test_a_poison_message_is_dead_lettered_and_the_next_one_still_flows(echo: Echo) -> None:
@@ -114,14 +129,70 @@ async def test_a_redelivered_event_is_handled_once(echo: Echo) -> None:
         for _ in range(3):
             await ctx.put(event.to_bytes(), key=b"360100")
     assert len(seen) == 1
-    assert len(sink.on(WEATHER_WARNINGS.name)) == 1
+    assert len(sink.on(OUT)) == 1
+
+
+async def test_a_handler_that_fails_dead_letters_its_event_and_the_stream_goes_on(
+    echo: Echo,
+) -> None:
+    from shared import metrics
+
+    runtime, sink, seen, _ = echo
+    counted = metrics.DLQ.labels("echo", WEATHER_OBSERVATIONS.name, "handler_error")
+    before = counted._value.get()
+    agent = runtime.faust_app.agents["echo.echo"]
+    bad = obs(1, station="boom").to_bytes()
+    async with agent.test_context() as ctx:
+        await ctx.put(bad, key=b"360100")
+        await ctx.put(obs(2).to_bytes(), key=b"360100")
+    (dead,) = [(v, dict(h)) for t, _, v, _, h in sink.sent if t == WEATHER_OBSERVATIONS.dlq]
+    assert dead[0] == bad  # the original bytes
+    assert dead[1]["dlq.stage"] == b"handle"
+    assert dead[1]["dlq.reason"] == b"handler_error"
+    assert b"cannot take this reading" in dead[1]["dlq.detail"]
+    assert [e.occurred_at for e in seen] == [T0 + timedelta(hours=2)]
+    assert counted._value.get() == before + 1
+
+
+async def test_an_event_without_a_handler_is_consumed_and_skipped() -> None:
+    manifest = replace(ECHO, agents=(replace(ECHO.agents[0], handlers={}),))
+    runtime, sink = service(manifest, batch_size=1)
+    async with runtime.faust_app.agents["echo.echo"].test_context() as ctx:
+        await ctx.put(obs(1).to_bytes(), key=b"360100")
+    assert sink.sent == []
+
+
+async def test_output_the_broker_refuses_stops_the_service_before_offsets_move(
+    echo: Echo,
+) -> None:
+    """The produce stage: a send that is not acknowledged is counted and stops the process."""
+    from aiokafka.errors import KafkaTimeoutError
+
+    from shared import metrics
+
+    runtime, sink, _, _ = echo
+    stopped: list[BaseException] = []
+    runtime.on_produce_failure = stopped.append
+
+    async def refuse(*args: object) -> asyncio.Future[None]:
+        failed: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        failed.set_exception(KafkaTimeoutError())
+        return failed
+
+    sink.send = refuse  # type: ignore[method-assign,assignment]
+    before = metrics.PRODUCE_FAILURES.labels("echo")._value.get()
+    with contextlib.suppress(Exception):
+        async with runtime.faust_app.agents["echo.echo"].test_context() as ctx:
+            await ctx.put(obs(1).to_bytes(), key=b"360100")
+    assert len(stopped) == 1
+    assert metrics.PRODUCE_FAILURES.labels("echo")._value.get() == before + 1
 
 
 def test_a_tick_completes_only_when_every_partition_passed_it() -> None:
     from shared.runtime.service import _AgentState
 
-    state = _AgentState(
-        name="a", topics=frozenset({"t"}), handler=lambda e: [], outputs=(), on_tick=None
+    state: _AgentState[EchoState] = _AgentState(
+        agent=ECHO.agents[0], topics=frozenset({"t"}), outputs={}
     )
 
     class TP:
@@ -148,7 +219,7 @@ async def test_a_completed_tick_is_forwarded_downstream_and_reported(echo: Echo)
         await ctx.put(obs(5).to_bytes(), key=b"360100", partition=0)
         await ctx.put(marker(0).to_bytes(), key=b"360000", partition=0)
     assert ticks == [0]
-    forwarded = sink.on(WEATHER_WARNINGS.name)
+    forwarded = sink.on(OUT)
     markers = [json.loads(v) for v in forwarded if b"TickAdvanced" in v]
     assert len(markers) == 3  # one per partition of the output topic
     assert {m["source"] for m in markers} == {"echo"}

@@ -5,13 +5,12 @@ from services.agriculture.domain.model import (
     CrossSectorInputError,
     RiskView,
 )
-from services.agriculture.domain.rules import CropRules, load_crop_rules, parse_crop_rules
+from services.agriculture.domain.rules import CropRules, parse_crop_rules
 
 __all__ = [
     "AgricultureModel",
     "CropRules",
     "CrossSectorInputError",
     "RiskView",
-    "load_crop_rules",
     "parse_crop_rules",
 ]

@@ -1,20 +1,15 @@
-"""The crop-risk rules, parsed and validated from ``services/agriculture/data/crop_rules.yaml``."""
+"""The crop-risk rules, validated from already-parsed data (the service reads
+``services/agriculture/data/crop_rules.yaml``)."""
 
 from __future__ import annotations
 
 from datetime import date
-from functools import cache
-from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.contracts.agriculture import AgricultureAction, RiskKind, RiskLevel
 from shared.contracts.weather import Colour, SignalType
-
-#: The data file the service runs with.
-DEFAULT_RULES_PATH = Path(__file__).resolve().parent.parent / "data" / "crop_rules.yaml"
 
 Op = Literal["ge", "gt", "le", "lt"]
 
@@ -212,10 +207,3 @@ class CropRules(_Frozen):
 def parse_crop_rules(data: object) -> CropRules:
     """Validate already-parsed rule data (e.g. a test's variant of the file)."""
     return CropRules.model_validate(data)
-
-
-@cache
-def load_crop_rules(path: Path = DEFAULT_RULES_PATH) -> CropRules:
-    """Load and validate the rules file (parsed once per process and path)."""
-    with path.open(encoding="utf-8") as fh:
-        return parse_crop_rules(yaml.safe_load(fh))

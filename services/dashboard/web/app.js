@@ -3,14 +3,9 @@
 // /vendor (the npm packages, served by the dashboard itself).
 /* global echarts */
 
-const SECTOR_COLOURS = {
-  weather: "#5ab1ef",
-  agriculture: "#3ecf6e",
-  transport: "#b18cff",
-  emergency: "#ff6f61",
-};
 const NO_WARNING = "#19365e";
-const DECISION_SECTORS = ["agriculture", "transport", "emergency"];
+// A sector the dashboard's contracts do not declare (the dashboard started before it was added).
+const UNKNOWN_SECTOR = "#8fa6c8";
 
 const state = {
   lang: localStorage.getItem("dexsim.lang") === "en" ? "en" : "zh",
@@ -26,6 +21,13 @@ let flowsChart;
 const $ = (id) => document.getElementById(id);
 const ui = (key) => state.labels?.ui?.[key]?.[state.lang] ?? key;
 const label = (group, key) => state.labels?.[group]?.[key]?.[state.lang] ?? key;
+// Sectors, their colours and which of them decide come from the contracts, through /api/labels
+// (in the plan's order).
+const sectorColour = (name) => state.labels?.sectors?.[name]?.colour ?? UNKNOWN_SECTOR;
+const decisionSectors = () =>
+  Object.entries(state.labels?.sectors ?? {})
+    .filter(([, s]) => s.decides)
+    .map(([name]) => name);
 const escapeHtml = (s) =>
   String(s).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 
@@ -197,10 +199,10 @@ function renderMultipliers(snap) {
   }
   const bySector = Object.fromEntries(scores.sectors.map((s) => [s.sector, s]));
   const unscored = { multiplier: null, basis: "undefined", value_gain_yuan: 0, fused: { hits: 0, misses: 0 }, siloed: { hits: 0, misses: 0 } };
-  const cards = DECISION_SECTORS.map((name) => {
+  const cards = decisionSectors().map((name) => {
     const s = bySector[name] ?? unscored;
     const trend = s.multiplier === null ? "" : s.multiplier > 1.0005 ? "up" : s.multiplier < 0.9995 ? "down" : "";
-    return `<div class="card" data-sector="${name}" data-testid="mult-${name}" style="--sector:${SECTOR_COLOURS[name]}">
+    return `<div class="card" data-sector="${name}" data-testid="mult-${name}" style="--sector:${sectorColour(name)}">
       <span class="name">${escapeHtml(label("sectors", name))}</span>
       <span class="mult-value ${trend}" data-testid="mult-value-${name}" title="${escapeHtml(label("bases", s.basis))}">${multiplierText(s.multiplier)}</span>
       <span class="detail">${escapeHtml(ui("value_gain"))} ${escapeHtml(yuan(s.value_gain_yuan))}</span>
@@ -219,7 +221,7 @@ function renderMultipliers(snap) {
 // ------------------------------------------------------------------------------ loss chart
 function renderLoss(snap) {
   const series = [];
-  for (const name of DECISION_SECTORS) {
+  for (const name of decisionSectors()) {
     for (const mode of ["fused", "siloed"]) {
       series.push({
         // Both modes share the sector's name: one legend entry per sector toggles the pair.
@@ -229,7 +231,7 @@ function renderLoss(snap) {
         showSymbol: false,
         step: "end",
         lineStyle: { width: mode === "fused" ? 3 : 1.6, type: mode === "fused" ? "solid" : "dashed" },
-        itemStyle: { color: SECTOR_COLOURS[name] },
+        itemStyle: { color: sectorColour(name) },
         areaStyle: mode === "fused" ? { opacity: 0.08 } : undefined,
         data: snap.series.map((p) => [p.t, p.sectors[name]?.[mode] ?? 0]),
       });
@@ -324,7 +326,7 @@ function renderFlows(snap) {
           emphasis: { focus: "adjacency" },
           data: [...nodes.keys()].map((id) => ({
             name: id,
-            itemStyle: { color: SECTOR_COLOURS[nodes.get(id)], borderColor: SECTOR_COLOURS[nodes.get(id)] },
+            itemStyle: { color: sectorColour(nodes.get(id)), borderColor: sectorColour(nodes.get(id)) },
           })),
           links: snap.flows.map((f) => ({ source: `src:${f.source}`, target: `dst:${f.target}`, value: f.decisions })),
           lineStyle: { color: "gradient", opacity: 0.45, curveness: 0.5 },
@@ -363,7 +365,7 @@ function renderFeed(snap) {
       const where = city ? cityName(city) : d.region;
       const lv = d.level ? ` ${levelText(d.level)}` : "";
       const via = d.inputs.length ? `<small>← ${d.inputs.map((s) => escapeHtml(label("sectors", s))).join("、")}</small>` : "";
-      return `<li class="${i < freshCount ? "fresh" : ""}" data-sector="${d.sector}" style="--sector:${SECTOR_COLOURS[d.sector]}">
+      return `<li class="${i < freshCount ? "fresh" : ""}" data-sector="${d.sector}" style="--sector:${sectorColour(d.sector)}">
         <span class="time">${beijing(d.t, false)}</span>
         <span class="sector">${escapeHtml(label("sectors", d.sector))}</span>
         <span class="mode ${d.mode}">${escapeHtml(label("modes", d.mode))}</span>
@@ -437,7 +439,9 @@ async function main() {
     ["/api/labels", "/api/scenarios", "/api/snapshot"].map((u) => fetch(u).then((r) => r.json())),
   );
   state.labels = labels;
-  state.scenarios = scenarios;
+  // The scenario library is listed by the operator's command; when that fails (503) the page
+  // still shows the run in progress, and says why it cannot offer a scenario.
+  state.scenarios = Array.isArray(scenarios) ? scenarios : [];
   state.snap = snap;
   mapChart = echarts.init($("map"), null, { renderer: "canvas" });
   lossChart = echarts.init($("loss-chart"));
@@ -446,6 +450,7 @@ async function main() {
   setLive(false);
   render();
   connect();
+  if (!Array.isArray(scenarios)) showFatal(String(scenarios?.detail ?? "no scenario library"));
   $("run-form").addEventListener("submit", startRun);
   $("lang-toggle").addEventListener("click", () => {
     state.lang = state.lang === "zh" ? "en" : "zh";

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from services.emergency.domain.routing import RoadGraph, Route
-from services.emergency.domain.rules import ResponseRules, WarningEffect, default_rules
+from services.emergency.domain.rules import ResponseRules, WarningEffect
 from shared.contracts.agriculture import AdvisoryIssued, RiskKind
 from shared.contracts.decisions import DecisionMade
 from shared.contracts.emergency import (
@@ -38,7 +38,7 @@ from shared.contracts.simulator import HazardKind
 from shared.contracts.transport import RoadStatusChanged
 from shared.contracts.weather import SignalType, WarningIssued
 from shared.situations import SituationLedger
-from shared.world import City, DamageRule, Facility, Gauge, World, load_world
+from shared.world import City, DamageRule, Facility, Gauge, World
 
 log = logging.getLogger(__name__)
 
@@ -127,8 +127,9 @@ class Incident:
 
 @dataclass(frozen=True)
 class CityView:
-    """A city's response as the HTTP API shows it."""
+    """A city's response as one mode's model sees it (what the HTTP API shows)."""
 
+    mode: Mode
     city: str
     name_zh: str
     name_en: str
@@ -146,13 +147,14 @@ class ResponseModel:
         self,
         mode: Mode,
         *,
+        world: World,
+        rules: ResponseRules,
         ledger: SituationLedger | None = None,
-        world: World | None = None,
-        rules: ResponseRules | None = None,
     ) -> None:
         self.mode = mode
-        self.world = world or load_world()
-        self.rules = rules or default_rules()
+        self.world = world
+        self.rules = rules
+        # the two modes of a service share one ledger, so a situation has one decision key
         self.ledger = ledger or SituationLedger()
         self.graph = RoadGraph(
             self.world.segments,
@@ -278,6 +280,7 @@ class ResponseModel:
             level_measure = state.active.get(Measure.RESPONSE_LEVEL)
             views.append(
                 CityView(
+                    mode=self.mode,
                     city=state.city.code,
                     name_zh=state.city.name_zh,
                     name_en=state.city.name_en,
@@ -296,6 +299,7 @@ class ResponseModel:
         for code, stock in self._stock.items():
             out.append(
                 {
+                    "mode": self.mode,
                     "city": code,
                     "stock": {k: int(getattr(stock, a)) for k, a in _RESOURCE_STOCK.items()},
                     "sent_away": {k: self._sent.get((code, k), 0) for k in ResourceKind},
@@ -726,64 +730,3 @@ class ResponseModel:
         share = self._step(rule, None)[1]
         avoid = self._avoid(rule, EmergencyAction.SUSPEND_OPERATIONS)
         return round(facility.value_yuan * share * avoid, 2)
-
-
-class EmergencyDesk:
-    """Both modes of the emergency service, over one situation ledger.
-
-    Own-sector events go to both models; cross-sector events only to the fused one, and only
-    when ``fusion`` is on (with it off, the two modes must decide identically).
-    """
-
-    def __init__(
-        self,
-        *,
-        fusion: bool = True,
-        world: World | None = None,
-        rules: ResponseRules | None = None,
-    ) -> None:
-        self.fusion = fusion
-        self.ledger = SituationLedger()
-        world = world or load_world()
-        rules = rules or default_rules()
-        self.models = {
-            mode: ResponseModel(mode, ledger=self.ledger, world=world, rules=rules) for mode in Mode
-        }
-
-    @property
-    def siloed(self) -> ResponseModel:
-        """The model that sees own-sector data only."""
-        return self.models[Mode.SILOED]
-
-    @property
-    def fused(self) -> ResponseModel:
-        """The model that also sees cross-sector events."""
-        return self.models[Mode.FUSED]
-
-    def on_own(self, event: Event) -> list[Event]:
-        """A gauge reading, citizen report or safety alarm, decided on by both modes."""
-        out: list[Event] = []
-        for model in (self.siloed, self.fused):
-            if isinstance(event, GaugeReading):
-                out += model.on_gauge(event)
-            elif isinstance(event, CitizenReport):
-                out += model.on_report(event)
-            elif isinstance(event, SafetyAlarm):
-                out += model.on_alarm(event)
-        return out
-
-    def on_cross(self, event: Event) -> list[Event]:
-        """A cross-sector event, for the fused mode only (nothing when fusion is off)."""
-        if not self.fusion:
-            return []
-        if isinstance(event, WarningIssued):
-            return self.fused.on_warning(event)
-        if isinstance(event, RoadStatusChanged):
-            return self.fused.on_road_status(event)
-        if isinstance(event, DecisionMade) and event.sector == "agriculture":
-            return self.fused.on_advisory(event)
-        return []
-
-    def advance(self, now: datetime) -> list[Event]:
-        """Move both modes' clocks (holds and windows)."""
-        return self.siloed.advance(now) + self.fused.advance(now)

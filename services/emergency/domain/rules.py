@@ -1,11 +1,10 @@
-"""The emergency service's thresholds, parsed and validated from ``data/response_rules.yaml``."""
+"""The emergency service's thresholds, validated from the parsed ``data/response_rules.yaml``.
+
+The adapter (``service.py``) reads the file; this module only validates what it was given.
+"""
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
-
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts.agriculture import RiskLevel
@@ -17,9 +16,6 @@ from shared.contracts.emergency import (
     ResponseLevel,
 )
 from shared.contracts.weather import Colour, SignalType
-
-#: The rules file shipped with the service.
-RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "response_rules.yaml"
 
 
 class _Frozen(BaseModel):
@@ -112,15 +108,3 @@ class ResponseRules(_Frozen):
         """The response level this many flood reports in the window call for."""
         hit = [s.level for s in self.reports.flood_levels if flood_reports >= s.count]
         return max(hit, key=lambda lv: lv.rank, default=None)
-
-
-def load_rules(path: Path = RULES_FILE) -> ResponseRules:
-    """Parse and validate a response-rules file."""
-    with path.open(encoding="utf-8") as fh:
-        return ResponseRules.model_validate(yaml.safe_load(fh))
-
-
-@cache
-def default_rules() -> ResponseRules:
-    """The shipped rules, parsed once per process."""
-    return load_rules()

@@ -1,4 +1,4 @@
-"""The referee's pure domain: scoring rules and the scoreboard (no I/O, no frameworks)."""
+"""The referee's pure domain: scoring rules, the scoreboard and its state: no I/O, no frameworks."""
 
 from services.referee.domain.scoring import (
     OUTCOMES,
@@ -9,12 +9,14 @@ from services.referee.domain.scoring import (
     Settlement,
     multiplier,
 )
+from services.referee.domain.state import RefereeState
 
 __all__ = [
     "OUTCOMES",
     "ModeFigures",
     "MultiplierBasis",
     "Outcome",
+    "RefereeState",
     "Scoreboard",
     "Settlement",
     "multiplier",

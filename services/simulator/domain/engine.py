@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from services.simulator.domain.clock import tick_event
 from services.simulator.domain.fields import WorldState, build_state
 from services.simulator.domain.impacts import derive_truth
-from services.simulator.domain.observations import ObservationDeriver
+from services.simulator.domain.observations import ObservationDeriver, ObservationModel
+from services.simulator.domain.plugin import SectorPlugin, assemble
 from services.simulator.domain.scenario import Scenario
 from shared.contracts.envelope import Event
 from shared.contracts.simulator import (
@@ -19,7 +20,7 @@ from shared.contracts.simulator import (
     ImpactOccurred,
 )
 from shared.contracts.spec import TopicSpec
-from shared.world import World, load_world
+from shared.world import World
 
 
 @dataclass(frozen=True)
@@ -49,19 +50,27 @@ def new_run_id(scenario: str, seed: int) -> str:
 
 
 class Simulation:
-    """One run of a scenario with a seed; iterate ``batches()`` to get its ticks."""
+    """One run of a scenario with a seed; iterate ``batches()`` to get its ticks.
+
+    ``world`` (the shared world data), ``model`` (the parsed observation model) and the sector
+    ``plugins`` come from the adapter (``services.simulator.data``); nothing is loaded here.
+    Without ``run_id`` the run gets a fresh one.
+    """
 
     def __init__(
         self,
         scenario: Scenario,
         seed: int,
-        world: World | None = None,
         *,
+        world: World,
+        model: ObservationModel,
+        plugins: Sequence[SectorPlugin],
         run_id: str | None = None,
     ) -> None:
         self.scenario = scenario
         self.seed = seed
-        self.world = world or load_world()
+        self.world = world
+        self.sectors = assemble(plugins, world, model)
         self.world_key = world_key(scenario.name, seed)
         self.run_id = run_id or new_run_id(scenario.name, seed)
         self.state: WorldState = build_state(scenario, self.world)
@@ -77,10 +86,12 @@ class Simulation:
         def emit(hour: int, spec: TopicSpec, event: Event) -> None:
             pending.setdefault(min(hour, n - 1), []).append((spec, event))
 
-        for item in derive_truth(self.state):
+        for item in derive_truth(self.state, self.sectors.impacts):
             spec = SIMULATOR_TRUTH if isinstance(item.event, ImpactOccurred) else SIMULATOR_HAZARDS
             emit(item.publish_hour, spec, item.event)
-        deriver = ObservationDeriver(self.state, self.seed, self.world_key)
+        deriver = ObservationDeriver(
+            self.state, self.seed, self.world_key, self.sectors.sensors, self.sectors.parameters
+        )
         for tick in range(sc.ticks):
             events: list[tuple[TopicSpec, Event]] = []
             for h in range(tick * tick_h, (tick + 1) * tick_h):

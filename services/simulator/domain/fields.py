@@ -60,11 +60,29 @@ class WorldState:
     gauge_levels: dict[str, list[float]]
     #: hazard id -> city code -> hourly share (0..1) of the hazard's peak felt there.
     shapes: dict[str, dict[str, list[float]]]
+    # Several sectors read the icy road surface; computed once per city on first use.
+    _icy: dict[str, list[float]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def hours(self) -> int:
         """Number of hourly steps."""
         return len(self.times)
+
+    def icy(self, code: str) -> list[float]:
+        """City ``code``'s hourly icy road surface (1.0 or 0.0, see ``icy_series``)."""
+        if code not in self._icy:
+            city = self.cities[code]
+            self._icy[code] = icy_series(city.ground_temp, city.rain)
+        return self._icy[code]
+
+
+def icy_series(ground_temp: list[float], rain: list[float]) -> list[float]:
+    """1.0 where the road surface is at or below 0 °C with precipitation in the last 6 hours."""
+    out: list[float] = []
+    for i, g in enumerate(ground_temp):
+        wet = sum(rain[max(0, i - 5) : i + 1]) >= 0.5
+        out.append(1.0 if g <= 0 and wet else 0.0)
+    return out
 
 
 def _trapezoid(h: HazardSpec, t: datetime) -> float:

@@ -1,28 +1,29 @@
 """Ground truth: what each hazard really costs, by damage rule, asset and episode.
 
-Rules come from ``shared/world/damage.yaml``. Variables a rule may compare, by asset:
+Each sector's rules (from ``shared/world/damage.yaml`` and from its plug-in, see ``plugin.py``)
+run over the assets of that sector's own exposures (``Exposure``), which also give the variables
+only their kind has. Every asset whose exposure allows it (``city_variables``) may also compare
+its city's variables:
 
-- farm: ``temp``, ``tmax_day``, ``tmean_day``, ``soil_moisture_day``, ``submerged_share``,
-  ``ice_mm``
-- segment: ``visibility``, ``icy`` (0/1), ``rain``, ``gust`` (the worse of its two cities)
-- zone (a city's lake-side flood plain): ``level_above_warning``
-- city: ``rain_24h``, ``ice_mm``
-- facility: ``temp``, ``rain_24h``, ``gust``
+- ``temp``, ``rain_24h``, ``ice_mm``, ``gust``: hourly values;
+- ``tmax_day``, ``tmean_day``, ``soil_moisture_day``: the local day's aggregate, every hour;
+- ``level_above_warning``: the city's lake gauge above its warning level (-99 without one).
 """
 
 from __future__ import annotations
 
 import operator
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import UTC, timedelta
 
 from services.simulator.domain.fields import BEIJING_OFFSET, HAZARD_PRESENCE, WorldState
 from shared.contracts.agriculture import Industry
 from shared.contracts.envelope import derived_id
 from shared.contracts.simulator import HazardKind, HazardOccurred, ImpactOccurred, Mitigation
-from shared.world import DamageRule, World
+from shared.world import DamageRule
 
+#: The ``source`` of every event the simulator publishes.
 SOURCE = "simulator"
 
 _OPS: dict[str, Callable[[float, float], bool]] = {
@@ -51,6 +52,35 @@ class Asset:
     vehicle_km_per_day: float = 0.0
 
 
+#: The hourly values of one variable of one asset, over the whole span.
+Variable = Callable[["Series", Asset], list[float]]
+
+
+@dataclass(frozen=True)
+class Exposure:
+    """A kind of asset hazards can damage: the ``asset`` a damage rule names.
+
+    Kinds belong to one sector: only that sector's rules run over its assets. ``assets`` lists
+    the scenario's assets of this kind (only in the scenario's cities); ``variables`` are the
+    variables only this kind has (a rule compares them by name); with ``city_variables`` the
+    asset may also compare its city's variables (see the module doc).
+    """
+
+    kind: str
+    assets: Callable[[WorldState], list[Asset]]
+    variables: Mapping[str, Variable] = field(default_factory=dict)
+    city_variables: bool = True
+
+
+@dataclass(frozen=True)
+class SectorImpacts:
+    """One sector's damage rules and the exposures they run over (its own, by kind)."""
+
+    sector: str
+    exposures: tuple[Exposure, ...]
+    rules: tuple[DamageRule, ...]
+
+
 @dataclass(frozen=True)
 class TruthItem:
     """A ground-truth event and the field hour at which it becomes known (is published)."""
@@ -59,131 +89,43 @@ class TruthItem:
     event: ImpactOccurred | HazardOccurred
 
 
-def assets(world: World, state: WorldState) -> list[Asset]:
-    """Every asset of the scenario's cities."""
-    c = world.damage.constants
-    codes = set(state.cities)
-    out: list[Asset] = []
-    for f in world.farms:
-        if f.city in codes:
-            out.append(
-                Asset(
-                    id=f.farm_id,
-                    kind="farm",
-                    region=f.city,
-                    value_yuan=f.value_yuan,
-                    people=0,
-                    lat=world.city(f.city).lat,
-                    crop=f.crop,
-                    industry=f.industry,
-                    unit="mu" if f.area_mu else None,
-                    quantity=f.area_mu or None,
-                )
-            )
-    for s in world.segments:
-        if s.from_city in codes and s.to_city in codes:
-            out.append(
-                Asset(
-                    id=s.id,
-                    kind="segment",
-                    region=s.from_city,
-                    value_yuan=0.0,
-                    people=0,
-                    lat=world.city(s.from_city).lat,
-                    unit="km",
-                    quantity=s.length_km,
-                    vehicle_km_per_day=s.aadt * s.length_km,
-                )
-            )
-    for city in world.cities:
-        if city.code not in codes:
-            continue
-        if city.lake_gauge is not None:
-            out.append(
-                Asset(
-                    id=f"{city.code}-floodplain",
-                    kind="zone",
-                    region=city.code,
-                    value_yuan=city.flood_exposed_assets_yuan,
-                    people=city.flood_exposed_pop,
-                    lat=city.lat,
-                )
-            )
-        out.append(
-            Asset(
-                id=city.code,
-                kind="city",
-                region=city.code,
-                value_yuan=city.population * c.asset_yuan_per_person,
-                people=city.population,
-                lat=city.lat,
-            )
-        )
-    for fac in world.facilities:
-        if fac.city in codes:
-            out.append(
-                Asset(
-                    id=fac.id,
-                    kind="facility",
-                    region=fac.city,
-                    value_yuan=fac.value_yuan,
-                    people=0,
-                    lat=world.city(fac.city).lat,
-                    facility_kind=fac.kind.value,
-                )
-            )
-    return out
-
-
-class _Series:
-    """Hourly variables of assets, computed lazily from the world state."""
+class Series:
+    """Hourly variables of assets, computed lazily from the world state (and memoised)."""
 
     def __init__(self, state: WorldState) -> None:
-        self.s = state
+        self.state = state
         self.world = state.world
-        self._cache: dict[tuple[str, str], list[float]] = {}
+        self._cache: dict[tuple[int, str, str], list[float]] = {}
         # Local-day index of every hour, for daily aggregates.
         self.day_of_hour = [
             (t.astimezone(UTC) + BEIJING_OFFSET).date().toordinal() for t in state.times
         ]
 
-    def hourly(self, asset: Asset, var: str) -> list[float]:
-        key = (asset.id, var)
+    def hourly(self, exposure: Exposure, asset: Asset, var: str) -> list[float]:
+        """The hourly values of variable ``var`` of ``asset`` (one of ``exposure``'s)."""
+        # Keyed by the exposure too: two sectors may each have a kind named "city".
+        key = (id(exposure), asset.id, var)
         if key not in self._cache:
-            self._cache[key] = self._compute(asset, var)
+            self._cache[key] = self._compute(exposure, asset, var)
         return self._cache[key]
 
-    def _level_above(self, code: str) -> list[float]:
+    def level_above(self, code: str) -> list[float]:
+        """City ``code``'s lake gauge above its warning level, hourly (-99 without a gauge)."""
         city = self.world.city(code)
         if city.lake_gauge is None:
-            return [-99.0] * self.s.hours
+            return [-99.0] * self.state.hours
         g = self.world.gauge(city.lake_gauge)
-        return [v - g.warning_m for v in self.s.gauge_levels[g.id]]
+        return [v - g.warning_m for v in self.state.gauge_levels[g.id]]
 
-    def _compute(self, asset: Asset, var: str) -> list[float]:
-        if asset.kind == "segment":
-            seg = next(x for x in self.world.segments if x.id == asset.id)
-            a, b = self.s.cities[seg.from_city], self.s.cities[seg.to_city]
-            if var == "visibility":
-                return [min(x, y) for x, y in zip(a.visibility, b.visibility, strict=True)]
-            if var == "rain":
-                return [max(x, y) for x, y in zip(a.rain, b.rain, strict=True)]
-            if var == "gust":
-                return [max(x, y) for x, y in zip(a.gust, b.gust, strict=True)]
-            if var == "icy":
-                ia, ib = icy_series(a.ground_temp, a.rain), icy_series(b.ground_temp, b.rain)
-                return [max(x, y) for x, y in zip(ia, ib, strict=True)]
-            raise ValueError(f"unknown segment variable {var!r}")
-        cs = self.s.cities[asset.region]
+    def _compute(self, exposure: Exposure, asset: Asset, var: str) -> list[float]:
+        own = exposure.variables.get(var)
+        if own is not None:
+            return own(self, asset)
+        if not exposure.city_variables:
+            raise ValueError(f"unknown {asset.kind} variable {var!r}")
+        cs = self.state.cities[asset.region]
         if var == "level_above_warning":
-            return self._level_above(asset.region)
-        if var == "submerged_share":
-            farm = next(f for f in self.world.farms if f.farm_id == asset.id)
-            depth = self.world.damage.full_flood_depth_m
-            return [
-                farm.lowland_share * min(1.0, max(0.0, d / depth))
-                for d in self._level_above(asset.region)
-            ]
+            return self.level_above(asset.region)
         direct: dict[str, list[float]] = {
             "temp": cs.temp,
             "rain_24h": cs.rain_24h,
@@ -216,15 +158,6 @@ class _Series:
         return out
 
 
-def icy_series(ground_temp: list[float], rain: list[float]) -> list[float]:
-    """1.0 where the road surface is at or below 0 °C with precipitation in the last 6 hours."""
-    out: list[float] = []
-    for i, g in enumerate(ground_temp):
-        wet = sum(rain[max(0, i - 5) : i + 1]) >= 0.5
-        out.append(1.0 if g <= 0 and wet else 0.0)
-    return out
-
-
 class _Attribution:
     """Which scenario hazard caused an exposure that began at hour ``i`` in a city."""
 
@@ -249,19 +182,23 @@ class _Attribution:
         return best[1], best[2]
 
 
-def derive_truth(state: WorldState) -> list[TruthItem]:
-    """Every ground-truth impact and hazard episode of the scenario, in publication order."""
-    world = state.world
-    series = _Series(state)
+def derive_truth(state: WorldState, sectors: Sequence[SectorImpacts]) -> list[TruthItem]:
+    """Every ground-truth impact and hazard episode of the scenario, in publication order.
+
+    Each sector's rules run over its own exposures; a rule's ``asset`` names one of their kinds.
+    """
+    series = Series(state)
     attribution = _Attribution(state)
     items: list[TruthItem] = []
-    all_assets = assets(world, state)
-    for rule in world.damage.rules:
-        for asset in all_assets:
-            if _applies(rule, asset):
-                items.extend(_evaluate(rule, asset, state, series, attribution))
+    for sector in sectors:
+        assets = [(e, a) for e in sector.exposures for a in e.assets(state)]
+        for rule in sector.rules:
+            for exposure, asset in assets:
+                if _applies(rule, asset):
+                    items.extend(_evaluate(rule, exposure, asset, state, series, attribution))
     items.extend(_hazard_episodes(state))
-    # Stable publication order: by hour, then by id (the same scenario gives the same bytes).
+    # Stable publication order: by hour, then by id (the same scenario gives the same bytes,
+    # whatever order the plug-ins list their assets and rules in).
     items.sort(key=lambda it: (it.publish_hour, _sort_key(it.event)))
     return items
 
@@ -299,13 +236,14 @@ class _Episode:
 
 def _evaluate(
     rule: DamageRule,
+    exposure: Exposure,
     asset: Asset,
     state: WorldState,
-    series: _Series,
+    series: Series,
     attribution: _Attribution,
 ) -> list[TruthItem]:
-    values = series.hourly(asset, rule.variable)
-    shares = series.hourly(asset, rule.share_variable) if rule.share_variable else None
+    values = series.hourly(exposure, asset, rule.variable)
+    shares = series.hourly(exposure, asset, rule.share_variable) if rule.share_variable else None
     compare = _OPS[rule.op]
     reset = rule.reset_h or state.world.damage.episode_reset_h
     calendars = state.world.calendars
@@ -458,7 +396,7 @@ def _make(
             avoidable_people=round(people * m.people_share),
             full_benefit_by=min(started - timedelta(hours=m.lead_h), cutoff),
             no_benefit_after=cutoff,
-            cost_yuan=world.action_cost(m.action),
+            cost_yuan=m.cost_yuan if m.cost_yuan is not None else world.action_cost(m.action),
         )
         for m in rule.mitigations
         if m.stages is None or stage in m.stages

@@ -1,20 +1,18 @@
-"""Scenario files: a time span, a baseline climate and hazards, validated by pydantic."""
+"""Scenarios: a time span, a baseline climate and hazards, validated by pydantic.
+
+The scenario files are read by the adapter (``services.simulator.data``); this module only
+validates what it parsed.
+"""
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import cache
-from pathlib import Path
 from typing import Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.contracts.envelope import AwareDatetime, RegionCode
 from shared.contracts.simulator import HazardKind
-
-#: Folder holding the scenario YAML files.
-SCENARIO_DIR = Path(__file__).resolve().parent.parent / "scenarios"
 
 
 class _Frozen(BaseModel):
@@ -154,29 +152,3 @@ class Scenario(_Frozen):
     def hour_at(self, h: int) -> datetime:
         """Simulated time of field hour ``h``."""
         return self.start + timedelta(hours=h)
-
-
-def load_scenario_file(path: Path) -> Scenario:
-    """Parse and validate one scenario file."""
-    with path.open(encoding="utf-8") as fh:
-        return Scenario.model_validate(yaml.safe_load(fh))
-
-
-@cache
-def load_scenarios() -> dict[str, Scenario]:
-    """Every scenario in the scenario folder, by name (file stem must equal the name)."""
-    found: dict[str, Scenario] = {}
-    for path in sorted(SCENARIO_DIR.glob("*.yaml")):
-        scenario = load_scenario_file(path)
-        if scenario.name != path.stem:
-            raise ValueError(f"{path.name}: name {scenario.name!r} differs from the file name")
-        found[scenario.name] = scenario
-    return found
-
-
-def get_scenario(name: str) -> Scenario:
-    """A scenario by name, with the known names in the error."""
-    scenarios = load_scenarios()
-    if name not in scenarios:
-        raise KeyError(f"unknown scenario {name!r}; known: {', '.join(sorted(scenarios))}")
-    return scenarios[name]

@@ -7,7 +7,8 @@ any closure; any de-icing). A decision is published only when a control starts, 
 terms or ends, so a persisting situation is decided once.
 
 The same class serves both modes: the siloed instance is only ever fed detector readings, the
-fused one also gets the cross-sector inputs. With the same inputs they decide the same.
+fused one also gets the cross-sector inputs. With the same inputs they decide the same. The two
+instances of a service share one situation ledger, so both name a situation alike.
 """
 
 from __future__ import annotations
@@ -18,12 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from services.transport.domain.rules import (
-    RoadRules,
-    VisibilityTier,
-    WarningEffect,
-    default_rules,
-)
+from services.transport.domain.rules import RoadRules, VisibilityTier, WarningEffect
 from shared.contracts.emergency import ResponseDecided
 from shared.contracts.envelope import Event, Mode, derived_id
 from shared.contracts.transport import (
@@ -39,7 +35,7 @@ from shared.contracts.transport import (
 )
 from shared.contracts.weather import Basis, ForecastIssued, WarningIssued
 from shared.situations import SituationLedger
-from shared.world import Segment, World, load_world
+from shared.world import Segment, World
 
 log = logging.getLogger(__name__)
 
@@ -137,6 +133,7 @@ class _Segment:
 class SegmentView:
     """A segment as the HTTP API shows it."""
 
+    mode: Mode
     segment_id: str
     road: str
     from_city: str
@@ -158,13 +155,14 @@ class RoadModel:
         self,
         mode: Mode,
         *,
+        world: World,
+        rules: RoadRules,
         ledger: SituationLedger | None = None,
-        world: World | None = None,
-        rules: RoadRules | None = None,
     ) -> None:
         self.mode = mode
-        self.world = world or load_world()
-        self.rules = rules or default_rules()
+        self.world = world
+        self.rules = rules
+        # the other mode's model is given the same ledger, so a situation has one key in both
         self.ledger = ledger or SituationLedger()
         self._segments = {s.id: _Segment(s) for s in self.world.segments}
         self._by_city: dict[str, list[_Segment]] = {}
@@ -325,6 +323,7 @@ class RoadModel:
             temps = [d.surface_temp_c for d in fresh if d.surface_temp_c is not None]
             views.append(
                 SegmentView(
+                    mode=self.mode,
                     segment_id=seg.segment.id,
                     road=seg.segment.road,
                     from_city=seg.segment.from_city,
@@ -659,52 +658,3 @@ def _reason(control: RoadControl, ask: Ask, terms: _Terms, basis: ControlBasis) 
         if terms.banned:
             text += ", banned: " + ", ".join(terms.banned)
     return text
-
-
-class TransportDesk:
-    """Both modes of the transport service, over one situation ledger.
-
-    Own-sector readings go to both models; cross-sector events only to the fused one, and only
-    when ``fusion`` is on (with it off, the two modes must decide identically).
-    """
-
-    def __init__(
-        self, *, fusion: bool = True, world: World | None = None, rules: RoadRules | None = None
-    ) -> None:
-        self.fusion = fusion
-        self.ledger = SituationLedger()
-        world = world or load_world()
-        rules = rules or default_rules()
-        self.models = {
-            mode: RoadModel(mode, ledger=self.ledger, world=world, rules=rules) for mode in Mode
-        }
-
-    @property
-    def siloed(self) -> RoadModel:
-        """The model that sees own-sector data only."""
-        return self.models[Mode.SILOED]
-
-    @property
-    def fused(self) -> RoadModel:
-        """The model that also sees cross-sector events."""
-        return self.models[Mode.FUSED]
-
-    def on_own(self, obs: RoadObservation) -> list[Event]:
-        """A detector reading, decided on by both modes."""
-        return self.siloed.on_observation(obs) + self.fused.on_observation(obs)
-
-    def on_cross(self, event: Event) -> list[Event]:
-        """A cross-sector event, for the fused mode only (nothing when fusion is off)."""
-        if not self.fusion:
-            return []
-        if isinstance(event, WarningIssued):
-            return self.fused.on_warning(event)
-        if isinstance(event, ForecastIssued):
-            return self.fused.on_forecast(event)
-        if isinstance(event, ResponseDecided):
-            return self.fused.on_emergency(event)
-        return []
-
-    def advance(self, now: datetime) -> list[Event]:
-        """Move both modes' clocks (expiries)."""
-        return self.siloed.advance(now) + self.fused.advance(now)

@@ -1,18 +1,14 @@
-"""The transport service's thresholds, parsed and validated from ``data/road_rules.yaml``."""
+"""The transport service's thresholds, validated from the parsed ``data/road_rules.yaml``.
+
+The adapter (``service.py``) reads the file; ``RoadRules.model_validate`` checks what it read.
+"""
 
 from __future__ import annotations
 
-from functools import cache
-from pathlib import Path
-
-import yaml
 from pydantic import BaseModel, ConfigDict, Field
 
 from shared.contracts.transport import ControlTrigger, RoadControl, SurfaceState, VehicleClass
 from shared.contracts.weather import Colour, SignalType
-
-#: The rules file shipped with the service.
-RULES_FILE = Path(__file__).resolve().parent.parent / "data" / "road_rules.yaml"
 
 
 class _Frozen(BaseModel):
@@ -118,15 +114,3 @@ class RoadRules(_Frozen):
         if rank <= 0:
             return None
         return sorted(self.visibility_tiers, key=lambda t: -t.below_m)[rank - 1]
-
-
-def load_rules(path: Path = RULES_FILE) -> RoadRules:
-    """Parse and validate a road-rules file."""
-    with path.open(encoding="utf-8") as fh:
-        return RoadRules.model_validate(yaml.safe_load(fh))
-
-
-@cache
-def default_rules() -> RoadRules:
-    """The shipped rules, parsed once per process."""
-    return load_rules()

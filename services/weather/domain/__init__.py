@@ -4,14 +4,7 @@ No faust, fastapi or kafka imports here; the stream and HTTP adapters wrap ``War
 """
 
 from services.weather.domain.cap import CapWriter, Decision, MsgType
-from services.weather.domain.catalogue import (
-    Catalogue,
-    Text,
-    default_areas,
-    default_catalogue,
-    load_areas,
-    load_catalogue,
-)
+from services.weather.domain.catalogue import Catalogue, Text, parse_areas
 from services.weather.domain.engine import WarningEngine, city_of
 from services.weather.domain.rules import (
     blizzard_colour,
@@ -44,8 +37,6 @@ __all__ = [
     "blizzard_colour",
     "city_of",
     "cold_wave_colour",
-    "default_areas",
-    "default_catalogue",
     "drought_colour",
     "dry_spell_days",
     "fog_colour",
@@ -55,9 +46,8 @@ __all__ = [
     "heat_colour",
     "hour_end",
     "hour_of",
-    "load_areas",
-    "load_catalogue",
     "minimum_drops",
+    "parse_areas",
     "rainstorm_colour",
     "road_icing_colour",
     "top",

@@ -1,24 +1,17 @@
-"""The CMA signal catalogue: criteria, CAP mapping and texts, loaded from YAML and validated.
+"""The CMA signal catalogue: criteria, CAP mapping and texts, validated from their data.
 
-The YAML is parsed once per process (``default_catalogue`` is cached); nothing here runs per event.
+The service's adapter reads ``services/weather/data/cma_signals.yaml`` and ``areas.yaml`` once
+(``services/weather/service.py``) and hands the parsed data in; nothing here reads a file.
 """
 
 from __future__ import annotations
 
 import string
-from functools import cache
-from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from shared.contracts.weather import Colour, SignalType
-
-#: The folder holding the weather service's data files.
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
-SIGNALS_FILE = DATA_DIR / "cma_signals.yaml"
-AREAS_FILE = DATA_DIR / "areas.yaml"
 
 Severity = Literal["Extreme", "Severe", "Moderate", "Minor", "Unknown"]
 ResponseType = Literal[
@@ -340,28 +333,8 @@ def _texts(templates: Templates) -> list[Text]:
     ]  # fmt: skip
 
 
-def load_catalogue(path: Path = SIGNALS_FILE) -> Catalogue:
-    """Parse and validate a signal catalogue file."""
-    with path.open(encoding="utf-8") as handle:
-        return Catalogue.model_validate(yaml.safe_load(handle))
-
-
-def load_areas(path: Path = AREAS_FILE) -> dict[str, Text]:
-    """Parse the area names file: GB/T 2260 code → names in both languages."""
-    with path.open(encoding="utf-8") as handle:
-        raw = yaml.safe_load(handle)
+def parse_areas(raw: object) -> dict[str, Text]:
+    """The area names: GB/T 2260 code -> names in both languages."""
     if not isinstance(raw, dict):
-        raise ValueError(f"{path}: expected a mapping of area codes")
+        raise ValueError("expected a mapping of area codes")
     return {str(code): Text.model_validate(names) for code, names in raw.items()}
-
-
-@cache
-def default_catalogue() -> Catalogue:
-    """The catalogue shipped with the service, parsed once per process."""
-    return load_catalogue()
-
-
-@cache
-def default_areas() -> dict[str, Text]:
-    """The area names shipped with the service, parsed once per process."""
-    return load_areas()

@@ -22,8 +22,6 @@ from services.weather.domain.catalogue import (
     Catalogue,
     SignalBase,
     Text,
-    default_areas,
-    default_catalogue,
 )
 from services.weather.domain.rules import BY_RANK, EVALUATORS, Evaluator, reach_h, within_lead
 from services.weather.domain.series import (
@@ -116,14 +114,14 @@ class WarningEngine:
     def __init__(
         self,
         *,
-        catalogue: Catalogue | None = None,
-        areas: dict[str, Text] | None = None,
+        catalogue: Catalogue,
+        areas: dict[str, Text],
         to_city: Callable[[str], str] = city_of,
         max_stations_per_city: int = 256,
         history: int = 10_000,
     ) -> None:
-        self.catalogue = catalogue if catalogue is not None else default_catalogue()
-        self._writer = CapWriter(self.catalogue, areas if areas is not None else default_areas())
+        self.catalogue = catalogue
+        self._writer = CapWriter(self.catalogue, areas)
         self._to_city = to_city
         self._max_stations = max_stations_per_city
         self._history_size = history

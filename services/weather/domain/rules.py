@@ -25,7 +25,6 @@ from services.weather.domain.catalogue import (
     SnowfallSignal,
     VisibilitySignal,
     WindSignal,
-    default_catalogue,
 )
 from services.weather.domain.series import HourlySeries, beijing_day
 from shared.contracts.weather import Colour, SignalType
@@ -221,52 +220,46 @@ def drought_mask(daily_precip_mm: Series, spec: DroughtSignal) -> int:
 # --- the public rules: the highest colour that holds ----------------------------------------
 
 
-def _cat(catalogue: Catalogue | None) -> Catalogue:
-    return catalogue if catalogue is not None else default_catalogue()
-
-
-def rainstorm_colour(rain_mm: Series, *, catalogue: Catalogue | None = None) -> Colour | None:
+def rainstorm_colour(rain_mm: Series, *, catalogue: Catalogue) -> Colour | None:
     """Rainstorm colour from hourly rain (mm), most recent hour last."""
-    spec = _cat(catalogue).spec(SignalType.RAINSTORM, AccumulationSignal)
+    spec = catalogue.spec(SignalType.RAINSTORM, AccumulationSignal)
     return top(accumulation_mask(rain_mm, spec))
 
 
-def blizzard_colour(
-    precip_mm: Series, temp_c: Series, *, catalogue: Catalogue | None = None
-) -> Colour | None:
+def blizzard_colour(precip_mm: Series, temp_c: Series, *, catalogue: Catalogue) -> Colour | None:
     """Blizzard colour from hourly precipitation (mm water) and air temperature (°C)."""
-    spec = _cat(catalogue).spec(SignalType.BLIZZARD, SnowfallSignal)
+    spec = catalogue.spec(SignalType.BLIZZARD, SnowfallSignal)
     return top(accumulation_mask(snow_values(precip_mm, temp_c, spec.snow_max_temp_c), spec))
 
 
 def gale_colour(
-    wind_ms: float | None, gust_ms: float | None, *, catalogue: Catalogue | None = None
+    wind_ms: float | None, gust_ms: float | None, *, catalogue: Catalogue
 ) -> Colour | None:
     """Gale colour from this hour's 10-min mean wind and maximum gust (m/s)."""
-    cat = _cat(catalogue)
+    cat = catalogue
     return top(wind_mask(wind_ms, gust_ms, cat.spec(SignalType.GALE, WindSignal), cat))
 
 
 def typhoon_colour(
-    wind_ms: float | None, gust_ms: float | None, *, catalogue: Catalogue | None = None
+    wind_ms: float | None, gust_ms: float | None, *, catalogue: Catalogue
 ) -> Colour | None:
     """Typhoon colour from wind and gust (m/s), for when a tropical cyclone is known to be near."""
-    cat = _cat(catalogue)
+    cat = catalogue
     return top(wind_mask(wind_ms, gust_ms, cat.spec(SignalType.TYPHOON, WindSignal), cat))
 
 
-def cold_wave_colour(tmin_c: Series, *, catalogue: Catalogue | None = None) -> Colour | None:
+def cold_wave_colour(tmin_c: Series, *, catalogue: Catalogue) -> Colour | None:
     """Cold-wave colour from hourly minimum temperatures (°C), the last 72 h used."""
-    return top(cold_wave_mask(tmin_c, _cat(catalogue).spec(SignalType.COLD_WAVE, ColdWaveSignal)))
+    return top(cold_wave_mask(tmin_c, catalogue.spec(SignalType.COLD_WAVE, ColdWaveSignal)))
 
 
 def heat_colour(
-    daily_tmax_c: Series, tmax_c: float | None = None, *, catalogue: Catalogue | None = None
+    daily_tmax_c: Series, tmax_c: float | None = None, *, catalogue: Catalogue
 ) -> Colour | None:
     """Heat colour from daily maxima (today so far last) and this hour's maximum (°C)."""
     if tmax_c is None and daily_tmax_c:
         tmax_c = daily_tmax_c[-1]
-    spec = _cat(catalogue).spec(SignalType.HEAT, HeatSignal)
+    spec = catalogue.spec(SignalType.HEAT, HeatSignal)
     return top(heat_mask(daily_tmax_c, tmax_c, spec))
 
 
@@ -274,39 +267,37 @@ def fog_colour(
     visibility_m: float | None,
     humidity_pct: float | None = None,
     *,
-    catalogue: Catalogue | None = None,
+    catalogue: Catalogue,
 ) -> Colour | None:
     """Fog colour from this hour's visibility (m) and relative humidity (%)."""
-    spec = _cat(catalogue).spec(SignalType.FOG, VisibilitySignal)
+    spec = catalogue.spec(SignalType.FOG, VisibilitySignal)
     return top(visibility_mask(visibility_m, humidity_pct, spec))
 
 
 def haze_colour(
-    visibility_m: float | None, humidity_pct: float | None, *, catalogue: Catalogue | None = None
+    visibility_m: float | None, humidity_pct: float | None, *, catalogue: Catalogue
 ) -> Colour | None:
     """Haze colour from this hour's visibility (m) and relative humidity (%)."""
-    spec = _cat(catalogue).spec(SignalType.HAZE, VisibilitySignal)
+    spec = catalogue.spec(SignalType.HAZE, VisibilitySignal)
     return top(visibility_mask(visibility_m, humidity_pct, spec))
 
 
 def road_icing_colour(
-    ground_temp_c: float | None, precip_mm: Series, *, catalogue: Catalogue | None = None
+    ground_temp_c: float | None, precip_mm: Series, *, catalogue: Catalogue
 ) -> Colour | None:
     """Road-icing colour when observed now: red ("already happening") or none."""
-    spec = _cat(catalogue).spec(SignalType.ROAD_ICING, RoadIcingSignal)
+    spec = catalogue.spec(SignalType.ROAD_ICING, RoadIcingSignal)
     return top(icing_mask(ground_temp_c, precip_mm, spec))
 
 
-def frost_colour(
-    ground_temp_c: float | None, *, catalogue: Catalogue | None = None
-) -> Colour | None:
+def frost_colour(ground_temp_c: float | None, *, catalogue: Catalogue) -> Colour | None:
     """Frost colour from the ground (surface) temperature (°C)."""
-    return top(frost_mask(ground_temp_c, _cat(catalogue).spec(SignalType.FROST, FrostSignal)))
+    return top(frost_mask(ground_temp_c, catalogue.spec(SignalType.FROST, FrostSignal)))
 
 
-def drought_colour(daily_precip_mm: Series, *, catalogue: Catalogue | None = None) -> Colour | None:
+def drought_colour(daily_precip_mm: Series, *, catalogue: Catalogue) -> Colour | None:
     """Drought colour from completed days' precipitation (mm), most recent day last."""
-    spec = _cat(catalogue).spec(SignalType.DROUGHT, DroughtSignal)
+    spec = catalogue.spec(SignalType.DROUGHT, DroughtSignal)
     return top(drought_mask(daily_precip_mm, spec))
 
 

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from services.agriculture.service import SPEC, AgricultureSettings
-from services.agriculture.streams import models
+from services.agriculture.service import MANIFEST, AgricultureSettings
 from shared.runtime import build
-from tests.unit.agriculture.agri_factories import NC, feed, rice_days
+from tests.factories.agriculture import NC, feed, rice_days
 
 
 def _client() -> TestClient:
-    app, runtime = build(SPEC, AgricultureSettings())
-    both = models(runtime)
+    app, runtime = build(MANIFEST, AgricultureSettings())
+    both = runtime.state
     readings = rice_days([36.0] * 3)
     feed(both.siloed, readings)
     feed(both.fused, readings)

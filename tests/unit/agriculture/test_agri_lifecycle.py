@@ -7,7 +7,7 @@ from datetime import timedelta
 from shared.contracts.agriculture import Industry, RiskKind
 from shared.contracts.envelope import Mode
 from shared.contracts.weather import Colour, SignalType
-from tests.unit.agriculture.agri_factories import JUNE15, NC, feed, model, rice_days, warning
+from tests.factories.agriculture import JUNE15, NC, feed, model, rice_days, warning
 
 
 def test_a_week_of_heat_yields_one_advisory_not_one_per_hour() -> None:

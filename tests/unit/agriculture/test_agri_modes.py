@@ -10,7 +10,7 @@ from services.agriculture.domain import CrossSectorInputError
 from shared.contracts.agriculture import AdvisoryBasis, RiskKind
 from shared.contracts.envelope import Mode
 from shared.contracts.weather import Colour, SignalType
-from tests.unit.agriculture.agri_factories import (
+from tests.factories.agriculture import (
     JUNE15,
     NC,
     comparable,

@@ -6,7 +6,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.agriculture.domain import load_crop_rules
 from shared.contracts.agriculture import (
     AdvisoryBasis,
     AgricultureAction,
@@ -16,7 +15,7 @@ from shared.contracts.agriculture import (
 )
 from shared.contracts.envelope import Mode
 from shared.world import load_world
-from tests.unit.agriculture.agri_factories import (
+from tests.factories.agriculture import (
     BEIJING,
     JUNE15,
     NC,
@@ -25,6 +24,7 @@ from tests.unit.agriculture.agri_factories import (
     model,
     obs,
     rice_days,
+    rules,
 )
 
 SILOED = Mode.SILOED
@@ -39,7 +39,7 @@ def taken(advisories):  # type: ignore[no-untyped-def]
 
 def test_every_rule_advises_an_action_the_world_prices() -> None:
     world = load_world()
-    for rule in load_crop_rules().rules:
+    for rule in rules().rules:
         assert world.action_cost(rule.action) > 0, rule.id
 
 
@@ -55,7 +55,7 @@ def test_every_rule_advises_an_action_the_world_prices() -> None:
     ],
 )
 def test_sensor_thresholds_agree_with_the_simulators_damage_rules(ours: str, theirs: str) -> None:
-    rule = next(r for r in load_crop_rules().rules if r.id == ours)
+    rule = next(r for r in rules().rules if r.id == ours)
     truth = next(r for r in load_world().damage.rules if r.id == theirs)
     assert rule.sensor is not None
     assert (rule.sensor.op, rule.sensor.threshold) == (truth.op, truth.threshold)

@@ -3,61 +3,18 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
-from services.dashboard.domain.board import Board, CityRef
-from services.weather.domain import WarningEngine
-from shared.contracts.agriculture import AgricultureAction, Industry
-from shared.contracts.decisions import DecisionMade
 from shared.contracts.envelope import Mode
-from shared.contracts.simulator import TickAdvanced
-from shared.contracts.weather import StationObservation, WarningIssued
-from shared.world import load_world
-
-T0 = datetime(2020, 7, 7, tzinfo=UTC)
-JINGDEZHEN = "360200"
-
-
-def board() -> Board:
-    return Board([CityRef(c.code, c.name_zh, c.name_en) for c in load_world().cities])
-
-
-def rain_warnings(region: str, amounts: list[float], start: datetime = T0) -> list[WarningIssued]:
-    """Real warnings from the weather engine for hourly rain at one station."""
-    engine = WarningEngine()
-    out: list[WarningIssued] = []
-    for i, mm in enumerate(amounts):
-        obs = StationObservation(
-            occurred_at=start + timedelta(hours=i + 1), source="t", region=region,
-            station_id="58527", rain_mm=mm,
-        )  # fmt: skip
-        out += engine.on_observation(obs)
-    return out
-
-
-def tick(n: int, run_id: str = "poyang-flood-2020-s7") -> TickAdvanced:
-    return TickAdvanced(
-        occurred_at=T0 + timedelta(hours=n + 1), source="simulator", region="360000",
-        run_id=run_id, scenario="poyang-flood-2020", seed=7, tick=n, total_ticks=480,
-        tick_start=T0 + timedelta(hours=n),
-    )  # fmt: skip
-
-
-def decision(mode: Mode, inputs: tuple[str, ...] = ()) -> DecisionMade:
-    return DecisionMade(
-        occurred_at=T0, source="agriculture", region=JINGDEZHEN, sector="agriculture",
-        mode=mode, action=AgricultureAction.DRAIN_FIELDS, decision_key="k",
-        asset_ids=("360200-early_rice",), industry=Industry.RICE, effective_at=T0,
-        cost_yuan=1_500_000, expected_loss_avoided_yuan=9_000_000,
-        reason="secret farm detail", cross_sector_inputs=inputs,
-    )  # fmt: skip
-
-
-def city(snapshot: dict[str, object], code: str) -> dict[str, object]:
-    cities = snapshot["cities"]
-    assert isinstance(cities, list)
-    found: dict[str, object] = next(c for c in cities if c["code"] == code)
-    return found
+from tests.factories.dashboard import (
+    JINGDEZHEN,
+    T0,
+    board,
+    city,
+    decision,
+    rain_warnings,
+    tick,
+)
 
 
 def test_a_red_rainstorm_colours_its_city_and_a_cancel_clears_it() -> None:

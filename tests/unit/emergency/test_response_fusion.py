@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from services.emergency.domain import EmergencyDesk, RoadGraph
-from services.emergency.domain.rules import default_rules
+from services.emergency import streams
+from services.emergency.service import MANIFEST
 from shared.contracts.emergency import (
     GaugeReading,
     Measure,
@@ -14,31 +14,26 @@ from shared.contracts.emergency import (
     ResponseLevel,
 )
 from shared.contracts.envelope import Event, Mode
-from shared.contracts.transport import RoadStatus, RoadStatusChanged
-from shared.contracts.weather import Colour, SignalType
-from shared.world import load_world
-from tests.unit.emergency.test_response_rules import JIUJIANG, gauge, report
-from tests.unit.transport.road_factories import T0, comparable, warning
-
-NANCHANG, SHANGRAO = "360100", "361100"
-
-
-def graph() -> RoadGraph:
-    rules = default_rules()
-    return RoadGraph(
-        load_world().segments,
-        convoy_speed_kmh=rules.convoy_speed_kmh,
-        closure_wait_h=rules.closure_wait_h,
-    )
+from shared.contracts.weather import WEATHER_WARNINGS, Colour, SignalType
+from tests.factories import emergency as make
+from tests.factories.emergency import (
+    JIUJIANG,
+    NANCHANG,
+    SHANGRAO,
+    T0,
+    closed,
+    comparable,
+    gauge,
+    graph,
+    report,
+    warning,
+)
 
 
-def closed(segment_id: str, mode: Mode = Mode.FUSED) -> RoadStatusChanged:
-    seg = next(s for s in load_world().segments if s.id == segment_id)
-    return RoadStatusChanged(
-        occurred_at=T0, source="transport", region=seg.from_city, mode=mode,
-        segment_id=seg.id, road=seg.road, from_city=seg.from_city, to_city=seg.to_city,
-        status=RoadStatus.CLOSED,
-    )  # fmt: skip
+def handle(models: streams.Models, event: Event) -> list[Event]:
+    """An event through the service's handler of its type, as the runtime dispatches it."""
+    (handler,) = [a.handlers[type(event)] for a in MANIFEST.agents if type(event) in a.handlers]
+    return list(handler(models, event))
 
 
 def of(events: list[Event], mode: Mode, measure: Measure | None = None) -> list[ResponseDecided]:
@@ -75,11 +70,11 @@ def test_when_every_way_is_closed_the_route_waits_at_a_closure() -> None:
     route = g.route(NANCHANG, JIUJIANG)
     assert route is not None
     assert route.through_closure
-    assert route.hours >= default_rules().closure_wait_h
+    assert route.hours >= make.rules().closure_wait_h
 
 
 def test_without_cross_sector_input_both_modes_decide_identically() -> None:
-    desk = EmergencyDesk()
+    models = make.models()
     own: list[Event] = [
         gauge(0, 19.1),
         report(1, ReportKind.FLOODING),
@@ -88,7 +83,7 @@ def test_without_cross_sector_input_both_modes_decide_identically() -> None:
         report(4, ReportKind.FLOODING),
         gauge(30, 17.0),
     ]
-    events = [e for o in own for e in desk.on_own(o)]
+    events = [e for o in own for e in handle(models, o)]
     siloed = [comparable(e) for e in of(events, Mode.SILOED)]
     fused = [comparable(e) for e in of(events, Mode.FUSED)]
     assert len(siloed) > 3
@@ -96,16 +91,19 @@ def test_without_cross_sector_input_both_modes_decide_identically() -> None:
 
 
 def test_with_fusion_off_cross_sector_events_change_nothing() -> None:
-    desk = EmergencyDesk(fusion=False)
-    assert desk.on_cross(warning(0, SignalType.RAINSTORM, Colour.RED, region=JIUJIANG)) == []
-    assert desk.fused.active_decisions() == []
+    models = make.models()
+    read = [t for a in MANIFEST.agents for t in a.topics(fusion=False)]
+    assert read  # the service reads its own sector ...
+    assert {t.sector for t in read} == {"emergency"}  # ... and nothing else, not even warnings
+    assert WEATHER_WARNINGS not in read
+    assert models.fused.active_decisions() == []
 
 
 def test_fused_raises_the_level_and_prepositions_earlier_on_a_rainstorm_warning() -> None:
-    desk = EmergencyDesk()
-    desk.on_own(gauge(0, 18.7))  # just under warning: nobody acts yet
-    early = desk.on_cross(warning(60, SignalType.RAINSTORM, Colour.ORANGE, region=JIUJIANG))
-    late = desk.on_own(gauge(12, 19.3))  # the lake reaches its warning level 11 hours later
+    models = make.models()
+    handle(models, gauge(0, 18.7))  # just under warning: nobody acts yet
+    early = handle(models, warning(60, SignalType.RAINSTORM, Colour.ORANGE, region=JIUJIANG))
+    late = handle(models, gauge(12, 19.3))  # the lake reaches its warning level 11 hours later
     fused = [d for d in of(early, Mode.FUSED, Measure.RESPONSE_LEVEL) if d.region == JIUJIANG]
     siloed = [d for d in of(late, Mode.SILOED, Measure.RESPONSE_LEVEL) if d.region == JIUJIANG]
     assert fused and siloed
@@ -117,10 +115,10 @@ def test_fused_raises_the_level_and_prepositions_earlier_on_a_rainstorm_warning(
 
 
 def test_fused_routes_reinforcements_around_a_segment_transport_closed() -> None:
-    desk = EmergencyDesk()
-    desk.on_cross(closed("G70-NC-JJ"))
-    desk.on_cross(closed("G56-JDZ-JJ"))
-    events = desk.on_own(gauge(0, 22.2))  # level I at Jiujiang needs teams from outside
+    models = make.models()
+    handle(models, closed("G70-NC-JJ"))
+    handle(models, closed("G56-JDZ-JJ"))
+    events = handle(models, gauge(0, 22.2))  # level I at Jiujiang needs teams from outside
     fused = next(d for d in of(events, Mode.FUSED, Measure.RESPONSE_LEVEL) if d.region == JIUJIANG)
     siloed = next(
         d for d in of(events, Mode.SILOED, Measure.RESPONSE_LEVEL) if d.region == JIUJIANG
@@ -132,30 +130,30 @@ def test_fused_routes_reinforcements_around_a_segment_transport_closed() -> None
 
 
 def test_road_status_of_the_other_world_is_ignored() -> None:
-    desk = EmergencyDesk()
-    desk.on_cross(closed("G70-NC-JJ", mode=Mode.SILOED))
-    assert desk.fused.graph.closed() == []
+    models = make.models()
+    handle(models, closed("G70-NC-JJ", mode=Mode.SILOED))
+    assert models.fused.graph.closed() == []
 
 
 def test_a_red_icing_warning_has_fused_de_ice_power_lines_ahead() -> None:
-    desk = EmergencyDesk()
-    events = desk.on_cross(warning(0, SignalType.ROAD_ICING, Colour.YELLOW, region=SHANGRAO))
+    models = make.models()
+    events = handle(models, warning(0, SignalType.ROAD_ICING, Colour.YELLOW, region=SHANGRAO))
     (deice,) = of(events, Mode.FUSED, Measure.POWER_LINE_DEICING)
     assert deice.region == SHANGRAO
     assert deice.expected_loss_avoided_yuan > deice.cost_yuan
 
 
 def test_a_heat_warning_suspends_fireworks_plants_in_that_city_only() -> None:
-    desk = EmergencyDesk()
-    events = desk.on_cross(warning(0, SignalType.HEAT, Colour.ORANGE, region="360300"))
+    models = make.models()
+    events = handle(models, warning(0, SignalType.HEAT, Colour.ORANGE, region="360300"))
     suspended = {d.asset_ids for d in of(events, Mode.FUSED, Measure.SUSPEND_OPERATIONS)}
     assert suspended == {("sl-fireworks-1",)}
 
 
 def test_the_flood_gauge_reading_without_a_level_is_ignored() -> None:
-    desk = EmergencyDesk()
+    models = make.models()
     blank = GaugeReading(
         occurred_at=T0 + timedelta(hours=1), source="simulator", region=JIUJIANG,
         gauge_id="xingzi", water_level_m=None,
     )  # fmt: skip
-    assert of(desk.on_own(blank), Mode.SILOED) == []
+    assert of(handle(models, blank), Mode.SILOED) == []

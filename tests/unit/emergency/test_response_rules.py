@@ -9,10 +9,8 @@ import pytest
 from services.emergency.domain import ResponseModel
 from shared.contracts.emergency import (
     AlarmKind,
-    CitizenReport,
     EmergencyAction,
     FacilityKind,
-    GaugeReading,
     Measure,
     ReportKind,
     ResponseDecided,
@@ -21,26 +19,8 @@ from shared.contracts.emergency import (
 )
 from shared.contracts.envelope import Event, Mode
 from shared.contracts.simulator import HazardKind
-from tests.unit.transport.road_factories import T0
-
-JIUJIANG, NANCHANG, PINGXIANG = "360400", "360100", "360300"
-
-
-def gauge(hours: float, level_m: float, gauge_id: str = "xingzi") -> GaugeReading:
-    return GaugeReading(
-        occurred_at=T0 + timedelta(hours=hours),
-        source="simulator",
-        region=JIUJIANG,
-        gauge_id=gauge_id,
-        water_level_m=level_m,
-    )
-
-
-def report(hours: float, kind: ReportKind, region: str = PINGXIANG) -> CitizenReport:
-    return CitizenReport(
-        occurred_at=T0 + timedelta(hours=hours), source="simulator", region=region,
-        report_kind=kind,
-    )  # fmt: skip
+from tests.factories import emergency as make
+from tests.factories.emergency import JIUJIANG, NANCHANG, PINGXIANG, T0, gauge, report
 
 
 def decisions(events: list[Event], measure: Measure | None = None) -> list[ResponseDecided]:
@@ -57,7 +37,7 @@ def level_of(events: list[Event], city: str) -> ResponseLevel | None:
 
 @pytest.fixture
 def model() -> ResponseModel:
-    return ResponseModel(Mode.SILOED)
+    return make.model(Mode.SILOED)
 
 
 @pytest.mark.parametrize(

@@ -13,8 +13,7 @@ from shared.contracts.agriculture import AgricultureAction
 from shared.contracts.envelope import Event, Mode
 from shared.contracts.simulator import HazardOccurred, ImpactOccurred
 from shared.contracts.transport import TransportAction
-
-from .referee_factories import JIUJIANG, T0, decision, hazard, impact
+from tests.factories.referee import JIUJIANG, T0, decision, hazard, impact
 
 
 def board_of(*events: Event) -> Scoreboard:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from services.weather.service import WeatherSettings
-from shared.settings import ConfigError, KafkaSettings, load
+from shared.settings import ConfigError, SystemSettings, load
 
 
 def test_defaults_are_safe(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -38,7 +38,7 @@ def test_api_keys_are_secret_and_parsed_from_json(monkeypatch: pytest.MonkeyPatc
 
 def test_external_kafka_replaces_the_local_broker(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "kafka-a:9092,kafka-b:9092")
-    s = KafkaSettings()
+    s = SystemSettings()
     assert s.external
     assert s.bootstrap_servers == "kafka-a:9092,kafka-b:9092"
 
@@ -46,4 +46,4 @@ def test_external_kafka_replaces_the_local_broker(monkeypatch: pytest.MonkeyPatc
 def test_a_malformed_bootstrap_server_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("KAFKA_BOOTSTRAP_SERVERS", "kafka-without-port")
     with pytest.raises(ConfigError, match="KAFKA_BOOTSTRAP_SERVERS"):
-        load(KafkaSettings)
+        load(SystemSettings)

@@ -75,7 +75,7 @@ def test_topics_and_sectors_are_discovered_from_the_contracts_modules() -> None:
 def test_an_unknown_sector_or_action_is_refused_in_a_decision() -> None:
     from pydantic import ValidationError
 
-    from tests.unit.referee.referee_factories import decision
+    from tests.factories.referee import decision
 
     decision("k")  # the factory's defaults are valid
     with pytest.raises(ValidationError, match="unknown sector"):

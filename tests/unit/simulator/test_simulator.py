@@ -4,18 +4,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import timedelta
-from functools import cache
 
 import pytest
 
+from services.simulator.data import SCENARIO_DIR, get_scenario, load_scenario_file, simulation
 from services.simulator.domain.clock import ClockPolicy, Pace, Verdict, WatermarkTracker
-from services.simulator.domain.engine import Simulation
-from services.simulator.domain.scenario import (
-    SCENARIO_DIR,
-    Scenario,
-    get_scenario,
-    load_scenario_file,
-)
 from shared.contracts.emergency import EmergencyAction, GaugeReading
 from shared.contracts.envelope import Event
 from shared.contracts.simulator import ImpactOccurred
@@ -23,26 +16,9 @@ from shared.contracts.topics import REFEREE_ONLY, REGISTRY
 from shared.contracts.transport import TransportAction
 from shared.contracts.weather import StationObservation
 from shared.world import load_world
+from tests.factories.simulator import RUN_ID, flood, short, stream
 
 SCENARIOS = sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
-
-
-def _short(name: str, days: int) -> Scenario:
-    sc = get_scenario(name)
-    return sc.model_copy(update={"end": sc.start + timedelta(days=days)})
-
-
-def _stream(sim: Simulation) -> list[tuple[str, bytes]]:
-    # Compare everything except produced_at, which is wall time.
-    return [
-        (spec.name, ev.model_dump_json(exclude={"produced_at"}).encode())
-        for spec, ev in sim.all_events()
-    ]
-
-
-@cache
-def _flood(seed: int) -> list[tuple[str, bytes]]:
-    return _stream(Simulation(_short("poyang-flood-2020", 14), seed, run_id="unit-run"))
 
 
 def test_every_scenario_file_validates_and_names_its_file() -> None:
@@ -61,14 +37,14 @@ def test_every_scenario_file_validates_and_names_its_file() -> None:
 
 
 def test_same_scenario_and_seed_give_identical_streams() -> None:
-    a = _flood(7)
-    b = _stream(Simulation(_short("poyang-flood-2020", 14), 7, run_id="unit-run"))
+    a = flood(7)
+    b = stream(simulation(short("poyang-flood-2020", 14), 7, run_id=RUN_ID))
     assert a == b
 
 
 def test_two_runs_of_one_world_have_their_own_ids_and_the_same_observations() -> None:
-    first = Simulation(_short("fog-expressway", 1), 3)
-    second = Simulation(_short("fog-expressway", 1), 3)
+    first = simulation(short("fog-expressway", 1), 3)
+    second = simulation(short("fog-expressway", 1), 3)
     assert first.run_id != second.run_id
     assert first.run_id.startswith("fog-expressway-s3-")
     ticks = [{sim.tick_event_for(b).run_id for b in sim.batches()} for sim in (first, second)]
@@ -82,7 +58,7 @@ def test_two_runs_of_one_world_have_their_own_ids_and_the_same_observations() ->
 
 
 def test_different_seeds_change_the_noise_but_not_the_truth() -> None:
-    a, b = _flood(7), _flood(8)
+    a, b = flood(7), flood(8)
     truth_a = [e for t, e in a if t in REFEREE_ONLY]
     truth_b = [e for t, e in b if t in REFEREE_ONLY]
     assert truth_a and truth_a == truth_b
@@ -92,18 +68,18 @@ def test_different_seeds_change_the_noise_but_not_the_truth() -> None:
 
 
 def test_the_same_events_keep_their_order_per_region_key() -> None:
-    sim = Simulation(_short("fog-expressway", 1), 3, run_id="unit-run")
+    sim = simulation(short("fog-expressway", 1), 3, run_id=RUN_ID)
     per_key: dict[tuple[str, str], list[str]] = defaultdict(list)
     for spec, ev in sim.all_events():
         per_key[(spec.name, ev.region)].append(str(ev.event_id))
     again: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for spec, ev in Simulation(_short("fog-expressway", 1), 3, run_id="unit-run").all_events():
+    for spec, ev in simulation(short("fog-expressway", 1), 3, run_id=RUN_ID).all_events():
         again[(spec.name, ev.region)].append(str(ev.event_id))
     assert per_key == again
 
 
 def test_station_rain_totals_match_the_field_within_noise() -> None:
-    sim = Simulation(_short("poyang-flood-2020", 10), 11)
+    sim = simulation(short("poyang-flood-2020", 10), 11)
     truth = sum(sim.state.cities["360200"].rain)
     assert truth > 200, "the Jingdezhen storm should bring a few hundred mm"
     measured = sum(
@@ -117,12 +93,12 @@ def test_station_rain_totals_match_the_field_within_noise() -> None:
 
 def test_no_hazard_means_no_loss() -> None:
     sc = get_scenario("heatwave-rice-flowering").model_copy(update={"hazards": ()})
-    impacts = [ev for _, ev in Simulation(sc, 1).all_events() if isinstance(ev, ImpactOccurred)]
+    impacts = [ev for _, ev in simulation(sc, 1).all_events() if isinstance(ev, ImpactOccurred)]
     assert impacts == []
 
 
 def test_the_heat_wave_damages_rice_at_heading() -> None:
-    sim = Simulation(get_scenario("heatwave-rice-flowering"), 1)
+    sim = simulation(get_scenario("heatwave-rice-flowering"), 1)
     rice = [
         ev
         for _, ev in sim.all_events()
@@ -133,7 +109,7 @@ def test_the_heat_wave_damages_rice_at_heading() -> None:
 
 
 def test_xingzi_peaks_near_22_6_m_in_2020() -> None:
-    sim = Simulation(get_scenario("poyang-flood-2020"), 7)
+    sim = simulation(get_scenario("poyang-flood-2020"), 7)
     assert max(sim.state.gauge_levels["xingzi"]) == pytest.approx(22.6, abs=0.1)
     observed = [
         ev.water_level_m
@@ -144,14 +120,14 @@ def test_xingzi_peaks_near_22_6_m_in_2020() -> None:
 
 
 def test_drought_2022_reaches_the_record_low() -> None:
-    sim = Simulation(get_scenario("drought-2022"), 7)
+    sim = simulation(get_scenario("drought-2022"), 7)
     assert min(sim.state.gauge_levels["xingzi"]) == pytest.approx(6.46, abs=0.05)
 
 
 def test_earlier_action_avoids_more_and_late_action_nothing() -> None:
     impacts = [
         ev
-        for _, ev in Simulation(get_scenario("fog-expressway"), 1).all_events()
+        for _, ev in simulation(get_scenario("fog-expressway"), 1).all_events()
         if isinstance(ev, ImpactOccurred)
     ]
     assert impacts
@@ -171,7 +147,7 @@ def test_earlier_action_avoids_more_and_late_action_nothing() -> None:
 
 
 def test_every_generated_event_validates_against_its_topic_model() -> None:
-    for spec, ev in Simulation(_short("freezing-rain-2008", 4), 5).all_events():
+    for spec, ev in simulation(short("freezing-rain-2008", 4), 5).all_events():
         assert type(ev) is spec.model
         assert isinstance(spec.model.model_validate_json(ev.to_bytes()), Event)
 

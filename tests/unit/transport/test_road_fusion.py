@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from services.transport.domain import TransportDesk
-from shared.contracts.emergency import Deployment, Measure, ResourceKind, ResponseDecided
 from shared.contracts.envelope import Event, Mode
-from shared.contracts.simulator import HazardKind
 from shared.contracts.transport import (
     ControlBasis,
     RoadControl,
@@ -17,11 +14,13 @@ from shared.contracts.transport import (
     SurfaceState,
 )
 from shared.contracts.weather import Colour, SignalType
-from tests.unit.transport.road_factories import (
+from tests.factories.transport import (
     SEGMENT,
-    T0,
     comparable,
+    deliver,
+    emergency_dispatch,
     forecast,
+    models,
     reading,
     warning,
 )
@@ -43,8 +42,8 @@ def fog_morning() -> list[Event]:
 
 
 def test_without_cross_sector_input_both_modes_decide_identically() -> None:
-    desk = TransportDesk(fusion=True)
-    events = [e for obs in fog_morning() for e in desk.on_own(obs)]  # type: ignore[arg-type]
+    pair = models()
+    events = [e for obs in fog_morning() for e in deliver(pair, obs)]
     siloed = [comparable(e) for e in events if getattr(e, "mode", None) is Mode.SILOED]
     fused = [comparable(e) for e in events if getattr(e, "mode", None) is Mode.FUSED]
     assert siloed
@@ -52,15 +51,15 @@ def test_without_cross_sector_input_both_modes_decide_identically() -> None:
 
 
 def test_with_fusion_off_cross_sector_events_change_nothing() -> None:
-    desk = TransportDesk(fusion=False)
-    assert desk.on_cross(warning(0, SignalType.FOG, Colour.RED)) == []
-    assert desk.fused.active_controls() == []
+    pair = models()
+    assert deliver(pair, warning(0, SignalType.FOG, Colour.RED), fusion=False) == []
+    assert pair.fused.active_controls() == []
 
 
 def test_fused_restricts_on_a_forecast_fog_warning_before_siloed_sees_fog() -> None:
-    desk = TransportDesk()
-    early = desk.on_cross(warning(0, SignalType.FOG, Colour.ORANGE))
-    late = desk.on_own(reading(90, visibility_m=150))  # the fog arrives 90 min later
+    pair = models()
+    early = deliver(pair, warning(0, SignalType.FOG, Colour.ORANGE))
+    late = deliver(pair, reading(90, visibility_m=150))  # the fog arrives 90 min later
     (fused,) = [c for c in of_mode(early, Mode.FUSED) if c.segment_id == SEGMENT]
     (siloed,) = of_mode(late, Mode.SILOED)
     assert fused.basis is ControlBasis.FORECAST
@@ -71,17 +70,17 @@ def test_fused_restricts_on_a_forecast_fog_warning_before_siloed_sees_fog() -> N
 
 
 def test_a_warning_touches_only_segments_of_its_city() -> None:
-    desk = TransportDesk()
-    events = desk.on_cross(warning(0, SignalType.FOG, Colour.ORANGE, region="360700"))
+    pair = models()
+    events = deliver(pair, warning(0, SignalType.FOG, Colour.ORANGE, region="360700"))
     segments = {c.segment_id for c in of_mode(events, Mode.FUSED)}
     assert segments == {"G45-JA-GZ"}
 
 
 def test_fused_de_ices_before_forecast_freezing_rain_and_siloed_only_once_it_is_icing() -> None:
-    desk = TransportDesk()
+    pair = models()
     freezing = [{"temp_c": -1.0, "ground_temp_c": -1.5, "rain_mm": 1.2}] * 6
-    early = desk.on_cross(forecast(0, [{"temp_c": 2.0, "rain_mm": 0.0}] * 3 + freezing))
-    late = desk.on_own(reading(6 * 60, surface_temp_c=-0.5, surface_state=SurfaceState.WET))
+    early = deliver(pair, forecast(0, [{"temp_c": 2.0, "rain_mm": 0.0}] * 3 + freezing))
+    late = deliver(pair, reading(6 * 60, surface_temp_c=-0.5, surface_state=SurfaceState.WET))
     fused = [c for c in of_mode(early, Mode.FUSED) if c.segment_id == SEGMENT]
     siloed = [c for c in of_mode(late, Mode.SILOED) if c.control is RoadControl.DE_ICING]
     assert [c.control for c in fused] == [RoadControl.DE_ICING]
@@ -91,31 +90,31 @@ def test_fused_de_ices_before_forecast_freezing_rain_and_siloed_only_once_it_is_
 
 
 def test_a_forecast_beyond_the_icing_horizon_is_not_acted_on() -> None:
-    desk = TransportDesk()
+    pair = models()
     dry = [{"temp_c": 3.0, "rain_mm": 0.0}] * 13
-    assert desk.on_cross(forecast(0, [*dry, {"ground_temp_c": -2.0, "rain_mm": 2.0}])) == []
+    assert deliver(pair, forecast(0, [*dry, {"ground_temp_c": -2.0, "rain_mm": 2.0}])) == []
 
 
 def test_a_cancelled_warning_lifts_what_it_alone_imposed() -> None:
-    desk = TransportDesk()
-    desk.on_cross(warning(0, SignalType.ROAD_ICING, Colour.RED))
-    assert desk.fused.active_controls()
-    events = desk.on_cross(warning(30, SignalType.ROAD_ICING, Colour.RED, msg_type="Cancel"))
+    pair = models()
+    deliver(pair, warning(0, SignalType.ROAD_ICING, Colour.RED))
+    assert pair.fused.active_controls()
+    events = deliver(pair, warning(30, SignalType.ROAD_ICING, Colour.RED, msg_type="Cancel"))
     assert of_mode(events, Mode.FUSED)
     assert all(c.status == "lifted" for c in of_mode(events, Mode.FUSED))
-    assert desk.fused.active_controls() == []
+    assert pair.fused.active_controls() == []
 
 
 def test_an_expired_warning_is_lifted_on_the_next_event() -> None:
-    desk = TransportDesk()
-    desk.on_cross(warning(0, SignalType.GALE, Colour.YELLOW, hours=2))
-    events = desk.on_own(reading(3 * 60, visibility_m=5000))
+    pair = models()
+    deliver(pair, warning(0, SignalType.GALE, Colour.YELLOW, hours=2))
+    events = deliver(pair, reading(3 * 60, visibility_m=5000))
     assert {c.status for c in of_mode(events, Mode.FUSED)} == {"lifted"}
 
 
 def test_a_red_icing_warning_closes_and_bans_ahead_and_publishes_closed_status() -> None:
-    desk = TransportDesk()
-    events = desk.on_cross(warning(0, SignalType.ROAD_ICING, Colour.RED))
+    pair = models()
+    events = deliver(pair, warning(0, SignalType.ROAD_ICING, Colour.RED))
     mine = [c for c in of_mode(events, Mode.FUSED) if c.segment_id == SEGMENT]
     assert {c.control for c in mine} == set(RoadControl)
     status = [e for e in events if isinstance(e, RoadStatusChanged) and e.segment_id == SEGMENT]
@@ -123,37 +122,13 @@ def test_a_red_icing_warning_closes_and_bans_ahead_and_publishes_closed_status()
 
 
 def test_fused_pre_treats_a_cold_segment_on_an_emergency_route() -> None:
-    desk = TransportDesk()
-    desk.on_own(reading(0, surface_temp_c=1.5, surface_state=SurfaceState.DRY))
-    dispatch = ResponseDecided(
-        occurred_at=T0 + timedelta(minutes=10),
-        source="emergency",
-        region="360500",
-        mode=Mode.FUSED,
-        action=Measure.RESPONSE_LEVEL.action,
-        decision_key="emergency:360500:response_level:20180124T0010Z",
-        effective_at=T0 + timedelta(hours=3),
-        cost_yuan=1e6,
-        expected_loss_avoided_yuan=0,
-        measure=Measure.RESPONSE_LEVEL,
-        hazard=HazardKind.FREEZING_RAIN,
-        level="IV",
-        deployments=(
-            Deployment(
-                resource_id="360100-rescue_team",
-                kind=ResourceKind.RESCUE_TEAM,
-                quantity=2,
-                from_city="360100",
-                to_city="360500",
-                route=(SEGMENT,),
-                distance_km=150,
-                eta_hours=2.0,
-            ),
-        ),
-    )
-    (decision,) = of_mode(desk.on_cross(dispatch), Mode.FUSED)
+    pair = models()
+    deliver(pair, reading(0, surface_temp_c=1.5, surface_state=SurfaceState.DRY))
+    dispatch = emergency_dispatch(10)
+    (decision,) = of_mode(deliver(pair, dispatch), Mode.FUSED)
     assert decision.control is RoadControl.DE_ICING
     assert decision.basis is ControlBasis.REQUEST
     assert decision.cross_sector_inputs == ("emergency",)
     siloed_dispatch = dispatch.model_copy(update={"mode": Mode.SILOED})
-    assert desk.fused.on_emergency(siloed_dispatch) == []  # the other world's dispatch
+    assert pair.fused.on_emergency(siloed_dispatch) == []  # the other world's dispatch
+    assert deliver(pair, siloed_dispatch) == []  # and the service does not even hand it over

@@ -15,7 +15,7 @@ from shared.contracts.transport import (
     TransportAction,
     VehicleClass,
 )
-from tests.unit.transport.road_factories import SEGMENT, reading
+from tests.factories.transport import SEGMENT, reading, road_model
 
 
 def controls(events: list[object]) -> list[RoadControlApplied]:
@@ -24,7 +24,7 @@ def controls(events: list[object]) -> list[RoadControlApplied]:
 
 @pytest.fixture
 def model() -> RoadModel:
-    return RoadModel(Mode.SILOED)
+    return road_model(Mode.SILOED)
 
 
 @pytest.mark.parametrize(
@@ -147,7 +147,7 @@ def test_decisions_carry_cause_inputs_cost_and_an_estimate(model: RoadModel) -> 
 
 
 def test_replaying_the_same_readings_gives_the_same_event_ids() -> None:
-    first, second = RoadModel(Mode.SILOED), RoadModel(Mode.SILOED)
+    first, second = road_model(Mode.SILOED), road_model(Mode.SILOED)
     obs = [reading(0, visibility_m=80), reading(5, visibility_m=30)]
     ids_a = [e.event_id for o in obs for e in first.on_observation(o)]
     ids_b = [e.event_id for o in obs for e in second.on_observation(o)]

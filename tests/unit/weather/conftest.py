@@ -10,6 +10,7 @@ import pytest
 
 from services.weather.domain import WarningEngine
 from shared.contracts.weather import ForecastIssued, ForecastStep, StationObservation
+from tests.factories.weather import engine as new_engine
 
 #: 2020-07-08 00:00 UTC = 08:00 Beijing time, a day of the Poyang flood.
 T0 = datetime(2020, 7, 8, 0, tzinfo=UTC)
@@ -22,7 +23,7 @@ ForecastFactory = Callable[..., ForecastIssued]
 @pytest.fixture
 def engine() -> WarningEngine:
     """A fresh engine with the shipped catalogue."""
-    return WarningEngine()
+    return new_engine()
 
 
 @pytest.fixture

@@ -8,9 +8,11 @@ import pytest
 import yaml
 from pydantic import ValidationError
 
-from services.weather.domain import default_catalogue, load_catalogue
-from services.weather.domain.catalogue import SIGNALS_FILE
+from services.weather.service import WeatherSettings, load_catalogue
 from shared.contracts.weather import Colour, SignalType
+from tests.factories.weather import catalogue as default_catalogue
+
+SIGNALS_FILE = WeatherSettings().signals_path
 
 
 def test_the_shipped_catalogue_covers_the_signals_the_scenarios_need() -> None:

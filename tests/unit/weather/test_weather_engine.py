@@ -15,6 +15,7 @@ from shared.contracts.weather import (
     StationObservation,
     WarningIssued,
 )
+from tests.factories.weather import engine as new_engine
 
 # The same start and city as the builders in conftest.py use.
 T0 = datetime(2020, 7, 8, 0, tzinfo=UTC)
@@ -115,7 +116,7 @@ def test_out_of_order_readings_reach_the_same_warning_without_crashing(
     readings = rain(obs, [10, 10, 10, 10, 10, 10])
     shuffled = readings[:]
     random.Random(7).shuffle(shuffled)
-    in_order, out_of_order = WarningEngine(), WarningEngine()
+    in_order, out_of_order = new_engine(), new_engine()
     feed(in_order, readings)
     feed(out_of_order, shuffled)
     assert [w.colour for w in in_order.active()] == [Colour.YELLOW]
@@ -132,8 +133,8 @@ def test_a_reading_older_than_the_history_kept_is_ignored(
 
 def test_reprocessing_the_same_inputs_yields_the_same_events(obs: ObsFactory) -> None:
     readings = rain(obs, [20, 20, 20, 40, 40] + [0] * 20)
-    first = feed(WarningEngine(), readings)
-    second = feed(WarningEngine(), readings)
+    first = feed(new_engine(), readings)
+    second = feed(new_engine(), readings)
     assert len(first) >= 3
     assert [w.event_id for w in first] == [w.event_id for w in second]
     assert [w.alert.identifier for w in first] == [w.alert.identifier for w in second]
@@ -304,11 +305,10 @@ def test_a_forecast_that_lags_far_behind_the_observations_does_not_break_the_eng
     """In a live system the forecasts topic can lag: a run older than the kept history."""
     from datetime import UTC, datetime, timedelta
 
-    from services.weather.domain import WarningEngine
     from shared.contracts.weather import ForecastIssued, ForecastStep, StationObservation
 
     start = datetime(2020, 7, 1, tzinfo=UTC)
-    engine = WarningEngine()
+    engine = new_engine()
     for h in range(300):  # far more than the 96 hours a station keeps
         engine.on_observation(
             StationObservation(

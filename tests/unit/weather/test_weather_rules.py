@@ -2,27 +2,27 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 
-from services.weather.domain import (
-    blizzard_colour,
-    cold_wave_colour,
-    default_catalogue,
-    drought_colour,
-    dry_spell_days,
-    fog_colour,
-    frost_colour,
-    gale_colour,
-    haze_colour,
-    heat_colour,
-    rainstorm_colour,
-    road_icing_colour,
-    top,
-    typhoon_colour,
-    within_lead,
-)
+from services.weather.domain import dry_spell_days, rules, top, within_lead
 from services.weather.domain.rules import bit
 from shared.contracts.weather import Colour, SignalType
+from tests.factories.weather import catalogue
+
+# Every rule with the shipped catalogue.
+blizzard_colour = partial(rules.blizzard_colour, catalogue=catalogue())
+cold_wave_colour = partial(rules.cold_wave_colour, catalogue=catalogue())
+drought_colour = partial(rules.drought_colour, catalogue=catalogue())
+fog_colour = partial(rules.fog_colour, catalogue=catalogue())
+frost_colour = partial(rules.frost_colour, catalogue=catalogue())
+gale_colour = partial(rules.gale_colour, catalogue=catalogue())
+haze_colour = partial(rules.haze_colour, catalogue=catalogue())
+heat_colour = partial(rules.heat_colour, catalogue=catalogue())
+rainstorm_colour = partial(rules.rainstorm_colour, catalogue=catalogue())
+road_icing_colour = partial(rules.road_icing_colour, catalogue=catalogue())
+typhoon_colour = partial(rules.typhoon_colour, catalogue=catalogue())
 
 BLUE, YELLOW, ORANGE, RED = Colour.BLUE, Colour.YELLOW, Colour.ORANGE, Colour.RED
 
@@ -267,7 +267,7 @@ def test_a_wet_day_or_a_missing_day_ends_the_dry_spell() -> None:
 
 
 def test_a_red_rainstorm_forecast_is_only_as_red_as_its_lead_time_allows() -> None:
-    spec = default_catalogue().signals[SignalType.RAINSTORM]
+    spec = catalogue().signals[SignalType.RAINSTORM]
     every = bit(BLUE) | bit(YELLOW) | bit(ORANGE) | bit(RED)
     assert top(within_lead(every, 0, spec)) is RED
     assert top(within_lead(every, 3, spec)) is RED
@@ -277,7 +277,7 @@ def test_a_red_rainstorm_forecast_is_only_as_red_as_its_lead_time_allows() -> No
 
 
 def test_forecast_road_icing_is_yellow_12_hours_ahead_and_orange_6_hours_ahead() -> None:
-    spec = default_catalogue().signals[SignalType.ROAD_ICING]
+    spec = catalogue().signals[SignalType.ROAD_ICING]
     every = bit(YELLOW) | bit(ORANGE) | bit(RED)
     assert top(within_lead(every, 12, spec)) is YELLOW
     assert top(within_lead(every, 6, spec)) is ORANGE

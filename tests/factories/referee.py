@@ -1,4 +1,4 @@
-"""Small builders of ground truth and decisions for the referee's tests."""
+"""Small builders of ground truth and decisions for the referee's tests (and any other test)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,15 @@ from typing import Any, Literal
 
 from shared.contracts.agriculture import AgricultureAction
 from shared.contracts.decisions import DecisionMade
+from shared.contracts.emergency import Measure, ResponseDecided, ResponseLevel
 from shared.contracts.envelope import Mode, derived_id
-from shared.contracts.simulator import HazardKind, HazardOccurred, ImpactOccurred, Mitigation
+from shared.contracts.simulator import (
+    HazardKind,
+    HazardOccurred,
+    ImpactOccurred,
+    Mitigation,
+    TickAdvanced,
+)
 
 T0 = datetime(2020, 7, 8, 12, tzinfo=UTC)
 NANCHANG = "360100"
@@ -98,4 +105,47 @@ def decision(
         cost_yuan=cost,
         expected_loss_avoided_yuan=0.0,
         **extra,
+    )
+
+
+def response_level(
+    level: ResponseLevel | None,
+    *,
+    mode: Mode = Mode.FUSED,
+    at: datetime = T0,
+    region: str = NANCHANG,
+    status: Literal["taken", "lifted"] = "taken",
+) -> ResponseDecided:
+    """The emergency service's response level for a city (None with a lift: stood down)."""
+    return ResponseDecided(
+        event_id=derived_id("test-level", mode, at.isoformat(), status, region),
+        occurred_at=at,
+        source="emergency",
+        region=region,
+        mode=mode,
+        action=Measure.RESPONSE_LEVEL.action,
+        status=status,
+        decision_key=f"level:{region}",
+        effective_at=at,
+        cost_yuan=0.0,
+        expected_loss_avoided_yuan=0.0,
+        measure=Measure.RESPONSE_LEVEL,
+        level=level,
+    )
+
+
+def marker(tick: int, *, final: bool = False, run_id: str = "run-r") -> TickAdvanced:
+    """The simulator's marker closing ``tick`` of a two-tick run that starts at ``T0``."""
+    return TickAdvanced(
+        event_id=derived_id("test-tick", run_id, tick),
+        occurred_at=T0 + timedelta(hours=tick + 1),
+        source="simulator",
+        region="360000",
+        run_id=run_id,
+        scenario="referee-test",
+        seed=1,
+        tick=tick,
+        total_ticks=2,
+        tick_start=T0 + timedelta(hours=tick),
+        final=final,
     )

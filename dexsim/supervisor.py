@@ -1,6 +1,6 @@
 """Supervise the services as child processes: start, restart on crash, stop on SIGTERM.
 
-``dexsim up`` starts this module detached (``python -m shared.supervisor``); ``dexsim down``
+``dexsim up`` starts this module detached (``python -m dexsim.supervisor``); ``dexsim down``
 sends it SIGTERM, and it stops every child gracefully before it exits. Each service's output
 goes to ``<state>/logs/<name>.log``; pid files live in ``<state>/run/``.
 """
@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import FrameType
 
-from shared.runtime.registry import SERVICES, ServiceEntry
-from shared.settings import PROJECT_ROOT, KafkaSettings
+from dexsim.registry import ServiceEntry, sectors, services
+from shared.processes import pid_alive
+from shared.settings import PROJECT_ROOT, SystemSettings
 
 log = logging.getLogger(__name__)
 
@@ -34,17 +35,17 @@ STOP_TIMEOUT_S = 25.0
 
 def state_dir() -> Path:
     """The state folder (``DEXSIM_STATE_DIR``, default ``.dexsim/``)."""
-    return KafkaSettings().dexsim_state_dir.resolve()
+    return SystemSettings().state_dir
 
 
 def run_dir() -> Path:
     """Where pid files live."""
-    return state_dir() / "run"
+    return SystemSettings().run_dir
 
 
 def logs_dir() -> Path:
     """Where service logs live."""
-    return state_dir() / "logs"
+    return SystemSettings().logs_dir
 
 
 def run_env_file() -> Path:
@@ -78,30 +79,17 @@ def dev_api_keys() -> dict[str, str]:
     and load tests on this machine can authenticate; production keys come from settings.
     """
     path = api_keys_file()
-    if path.exists():
-        keys: dict[str, str] = json.loads(path.read_text())
-        return keys
-    sectors = ("weather", "agriculture", "transport", "emergency")
-    keys = {f"local-{s}:{s}": secrets.token_urlsafe(24) for s in sectors}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(keys, indent=2))
-    path.chmod(0o600)
+    keys: dict[str, str] = json.loads(path.read_text()) if path.exists() else {}
+    # Every sector with an ingestion API gets a key; a sector added since is given one too.
+    wanted = {e.manifest.sector.name for e in sectors() if e.manifest.sector and e.manifest.ingest}
+    have = {scope.partition(":")[2] for scope in keys}
+    missing = sorted(wanted - have)
+    if missing or not path.exists():
+        keys.update({f"local-{s}:{s}": secrets.token_urlsafe(24) for s in missing})
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(keys, indent=2))
+        path.chmod(0o600)
     return keys
-
-
-def pid_alive(pid: int) -> bool:
-    """True when a process with this pid exists and is not a zombie."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return True
-    return stat.rsplit(")", 1)[-1].split()[0] != "Z"
 
 
 def read_pid(path: Path) -> int | None:
@@ -118,7 +106,8 @@ def service_env(entry: ServiceEntry) -> dict[str, str]:
     env = dict(os.environ)
     prefix = f"DEXSIM_{entry.name.upper()}_"
     env.setdefault(prefix + "HTTP_PORT", str(entry.port))
-    keys = {scope: key for scope, key in dev_api_keys().items() if scope.endswith(entry.name)}
+    sector = entry.manifest.sector.name if entry.manifest.sector else entry.name
+    keys = {s: key for s, key in dev_api_keys().items() if s.partition(":")[2] == sector}
     env.setdefault(prefix + "API_KEYS", json.dumps(keys))
     env["PYTHONUNBUFFERED"] = "1"
     return env
@@ -158,7 +147,7 @@ class Child:
     @classmethod
     def service(cls, entry: ServiceEntry) -> Child:
         """A dexsim service, run the one way every service runs."""
-        argv = [sys.executable, "-m", "shared.runtime", entry.name]
+        argv = [sys.executable, "-m", "dexsim.serve", entry.name]
         return cls(entry.name, argv, service_env(entry), clocked=entry.clocked)
 
     def start(self) -> None:
@@ -219,10 +208,10 @@ class Child:
 class Supervisor:
     """Runs every registered service and keeps it running until told to stop."""
 
-    def __init__(self, entries: tuple[ServiceEntry, ...] = SERVICES) -> None:
-        self.children = [Child.service(e) for e in entries]
+    def __init__(self, entries: tuple[ServiceEntry, ...] | None = None) -> None:
+        self.children = [Child.service(e) for e in (services() if entries is None else entries)]
         prometheus = prometheus_argv()
-        if prometheus is not None and os.environ.get("DEXSIM_PROMETHEUS", "on") != "off":
+        if prometheus is not None and SystemSettings().dexsim_prometheus == "on":
             self.children.append(Child("prometheus", prometheus, dict(os.environ)))
         self.stopping = False
         self.requests: list[int] = []

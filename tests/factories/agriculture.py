@@ -1,12 +1,15 @@
-"""Builders for agriculture tests: farm readings by local hour, warnings, forecasts, models."""
+"""Builders for agriculture tests: the shipped rules, models, farm readings by local hour,
+warnings and forecasts."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
+from functools import cache
 from typing import Any
 
-from services.agriculture.domain import AgricultureModel, load_crop_rules
+from services.agriculture.domain import AgricultureModel, CropRules
+from services.agriculture.service import AgricultureSettings, load_crop_rules, paired_models
 from shared.contracts.agriculture import AdvisoryIssued, FarmObservation, Industry
 from shared.contracts.envelope import Mode, derived_id
 from shared.contracts.weather import (
@@ -20,6 +23,7 @@ from shared.contracts.weather import (
     SignalType,
     WarningIssued,
 )
+from shared.runtime import Paired
 from shared.world import load_world
 
 BEIJING = timedelta(hours=8)
@@ -29,9 +33,20 @@ NC = "360100"
 JUNE15 = datetime(2020, 6, 15, tzinfo=UTC) - BEIJING
 
 
+@cache
+def rules() -> CropRules:
+    """The shipped crop rules, read the way the service reads them."""
+    return load_crop_rules(AgricultureSettings().rules_path)
+
+
 def model(mode: Mode) -> AgricultureModel:
-    """A model over the real world data and crop rules."""
-    return AgricultureModel(mode=mode, rules=load_crop_rules(), world=load_world())
+    """A fresh model over the real world data and the shipped crop rules."""
+    return AgricultureModel(mode=mode, rules=rules(), world=load_world())
+
+
+def models() -> Paired[AgricultureModel]:
+    """A fresh siloed and fused pair, as the service's state holds them."""
+    return paired_models(rules(), load_world())
 
 
 def obs(
@@ -73,15 +88,17 @@ def rice_days(
 
 
 def feed(m: AgricultureModel, events: list[Any]) -> list[AdvisoryIssued]:
-    """Run events through a model (warnings and forecasts to the matching handler)."""
+    """Run events through a model, each to the model's method for its type (others skipped)."""
+    methods: dict[type[Any], Callable[[Any], list[AdvisoryIssued]]] = {
+        FarmObservation: m.on_farm_observation,
+        WarningIssued: m.on_warning,
+        ForecastIssued: m.on_forecast,
+    }
     out: list[AdvisoryIssued] = []
     for e in events:
-        if isinstance(e, FarmObservation):
-            out += m.on_farm_observation(e)
-        elif isinstance(e, WarningIssued):
-            out += m.on_warning(e)
-        elif isinstance(e, ForecastIssued):
-            out += m.on_forecast(e)
+        method = methods.get(type(e))
+        if method is not None:
+            out += method(e)
     return out
 
 

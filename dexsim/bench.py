@@ -7,7 +7,7 @@ event ids, so de-duplication does not skip them).
 
 1. **raw**: an aiokafka consumer -> producer passthrough of every preloaded message, no decoding
    (acks=all, sends awaited once per fetched batch, as in the runtime);
-2. **services**: each sector service as its own process (``python -m shared.runtime <name>``,
+2. **services**: each sector service as its own process (``python -m dexsim.serve <name>``,
    fusion off, so it reads its own sector's topics only) drains a preloaded backlog; its rate is
    the events between the first and the last in-band tick marker over the time between the
    watermarks it reported for them. Then the same process gets a fixed offered load (default
@@ -47,32 +47,32 @@ import httpx
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from dexsim import registry
+from dexsim.localkafka import LocalKafka
 from shared.codec import DecodeFailure
-from shared.contracts.agriculture import AGRICULTURE_OBSERVATIONS
-from shared.contracts.emergency import EMERGENCY_ALARMS, EMERGENCY_OBSERVATIONS, EMERGENCY_REPORTS
 from shared.contracts.envelope import derived_id
 from shared.contracts.simulator import PROVINCE_REGION, SIMULATOR_WATERMARKS, TickAdvanced
-from shared.contracts.spec import TopicSpec
-from shared.contracts.transport import TRANSPORT_OBSERVATIONS
-from shared.contracts.weather import WEATHER_FORECASTS, WEATHER_OBSERVATIONS
+from shared.contracts.spec import TopicRole, TopicSpec
+from shared.contracts.weather import WEATHER_FORECASTS
 from shared.kafka import ensure_topics, make_producer
-from shared.localkafka import LocalKafka
-from shared.settings import PROJECT_ROOT, KafkaSettings
+from shared.settings import PROJECT_ROOT, SystemSettings
 
 log = logging.getLogger(__name__)
 
-#: What each sector service reads when fusion is off: its own sector's observations.
+#: What each sector service reads when fusion is off (from the manifests): its own data.
 SECTOR_INPUTS: dict[str, tuple[TopicSpec, ...]] = {
-    "weather": (WEATHER_OBSERVATIONS, WEATHER_FORECASTS),
-    "agriculture": (AGRICULTURE_OBSERVATIONS,),
-    "transport": (TRANSPORT_OBSERVATIONS,),
-    "emergency": (EMERGENCY_OBSERVATIONS, EMERGENCY_REPORTS, EMERGENCY_ALARMS),
+    e.name: e.manifest.reads(fusion=False) for e in registry.sectors()
 }
 #: Every topic of observations the bench offers (the simulator's sector data, no ground truth).
-#: Forecasts are left out: the weather engine raises on a forecast older than its stations'
-#: latest readings, which a backlog read across two topics produces (see the issue-8 note).
+#: Forecasts are left out: a backlog read across two topics delivers forecasts older than the
+#: stations' latest readings, which the weather engine ignores, so they would measure nothing.
 DATA_TOPICS: tuple[TopicSpec, ...] = tuple(
-    s for specs in SECTOR_INPUTS.values() for s in specs if s is not WEATHER_FORECASTS
+    dict.fromkeys(
+        s
+        for specs in SECTOR_INPUTS.values()
+        for s in specs
+        if s.marked and s.role is TopicRole.OBSERVATIONS and s is not WEATHER_FORECASTS
+    )
 )
 
 #: Where the raw passthrough writes. A scratch topic of the bench, not part of any contract.
@@ -136,13 +136,13 @@ class Workload:
 
     def __init__(self, seed: int) -> None:
         from services.simulator.cli import bench_scenario
-        from services.simulator.domain.engine import Simulation
+        from services.simulator.data import simulation
 
         scenario = bench_scenario()
         self.span = scenario.end - scenario.start
         wanted = {s.name for s in DATA_TOPICS}
         self.items: list[tuple[str, bytes, dict[str, Any]]] = []
-        for batch in Simulation(scenario, seed).batches():
+        for batch in simulation(scenario, seed).batches():
             for spec, event in batch.events:
                 if spec.name in wanted:
                     self.items.append((spec.name, event.key, event.model_dump(mode="python")))
@@ -276,7 +276,7 @@ class ServiceProc:
         }
         self.logs.mkdir(parents=True, exist_ok=True)
         out = (self.logs / f"{self.name}.log").open("ab")
-        argv = [sys.executable, "-m", "shared.runtime", self.name]
+        argv = [sys.executable, "-m", "dexsim.serve", self.name]
         if self.profile is not None:
             self.profile.mkdir(parents=True, exist_ok=True)
             out_prof = str(self.profile / f"{self.name}.prof")
@@ -477,25 +477,21 @@ def handler_ceiling(name: str, work: Workload, count: int) -> float:
     from itertools import islice
 
     from shared.codec import Deduper
-    from shared.runtime.registry import load_spec
     from shared.runtime.service import build
 
-    spec = load_spec(name)
-    _, runtime = build(spec, spec.settings_cls(fusion=False))
-    handler = runtime._agents[0].handler  # the agent that reads the service's own topics
+    manifest = registry.entry(name).manifest
+    _, runtime = build(manifest, manifest.settings(fusion=False))
+    handlers = manifest.agents[0].handlers  # the agent that reads the service's own topics
     topics = {s.name for s in SECTOR_INPUTS[name] if s in DATA_TOPICS}
     items = list(islice(work.stream(topics, "ceiling"), count))
     dedupe = Deduper()
     started = time.perf_counter()
-    for i in range(0, len(items), 500):
-        events = []
-        for topic, _, value, _ in items[i : i + 500]:
-            decoded = runtime.codecs[topic].decode(value)
-            if not isinstance(decoded, DecodeFailure) and dedupe.first_time(decoded.event_id):
-                events.append(decoded)
-        out = handler(events)
-        assert not asyncio.iscoroutine(out), "sector handlers are synchronous"
-        for _, event in out:  # type: ignore[union-attr]
+    for topic, _, value, _ in items:
+        decoded = runtime.codecs[topic].decode(value)
+        if isinstance(decoded, DecodeFailure) or not dedupe.first_time(decoded.event_id):
+            continue
+        handler = handlers.get(type(decoded))
+        for event in handler(runtime.state, decoded) if handler is not None else ():
             event.to_bytes()
     return len(items) / (time.perf_counter() - started)
 
@@ -554,7 +550,7 @@ async def _run(cfg: BenchConfig, servers: str) -> tuple[dict[str, Any], dict[str
     low_latency = await make_producer(servers=servers, linger_ms=1)
     marks = Watermarks(servers)
     await marks.start()
-    logs = KafkaSettings().dexsim_state_dir.resolve() / "bench" / "logs"
+    logs = SystemSettings().dexsim_state_dir.resolve() / "bench" / "logs"
     work = Workload(cfg.seed)
     details: dict[str, Any] = {"config": {k: str(v) for k, v in vars(cfg).items()}}
     summary: dict[str, Any] = {"raw_passthrough_eps": 0, "services": {}, "pipeline": {}}
@@ -658,12 +654,12 @@ async def _pipeline(
     raw_eps: float,
     procs: list[ServiceProc],
 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any] | None]:
+    from dexsim.runner import groups_to_end
     from services.simulator.publisher import MARKED_TOPICS
-    from shared.runner import groups_to_end
 
     names = list(SECTOR_INPUTS)
     # Fresh positions: the services' groups start at the topics' ends, before the backlog.
-    await groups_to_end(servers, [KafkaSettings().group_id(n) for n in names])
+    await groups_to_end(servers, [SystemSettings().group_id(n) for n in names])
     all_data = {s.name for s in DATA_TOPICS}
     backlog = await preload(
         bulk,
@@ -817,7 +813,7 @@ def run_bench(cfg: BenchConfig) -> tuple[dict[str, Any], dict[str, Any]]:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-        state = KafkaSettings().dexsim_state_dir.resolve()
+        state = SystemSettings().dexsim_state_dir.resolve()
         broker = LocalKafka(state / "bench", port)
         broker.libs = state / "kafka-libs"
         broker.wipe()
@@ -874,14 +870,14 @@ def table(summary: dict[str, Any]) -> Any:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m shared.bench``: the same as ``dexsim bench``."""
+    """``python -m dexsim.bench``: the same as ``dexsim bench``."""
     import argparse
 
     from rich.console import Console
 
     from shared.logs import configure
 
-    p = argparse.ArgumentParser(prog="python -m shared.bench", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m dexsim.bench", description=__doc__.split("\n")[0])
     p.add_argument("--out", type=Path, default=BenchConfig.out)
     p.add_argument("--soak", action="store_true", help="add the 5-minute memory run")
     p.add_argument("--events", type=int, default=BenchConfig.events_per_service)
@@ -896,7 +892,7 @@ def main(argv: list[str] | None = None) -> int:
         logging.getLogger(noisy).setLevel(logging.WARNING)
     cfg = BenchConfig(
         out=args.out,
-        servers=os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or None,
+        servers=SystemSettings().kafka_bootstrap_servers,
         soak=args.soak,
         events_per_service=args.events,
         offered_eps=args.offered_eps,

@@ -26,23 +26,23 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from services.simulator import cli as sim_cli
-from shared import runner
-from shared.localkafka import BrokerError, LocalKafka, ensure_up
-from shared.localkafka import status as broker_status
-from shared.runtime.registry import SERVICES
-from shared.settings import PROJECT_ROOT, KafkaSettings
-from shared.supervisor import (
+from dexsim import runner
+from dexsim.localkafka import BrokerError, LocalKafka, ensure_up
+from dexsim.localkafka import status as broker_status
+from dexsim.registry import clocked, entry, services
+from dexsim.supervisor import (
     PROMETHEUS_ADDRESS,
     dev_api_keys,
     logs_dir,
-    pid_alive,
     prometheus_argv,
     read_pid,
     run_dir,
     run_env_file,
     supervisor_pid_file,
 )
+from services.simulator import cli as sim_cli
+from shared.processes import pid_alive
+from shared.settings import PROJECT_ROOT, SystemSettings
 
 app = typer.Typer(
     help="dexsim: Jiangxi 'Data Elements x' cross-sector simulation.", no_args_is_help=True
@@ -75,7 +75,7 @@ def _rel(path: object) -> str:
 @kafka_app.command("up")
 def kafka_up() -> None:
     """Start the local broker (fetching it from Maven Central once) and wait until it answers."""
-    settings = KafkaSettings()
+    settings = SystemSettings()
     if settings.external:
         console.print(
             f"KAFKA_BOOTSTRAP_SERVERS is set: using {settings.bootstrap_servers}; nothing started."
@@ -92,7 +92,7 @@ def kafka_up() -> None:
 @kafka_app.command("down")
 def kafka_down() -> None:
     """Stop the local broker."""
-    settings = KafkaSettings()
+    settings = SystemSettings()
     if settings.external:
         console.print("KAFKA_BOOTSTRAP_SERVERS is set: the external cluster is not ours to stop.")
         return
@@ -147,7 +147,7 @@ def _up(timeout: float) -> None:
         logs_dir().mkdir(parents=True, exist_ok=True)
         out = (logs_dir() / "supervisor.log").open("ab")
         subprocess.Popen(
-            [sys.executable, "-m", "shared.supervisor"],
+            [sys.executable, "-m", "dexsim.supervisor"],
             cwd=PROJECT_ROOT,
             stdout=out,
             stderr=subprocess.STDOUT,
@@ -155,7 +155,7 @@ def _up(timeout: float) -> None:
             start_new_session=True,
         )
     deadline = time.monotonic() + timeout
-    pending = {e.name: e for e in SERVICES}
+    pending = {e.name: e for e in services()}
     while pending and time.monotonic() < deadline:
         for name, e in list(pending.items()):
             ok, _ = _service_ready(e.port)
@@ -164,11 +164,7 @@ def _up(timeout: float) -> None:
                 console.print(f"{name:<10} http://127.0.0.1:{e.port}  [green]ready[/]  logs: {log}")
                 del pending[name]
         time.sleep(0.3)
-    if (
-        not pending
-        and prometheus_argv() is not None
-        and os.environ.get("DEXSIM_PROMETHEUS") != "off"
-    ):
+    if not pending and prometheus_argv() is not None and SystemSettings().dexsim_prometheus == "on":
         console.print(
             f"{'prometheus':<10} http://{PROMETHEUS_ADDRESS}  "
             f"logs: {_rel(logs_dir() / 'prometheus.log')}"
@@ -220,9 +216,9 @@ def status() -> None:
     table = Table(title="dexsim")
     for col in ("component", "pid", "address", "state"):
         table.add_column(col)
-    table.add_row("kafka", "", KafkaSettings().bootstrap_servers, "ready" if kafka_ok else "down")
+    table.add_row("kafka", "", SystemSettings().bootstrap_servers, "ready" if kafka_ok else "down")
     all_ok = kafka_ok
-    for e in SERVICES:
+    for e in services():
         pid = read_pid(run_dir() / f"{e.name}.pid")
         ok, detail = _service_ready(e.port)
         all_ok &= ok
@@ -295,7 +291,7 @@ def demo(
     """Show an observation turning into a CMA warning, then replay a hazard (left running)."""
     up()
     key = next(k for scope, k in dev_api_keys().items() if scope.endswith(":weather"))
-    port = next(e.port for e in SERVICES if e.name == "weather")
+    port = entry("weather").port
     observations = _demo_observations()
     since_ms = int(time.time() * 1000) - 1000
     console.rule("1. Ingest: 6 hourly readings from Nanchang station 58606 (62 mm in 3 h)")
@@ -309,7 +305,7 @@ def demo(
     if r.status_code != 202:
         raise _fail("ingestion failed")
     console.rule("2. The warning, read back from Kafka (weather.warnings.v1)")
-    warnings = asyncio.run(_read_warnings(KafkaSettings().bootstrap_servers, since_ms, 30.0))
+    warnings = asyncio.run(_read_warnings(SystemSettings().bootstrap_servers, since_ms, 30.0))
     if not warnings:
         raise _fail("no warning arrived within 30 s; see .dexsim/logs/weather.log")
     for w in warnings:
@@ -320,13 +316,21 @@ def demo(
             f"[bold]{alert['msg_type']}[/] {alert['identifier']}  {w['signal']} "
             f"[bold]{w['colour']}[/]  {info['headline']}"
         )
-    dash = next(e.port for e in SERVICES if e.name == "dashboard")
+    dash = entry("dashboard").port
     console.print(
         f"[bold]Dashboard[/]  http://127.0.0.1:{dash}/  (open it now: the replay shows live)"
     )
     console.rule(f"3. Replay {scenario}: every sector decides siloed and fused; the referee scores")
-    run(scenario=scenario, seed=seed, speed=speed, fusion="on", report=None, timeout=30.0)
-    referee_port = next(e.port for e in SERVICES if e.name == "referee")
+    run(
+        scenario=scenario,
+        seed=seed,
+        speed=speed,
+        fusion="on",
+        report=None,
+        timeout=30.0,
+        hours=None,
+    )
+    referee_port = entry("referee").port
     console.print(
         "\nThe system stays up for the audience:\n"
         f"  dashboard   http://127.0.0.1:{dash}/\n"
@@ -346,7 +350,7 @@ def _restart_services(fusion: bool, timeout: float) -> None:
             servers, _ = ensure_up()
         except BrokerError as exc:
             raise _fail(str(exc)) from None
-        runner.start_groups_at_end(servers, [e.name for e in SERVICES if e.clocked])
+        runner.start_groups_at_end(servers, [e.name for e in clocked()])
         run_dir().mkdir(parents=True, exist_ok=True)
         run_env_file().write_text(json.dumps(runner.run_env(fusion)))
         _up(timeout)
@@ -367,21 +371,21 @@ def _restart_clocked(env: dict[str, str] | None, timeout: float) -> None:
         servers, _ = ensure_up()
     except BrokerError as exc:
         raise _fail(str(exc)) from None
-    clocked = [e for e in SERVICES if e.clocked]
+    restarted = clocked()
     os.kill(supervisor, signal.SIGUSR1)
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline and any(
-        read_pid(run_dir() / f"{e.name}.pid") for e in clocked
+        read_pid(run_dir() / f"{e.name}.pid") for e in restarted
     ):
         time.sleep(0.2)
-    runner.start_groups_at_end(servers, [e.name for e in clocked])
+    runner.start_groups_at_end(servers, [e.name for e in restarted])
     if env is None:
         run_env_file().unlink(missing_ok=True)
     else:
         run_env_file().write_text(json.dumps(env))
     os.kill(supervisor, signal.SIGUSR2)
     deadline = time.monotonic() + timeout
-    pending = {e.name: e for e in clocked}
+    pending = {e.name: e for e in restarted}
     while pending and time.monotonic() < deadline:
         for name, e in list(pending.items()):
             if _service_ready(e.port)[0]:
@@ -450,17 +454,33 @@ def run(
     fusion: Annotated[str, typer.Option(help="'on' or 'off' (the control: multiplier 1.0)")] = "on",
     report: Annotated[Path | None, typer.Option(help="JSON report path")] = None,
     timeout: Annotated[float, typer.Option(help="Seconds to wait per tick's watermarks")] = 30.0,
+    hours: Annotated[
+        int | None, typer.Option(help="Play only the scenario's first hours (a quick run)")
+    ] = None,
 ) -> None:
     """Play a scenario through every service and print the referee's scores (multiplier)."""
-    from services.simulator.domain.scenario import get_scenario
+    from services.simulator.data import get_scenario
 
     if fusion not in ("on", "off"):
         raise typer.BadParameter("use 'on' or 'off'", param_hint="--fusion")
     try:
-        sc = get_scenario(scenario)
+        sc = runner.shortened(get_scenario(scenario), hours)
     except KeyError as exc:
         raise typer.BadParameter(str(exc.args[0]), param_hint="--scenario") from None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--hours") from None
     seed = sc.seed if seed is None else seed
+    try:
+        with runner.exclusive_run(run_dir()):
+            _run(scenario, sc, seed, speed, fusion, report, timeout, hours)
+    except runner.RunInProgressError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _run(
+    scenario: str, sc: Any, seed: int, speed: str, fusion: str, report: Path | None,
+    timeout: float, hours: int | None,
+) -> None:  # fmt: skip
     started = time.monotonic()
     _restart_services(fusion == "on", READY_TIMEOUT_S)
     with Progress(
@@ -471,7 +491,7 @@ def run(
         task = progress.add_task(scenario, total=sc.ticks, tick_h=sc.tick_hours)
         try:
             clock = runner.play(
-                scenario, seed, speed, watermark_timeout_s=timeout,
+                scenario, seed, speed, watermark_timeout_s=timeout, hours=hours,
                 on_tick=lambda done, total: progress.update(task, completed=done),
             )  # fmt: skip
         except RuntimeError as exc:
@@ -503,11 +523,11 @@ def bench(
     profile: Annotated[Path | None, typer.Option(help="Run each service under cProfile")] = None,
 ) -> None:
     """Throughput and latency of every sector service against the raw Kafka client."""
-    from shared import bench as measure
+    from dexsim import bench as measure
 
     cfg = measure.BenchConfig(
         out=out,
-        servers=os.environ.get("KAFKA_BOOTSTRAP_SERVERS") or None,
+        servers=SystemSettings().kafka_bootstrap_servers,
         soak=soak,
         events_per_service=events,
         offered_eps=offered_eps,
@@ -520,6 +540,64 @@ def bench(
     console.print(
         f"figures written to {_rel(out / 'summary.json')} and {_rel(out / 'details.json')}"
     )
+
+
+# ------------------------------------------------------------------------------- new-sector
+@app.command("new-sector")
+def new_sector(
+    name: Annotated[str, typer.Argument(help="The sector's name in topics, e.g. demo-sector")],
+    label_zh: Annotated[str, typer.Option(help="Its name in Chinese, e.g. 示例行业")] = "",
+    label_en: Annotated[str, typer.Option(help="Its name in English")] = "",
+) -> None:
+    """Scaffold a working sector: its service, contracts module and simulator plug-in."""
+    from dexsim import scaffold
+
+    try:
+        sector = scaffold.plan(name, label_zh=label_zh, label_en=label_en)
+        written = scaffold.write(sector)
+    except scaffold.ScaffoldError as exc:
+        raise _fail(str(exc), code=2) from None
+    for path in written:
+        console.print(f"wrote {_rel(path)}")
+    # The templates are laid out for a short name; the project's formatter fits any name.
+    python = [str(p) for p in written if p.suffix == ".py"]
+    for tool in (["format", "-q"], ["check", "--fix", "-q"]):
+        subprocess.run(
+            [sys.executable, "-m", "ruff", *tool, *python], cwd=PROJECT_ROOT, check=False
+        )
+    # A fresh process discovers the new modules; this one has its registries already.
+    done = subprocess.run(
+        [sys.executable, "-m", "dexsim.cli", "docs"], cwd=PROJECT_ROOT, check=False
+    )
+    if done.returncode != 0:
+        raise _fail("the sector was written but `dexsim docs` failed; run it again to see why")
+    console.print(
+        f"sector {sector.sector} is service {sector.module} on port {sector.port}; "
+        f"its tests: .venv/bin/python -m pytest services/{sector.module}/tests"
+    )
+
+
+# ------------------------------------------------------------------------------------- docs
+@app.command()
+def docs(
+    check: Annotated[bool, typer.Option(help="Only check; exit 1 when a file is stale")] = False,
+) -> None:
+    """Regenerate the files derived from the manifests (scrape targets, SLOs, README table)."""
+    from dexsim import docs as derived
+
+    if check:
+        stale = derived.stale()
+        for path in stale:
+            err.print(f"[red]stale:[/] {_rel(path)} (run: dexsim docs)")
+        if stale:
+            raise typer.Exit(1)
+        console.print("every generated file is up to date")
+        return
+    written = derived.write()
+    for path in written:
+        console.print(f"wrote {_rel(path)}")
+    if not written:
+        console.print("every generated file was up to date")
 
 
 def main() -> None:

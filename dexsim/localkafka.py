@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from string import Template
 
-from shared.settings import PROJECT_ROOT, KafkaSettings
+from shared.settings import PROJECT_ROOT, SystemSettings
 
 log = logging.getLogger(__name__)
 
@@ -67,9 +67,9 @@ class LocalKafka:
         self.config = self.home / "server.properties"
 
     @classmethod
-    def from_settings(cls, settings: KafkaSettings | None = None) -> LocalKafka:
+    def from_settings(cls, settings: SystemSettings | None = None) -> LocalKafka:
         """The broker named by the settings (``DEXSIM_STATE_DIR``, ``DEXSIM_KAFKA_PORT``)."""
-        s = settings or KafkaSettings()
+        s = settings or SystemSettings()
         return cls(s.dexsim_state_dir, s.dexsim_kafka_port)
 
     @property
@@ -210,7 +210,7 @@ class LocalKafka:
         if self.pid() is None:
             self._render_config()
             self._format(java)
-            heap = os.environ.get("DEXSIM_KAFKA_HEAP", "768m")
+            heap = SystemSettings().dexsim_kafka_heap
             cmd = [
                 java,
                 f"-Xmx{heap}",
@@ -297,18 +297,18 @@ async def _answers(servers: str, timeout: float = 3.0) -> bool:
             await admin.close()
 
 
-def status(settings: KafkaSettings | None = None) -> BrokerStatus:
+def status(settings: SystemSettings | None = None) -> BrokerStatus:
     """Status of whichever cluster the settings point at."""
-    s = settings or KafkaSettings()
+    s = settings or SystemSettings()
     if s.external:
         ok = asyncio.run(_answers(s.bootstrap_servers))
         return BrokerStatus(s.bootstrap_servers, True, None, ok, None)
     return LocalKafka.from_settings(s).status()
 
 
-def ensure_up(settings: KafkaSettings | None = None) -> tuple[str, float]:
+def ensure_up(settings: SystemSettings | None = None) -> tuple[str, float]:
     """Make sure a broker answers: the external one, or the local one (started if needed)."""
-    s = settings or KafkaSettings()
+    s = settings or SystemSettings()
     if s.external:
         if not asyncio.run(_answers(s.bootstrap_servers)):
             raise BrokerError(

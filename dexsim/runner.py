@@ -8,17 +8,18 @@ give the same decisions and scores.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from shared.runtime.registry import SERVICES, entry
+from dexsim.registry import clocked, entry
 
 log = logging.getLogger(__name__)
 
@@ -30,10 +31,47 @@ EVENT_METRICS = {
 }
 
 
+class RunInProgressError(RuntimeError):
+    """Another scenario run holds this system: two at once would corrupt each other's clock."""
+
+
+@contextlib.contextmanager
+def exclusive_run(folder: Path) -> Iterator[None]:
+    """Hold the system's run lock for the duration of one run (released when the process ends).
+
+    Two runs on one system would interleave their tick markers on the same topics and restart
+    each other's services, so a second ``dexsim run`` (or a run started from the dashboard)
+    refuses to start while one is going.
+    """
+    import fcntl
+    import os
+
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "run.lock"
+    with path.open("a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            holder = handle.read().strip() or "?"
+            raise RunInProgressError(
+                f"another scenario run (pid {holder}) is using this system; wait for it to "
+                "finish, or stop it (dexsim down stops a run started from the dashboard)"
+            ) from None
+        handle.seek(0)
+        handle.truncate()
+        handle.write(str(os.getpid()))
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
 def run_env(fusion: bool) -> dict[str, str]:
     """Environment of the services for a run: fusion on or off, tick-synchronous handling."""
     env: dict[str, str] = {}
-    for e in (e for e in SERVICES if e.clocked):
+    for e in clocked():
         prefix = f"DEXSIM_{e.name.upper()}_"
         env[prefix + "FUSION"] = "true" if fusion else "false"
         env[prefix + "TICK_SYNC"] = "true"
@@ -71,9 +109,9 @@ def start_groups_at_end(servers: str, services: list[str]) -> None:
     """Synchronous wrapper of :func:`groups_to_end` for these (stopped) services."""
     import asyncio
 
-    from shared.settings import KafkaSettings
+    from shared.settings import SystemSettings
 
-    kafka = KafkaSettings()
+    kafka = SystemSettings()
     asyncio.run(groups_to_end(servers, [kafka.group_id(name) for name in services]))
 
 
@@ -91,7 +129,7 @@ def metric_sum(text: str, name: str) -> float:
 def scrape_events(client: httpx.Client) -> dict[str, int]:
     """Events published, consumed and dead-lettered, summed over every service's /metrics."""
     totals = dict.fromkeys(EVENT_METRICS, 0.0)
-    for e in (e for e in SERVICES if e.clocked):
+    for e in clocked():
         text = client.get(f"http://127.0.0.1:{e.port}/metrics", timeout=5).text
         for key, metric in EVENT_METRICS.items():
             totals[key] += metric_sum(text, metric)
@@ -171,6 +209,18 @@ def write_report(report: dict[str, Any], path: Path) -> Path:
     return path
 
 
+def shortened(scenario: Any, hours: int | None) -> Any:
+    """The scenario cut to its first ``hours`` (whole ticks); itself when ``hours`` is None."""
+    from datetime import timedelta
+
+    if hours is None:
+        return scenario
+    if hours < scenario.tick_hours:
+        raise ValueError(f"--hours must be at least one tick ({scenario.tick_hours} h)")
+    span = min(hours - hours % scenario.tick_hours, scenario.hours)
+    return scenario.model_copy(update={"end": scenario.start + timedelta(hours=span)})
+
+
 def play(
     scenario: str,
     seed: int,
@@ -178,21 +228,25 @@ def play(
     *,
     on_tick: Callable[[int, int], None] | None = None,
     watermark_timeout_s: float = 30.0,
+    hours: int | None = None,
 ) -> Any:
-    """Publish the scenario in lockstep with every service; return the clock's ``PublishStats``."""
+    """Publish the scenario in lockstep with every service; return the clock's ``PublishStats``.
+
+    ``hours`` plays only the scenario's first hours (a quick run; the truth is that of the
+    shortened span).
+    """
     import asyncio
 
+    from services.simulator.data import get_scenario, simulation
     from services.simulator.domain.clock import ClockPolicy
-    from services.simulator.domain.engine import Simulation
-    from services.simulator.domain.scenario import get_scenario
     from services.simulator.publisher import publish_run
 
-    sc = get_scenario(scenario)
-    sim = Simulation(sc, seed)
+    sc = shortened(get_scenario(scenario), hours)
+    sim = simulation(sc, seed)
     policy = ClockPolicy.parse(
         speed,
         tick_seconds=sc.tick_hours * 3600,
-        services=frozenset(e.name for e in SERVICES if e.clocked),
+        services=frozenset(e.name for e in clocked()),
         timeout_s=watermark_timeout_s,
     )
 

@@ -1,0 +1,87 @@
+"""The simulator's adapter to its data: scenario files, the observation model, the plug-ins.
+
+The domain reads no file: this module reads them (with ``shared.datafile.read_yaml``), finds
+the sector plug-ins and the world, and passes them into ``Simulation``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from functools import cache
+from pathlib import Path
+
+import services.simulator.sectors as _sectors
+from services.simulator.domain.engine import Simulation
+from services.simulator.domain.observations import ObservationModel
+from services.simulator.domain.plugin import SectorPlugin
+from services.simulator.domain.scenario import Scenario
+from shared.datafile import read_yaml
+from shared.world import load_world
+
+_HERE = Path(__file__).resolve().parent
+#: Folder holding the scenario YAML files.
+SCENARIO_DIR = _HERE / "scenarios"
+#: How sensors see the true state (noise, loss, delay, rates), one section per sensor model.
+OBSERVATION_MODEL_FILE = _HERE / "observation_model.yaml"
+
+
+def load_scenario_file(path: Path) -> Scenario:
+    """Parse and validate one scenario file."""
+    return Scenario.model_validate(read_yaml(path))
+
+
+@cache
+def load_scenarios() -> dict[str, Scenario]:
+    """Every scenario in the scenario folder, by name (file stem must equal the name)."""
+    found: dict[str, Scenario] = {}
+    for path in sorted(SCENARIO_DIR.glob("*.yaml")):
+        scenario = load_scenario_file(path)
+        if scenario.name != path.stem:
+            raise ValueError(f"{path.name}: name {scenario.name!r} differs from the file name")
+        found[scenario.name] = scenario
+    return found
+
+
+def get_scenario(name: str) -> Scenario:
+    """A scenario by name, with the known names in the error."""
+    scenarios = load_scenarios()
+    if name not in scenarios:
+        raise KeyError(f"unknown scenario {name!r}; known: {', '.join(sorted(scenarios))}")
+    return scenarios[name]
+
+
+@cache
+def load_observation_model() -> ObservationModel:
+    """Parse observation_model.yaml once."""
+    return ObservationModel.model_validate(read_yaml(OBSERVATION_MODEL_FILE))
+
+
+@cache
+def load_plugins() -> tuple[SectorPlugin, ...]:
+    """Every sector plug-in: the ``PLUGIN`` of each module of ``sectors/``, in name order."""
+    found: list[SectorPlugin] = []
+    for info in sorted(pkgutil.iter_modules(_sectors.__path__), key=lambda i: i.name):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{_sectors.__name__}.{info.name}")
+        plugin = getattr(module, "PLUGIN", None)
+        if not isinstance(plugin, SectorPlugin):
+            raise TypeError(f"{module.__name__} declares no PLUGIN (a SectorPlugin)")
+        # The module is the sector's name in snake_case (demo-sector -> demo_sector.py).
+        if plugin.sector.name.replace("-", "_") != info.name:
+            raise ValueError(f"{module.__name__} is the plug-in of {plugin.sector.name!r}")
+        found.append(plugin)
+    return tuple(found)
+
+
+def simulation(scenario: Scenario, seed: int, *, run_id: str | None = None) -> Simulation:
+    """A run of ``scenario`` with ``seed`` in the shipped world, model and plug-ins."""
+    return Simulation(
+        scenario,
+        seed,
+        world=load_world(),
+        model=load_observation_model(),
+        plugins=load_plugins(),
+        run_id=run_id,
+    )

@@ -1,0 +1,1 @@
+"""Builders shared by the tests: the services' data as their adapters load it, events, runtimes."""
