@@ -6,8 +6,10 @@ subscribes to them only when its ``fusion`` setting is on (the control run where
 must be 1.0). Of the advisories and road status only the fused world's events are used: the
 siloed world's are skipped.
 
-Road status is read by a second agent: the transport service reads this service's responses, so
-if one agent waited for both, the two services' tick markers would wait for each other forever.
+Road status is read by the same agent as everything else, so a tick's responses are decided
+after that tick's road status is in, in the same order on every run. (Transport reads this
+service's responses on a side agent that forwards no markers: its main agent never waits for
+emergency, so the two services cannot wait for each other.)
 """
 
 from __future__ import annotations
@@ -72,28 +74,19 @@ def on_tick(models: Models, tick: TickAdvanced) -> list[Event]:
     return models.both(lambda m: m.advance(tick.occurred_at))
 
 
-#: One ordered stream over the own sector's data and, fused, warnings and advisories.
+#: One ordered stream over the own sector's data and, fused, warnings, advisories and road status.
 RESPOND: Agent[Models] = Agent(
     name="respond",
     reads=(EMERGENCY_OBSERVATIONS, EMERGENCY_REPORTS, EMERGENCY_ALARMS),
-    fused_reads=(WEATHER_WARNINGS, AGRICULTURE_ADVISORIES),
+    fused_reads=(WEATHER_WARNINGS, AGRICULTURE_ADVISORIES, TRANSPORT_ROAD_STATUS),
     handlers={
         GaugeReading: on_gauge,
         CitizenReport: on_report,
         SafetyAlarm: on_alarm,
         WarningIssued: on_warning,
         AdvisoryIssued: on_advisory,
+        RoadStatusChanged: on_road_status,
     },
     on_tick=on_tick,
     outputs=(EMERGENCY_RESPONSES,),
-)
-
-#: Road status, fused only, on a side agent that publishes nothing and forwards no tick markers
-#: (transport reads this service's responses: the two would wait for each other for ever).
-ROADS: Agent[Models] = Agent(
-    name="roads",
-    reads=(),
-    fused_reads=(TRANSPORT_ROAD_STATUS,),
-    handlers={RoadStatusChanged: on_road_status},
-    forward_markers=False,
 )

@@ -344,7 +344,9 @@ class ServiceRuntime(Generic[S]):
         forwarded = marker.model_copy(
             update={
                 "source": self.name,
-                "event_id": derived_id("tick", self.name, marker.run_id, marker.tick),
+                # From the marker's own id (the world's, not the run's; see the simulator's
+                # clock), so what downstream handlers derive from it is the same on every run.
+                "event_id": derived_id("tick", self.name, marker.event_id),
             }
         )
         raw = forwarded.to_bytes()

@@ -1,8 +1,9 @@
-"""Every scenario in the library, fused and with fusion off, through ``dexsim run`` (slow tier).
+"""Every scenario in the library, fused twice and with fusion off, through ``dexsim run`` (slow).
 
-What must hold for each, whatever its figures: the run is lockstep (no late tick), every
-sector the referee scores is scored in both modes, and the control (fusion off) gives the
-siloed value to both modes and a multiplier of 1.0 wherever one is defined.
+What must hold for each, whatever its figures: the run is lockstep (no late tick), a second run
+of the same world gives the same scores, every sector the referee scores is scored in both
+modes, and the control (fusion off) gives the siloed value to both modes and a multiplier of 1.0
+wherever one is defined.
 """
 
 from __future__ import annotations
@@ -29,8 +30,12 @@ def test_every_scenario_runs_lockstep_and_its_control_is_neutral(
     dexsim: Dexsim, scenario: str, tmp_path: Path
 ) -> None:
     on = play(dexsim, tmp_path / "on.json", scenario=scenario)
+    again = play(dexsim, tmp_path / "again.json", scenario=scenario)
     off = play(dexsim, tmp_path / "off.json", "--fusion", "off", scenario=scenario)
-    for doc in (on, off):
+    # One world, two runs: the same scores to the yuan (lockstep and a fixed order per tick).
+    assert (again["sectors"], again["overall"]) == (on["sectors"], on["overall"])
+    assert again["events"] == on["events"]
+    for doc in (on, again, off):
         assert doc["run"]["late"] == [], (doc["fusion"], doc["run"])
         assert doc["events"]["dlq"] == 0
     assert on["run"]["id"] != off["run"]["id"]

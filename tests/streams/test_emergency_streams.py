@@ -68,15 +68,21 @@ async def test_with_fusion_a_warning_reaches_the_fused_model_only_and_is_metered
 async def test_only_the_fused_worlds_road_status_is_read_and_metered() -> None:
     metered = metrics.CROSS_SECTOR.labels("transport", "emergency")
     before = metered._value.get()
-    runtime, sink = service(MANIFEST, fusion=True)
-    agent = runtime.faust_app.agents["emergency.roads"]
+    runtime, _ = service(MANIFEST, fusion=True)
+    agent = runtime.faust_app.agents["emergency.respond"]
     fused, siloed = closed("G70-NC-JJ"), closed("G56-JDZ-JJ", mode=Mode.SILOED)
     async with agent.test_context() as ctx:
-        await ctx.put(fused.to_bytes(), key=fused.key)
+        await put_from(ctx, TRANSPORT_ROAD_STATUS, fused)
     assert metered._value.get() - before == 1
-    # The runtime meters every event a handler takes: the siloed status, which the handler
-    # skips, is counted too, so the count is checked before it is put.
     async with agent.test_context() as ctx:
-        await ctx.put(siloed.to_bytes(), key=siloed.key)
+        await put_from(ctx, TRANSPORT_ROAD_STATUS, siloed)
     assert runtime.state.fused.graph.closed() == ["G70-NC-JJ"]
-    assert sink.sent == []  # a side agent: publishes nothing, forwards no tick markers
+    assert runtime.state.siloed.graph.closed() == []
+
+
+def test_road_status_is_read_in_band_with_the_tick_it_belongs_to() -> None:
+    """One agent reads road status with everything else, so a tick's responses follow that
+    tick's road status on every run (a side agent would race it)."""
+    runtime, _ = service(MANIFEST, fusion=True)
+    assert [a.agent.name for a in runtime._agents] == ["respond"]
+    assert TRANSPORT_ROAD_STATUS.name in runtime._agents[0].topics

@@ -141,6 +141,7 @@ class WatermarkTracker:
 def tick_event(
     *,
     run_id: str,
+    world_key: str,
     scenario: str,
     seed: int,
     tick: int,
@@ -152,7 +153,10 @@ def tick_event(
 ) -> TickAdvanced:
     """The event that announces a finished tick."""
     return TickAdvanced(
-        event_id=derived_id(run_id, "tick", tick),
+        # The id is the world's, not the run's: services order a tick's events by id, and what a
+        # handler derives from the marker (a cancelled warning's id, say) must not differ between
+        # two runs of one world. The run is told apart by ``run_id``.
+        event_id=derived_id(world_key, "tick", tick),
         occurred_at=tick_end,
         source="simulator",
         region=PROVINCE_REGION,

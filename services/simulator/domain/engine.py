@@ -105,6 +105,7 @@ class Simulation:
         start = sc.hour_at(batch.tick * sc.tick_hours)
         return tick_event(
             run_id=self.run_id,
+            world_key=self.world_key,
             scenario=sc.name,
             seed=self.seed,
             tick=batch.tick,

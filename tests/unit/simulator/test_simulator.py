@@ -49,12 +49,17 @@ def test_two_runs_of_one_world_have_their_own_ids_and_the_same_observations() ->
     assert first.run_id.startswith("fog-expressway-s3-")
     ticks = [{sim.tick_event_for(b).run_id for b in sim.batches()} for sim in (first, second)]
     assert ticks == [{first.run_id}, {second.run_id}]
-    # The world is the same: same observations, same ids, same order.
+    # The world is the same: same observations, same ids, same order; and the markers' ids are
+    # the world's too, since services order a tick's events by id and derive ids from them.
     data = [
         [(s.name, e.event_id) for b in sim.batches() for s, e in b.events]
         for sim in (first, second)
     ]
     assert data[0] and data[0] == data[1]
+    marks = [[sim.tick_event_for(b).event_id for b in sim.batches()] for sim in (first, second)]
+    assert marks[0] == marks[1]
+    other_world = simulation(short("fog-expressway", 1), 4)
+    assert [other_world.tick_event_for(b).event_id for b in other_world.batches()] != marks[0]
 
 
 def test_different_seeds_change_the_noise_but_not_the_truth() -> None:
