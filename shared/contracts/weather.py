@@ -113,6 +113,22 @@ class WarningIssued(Event):
 
 # -- own observations (the simulator's stations and NWP, and the ingestion API) -----------------
 
+#: The height every city-level temperature refers to (forecasts, warnings, the simulator's truth):
+#: the plains around the cities' seats, most of which lie between 30 and 140 m (stations.yaml).
+REFERENCE_ELEVATION_M = 50.0
+#: The standard atmosphere's lapse rate (ICAO: 6.5 °C per km).
+LAPSE_C_PER_M = 0.0065
+
+
+def at_height(temp_c: float, elevation_m: float) -> float:
+    """A reference-height temperature as it is at ``elevation_m`` (colder higher up)."""
+    return temp_c - (elevation_m - REFERENCE_ELEVATION_M) * LAPSE_C_PER_M
+
+
+def to_reference(temp_c: float, elevation_m: float) -> float:
+    """A temperature measured at ``elevation_m``, reduced to the reference height."""
+    return temp_c + (elevation_m - REFERENCE_ELEVATION_M) * LAPSE_C_PER_M
+
 
 class StationObservation(Event):
     """One hourly reading from a weather station (own-sector data of the weather service)."""
@@ -130,6 +146,12 @@ class StationObservation(Event):
     visibility_m: float | None = Field(default=None, ge=0, le=100_000)
     humidity_pct: float | None = Field(default=None, ge=0, le=100)
     ground_temp_c: float | None = Field(default=None, ge=-60, le=80, description="Ground surface")
+    elevation_m: float | None = Field(
+        default=None,
+        ge=-500,
+        le=9000,
+        description="The station's height; city-level rules use temperatures reduced from it",
+    )
 
 
 class ForecastStep(BaseModel):

@@ -25,10 +25,8 @@ from shared.contracts.weather import (
     ForecastIssued,
     ForecastStep,
     StationObservation,
+    at_height,
 )
-
-# Standard-atmosphere lapse rate: a station above the city's reference height reads colder.
-_LAPSE_C_PER_M = 0.0065
 
 
 class ForecastError(BaseModel):
@@ -64,8 +62,10 @@ class Stations:
             late = delay(rng, noise)
             if late is None:
                 continue
-            lapse = (st.elevation_m - 50) * _LAPSE_C_PER_M
-            temp = round(cs.temp[i] - lapse + rng.gauss(0, noise.sd("temp_sd")), 1)
+            # The truth is at the reference height; a station higher up really is colder.
+            temp = round(
+                at_height(cs.temp[i], st.elevation_m) + rng.gauss(0, noise.sd("temp_sd")), 1
+            )
             rain_true = cs.rain[i]
             rain = round(max(0.0, rain_true * (1 + rng.gauss(0, noise.sd("rain_rel_sd")))), 1)
             wind = round(max(0.0, cs.wind[i] + rng.gauss(0, noise.sd("wind_sd"))), 1)
@@ -77,7 +77,11 @@ class Stations:
                 round(wind * 1.6, 1),
                 round(clip(vis, 10, 100_000)),
                 round(clip(cs.humidity[i] + rng.gauss(0, noise.sd("hum_sd")), 0, 100)),
-                round(cs.ground_temp[i] - lapse + rng.gauss(0, noise.sd("temp_sd")), 1),
+                round(
+                    at_height(cs.ground_temp[i], st.elevation_m)
+                    + rng.gauss(0, noise.sd("temp_sd")),
+                    1,
+                ),
             ]
             g = gap(rng, noise, len(values))
             if g >= 0:
@@ -97,6 +101,7 @@ class Stations:
                     visibility_m=values[4],
                     humidity_pct=values[5],
                     ground_temp_c=values[6],
+                    elevation_m=st.elevation_m,
                 ),
             )
 

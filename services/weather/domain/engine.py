@@ -37,6 +37,7 @@ from shared.contracts.weather import (
     SignalType,
     StationObservation,
     WarningIssued,
+    to_reference,
 )
 
 log = logging.getLogger(__name__)
@@ -46,6 +47,14 @@ NEVER = -(2**62)
 
 #: At most this many earlier messages are listed in a message's CAP ``references``.
 MAX_REFERENCES = 16
+
+
+def _reduced(temp_c: float | None, elevation_m: float | None) -> float | None:
+    # A city's warning speaks of the city, not of a mountain top: a station's temperatures are
+    # reduced to the reference height, the same height the forecasts and the truth refer to.
+    if temp_c is None or elevation_m is None:
+        return temp_c
+    return round(to_reference(temp_c, elevation_m), 1)
 
 
 def city_of(region: str) -> str:
@@ -142,14 +151,14 @@ class WarningEngine:
         hour = hour_of(obs.occurred_at)
         reading = Reading(
             rain_mm=obs.rain_mm,
-            temp_c=obs.temp_c,
-            tmin_c=obs.tmin_c,
-            tmax_c=obs.tmax_c,
+            temp_c=_reduced(obs.temp_c, obs.elevation_m),
+            tmin_c=_reduced(obs.tmin_c, obs.elevation_m),
+            tmax_c=_reduced(obs.tmax_c, obs.elevation_m),
             wind_ms=obs.wind_ms,
             gust_ms=obs.gust_ms,
             visibility_m=obs.visibility_m,
             humidity_pct=obs.humidity_pct,
-            ground_c=obs.ground_temp_c,
+            ground_c=_reduced(obs.ground_temp_c, obs.elevation_m),
         )
         if not station.put(hour, reading):
             log.debug("observation %s for %s too old for the history kept", obs.event_id, hour)

@@ -327,3 +327,24 @@ def test_a_forecast_that_lags_far_behind_the_observations_does_not_break_the_eng
     )
     old = ForecastIssued(occurred_at=start, source="t", region="360100", run_at=start, steps=steps)
     assert isinstance(engine.on_forecast(old), list)
+
+
+def test_a_mountain_station_speaks_for_its_city_at_the_reference_height(
+    engine: WarningEngine, obs: ObsFactory
+) -> None:
+    # Lushan (1,165 m) reads 7.2 °C colder than the plain below it: -1 °C on its ground is
+    # about +6 °C at the reference height, so it warns of no frost for the whole city.
+    mountain = [obs(h, station="58506", ground_temp_c=-1.0, elevation_m=1165) for h in range(1, 7)]
+    assert feed(engine, mountain) == []
+    # The same reading reported without its height, or from the plain, is frost.
+    plain = [obs(h, station="58502", ground_temp_c=-1.0, elevation_m=50) for h in range(7, 13)]
+    warnings = feed(engine, plain)
+    assert [(w.signal, w.colour) for w in warnings] == [(SignalType.FROST, Colour.BLUE)]
+
+
+def test_the_reduction_and_the_simulators_lapse_are_one_function() -> None:
+    from shared.contracts.weather import REFERENCE_ELEVATION_M, at_height, to_reference
+
+    for elevation in (0.0, REFERENCE_ELEVATION_M, 1165.0):
+        assert to_reference(at_height(3.0, elevation), elevation) == 3.0
+    assert at_height(3.0, REFERENCE_ELEVATION_M + 1000) == 3.0 - 6.5
