@@ -7,6 +7,7 @@ comment; figures marked (?) there are inferred. ``load_world()`` parses and vali
 from __future__ import annotations
 
 import csv
+import itertools
 import math
 from datetime import date, timedelta
 from functools import cache
@@ -45,6 +46,11 @@ class City(_Frozen):
     lake_gauge: str | None
     flood_exposed_pop: int = Field(ge=0)
     flood_exposed_assets_yuan: float = Field(ge=0)
+    river_gauge: str | None = Field(
+        default=None, description="The river gauge whose stage floods the city's riverside land"
+    )
+    river_exposed_pop: int = Field(default=0, ge=0)
+    river_exposed_assets_yuan: float = Field(default=0.0, ge=0)
 
     @property
     def population(self) -> int:
@@ -90,8 +96,26 @@ class Segment(_Frozen):
     model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
 
 
+class Rating(_Frozen):
+    """A river gauge's rating curve, stage = z0 + a * sqrt(flow), through two points."""
+
+    low_m: float
+    low_flow_m3s: float = Field(gt=0)
+    warning_flow_m3s: float = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Rating:
+        if self.warning_flow_m3s <= self.low_flow_m3s:
+            raise ValueError("the warning flow must exceed the low flow")
+        return self
+
+
 class Gauge(_Frozen):
-    """A lake or river water-level gauge."""
+    """A lake or river water-level gauge.
+
+    A lake gauge follows the key gauge with ``offset_m``; a river gauge reads its ``river``'s
+    flow through its ``rating`` curve.
+    """
 
     id: str
     name_zh: str
@@ -100,7 +124,132 @@ class Gauge(_Frozen):
     lon: float
     lat: float
     warning_m: float
-    offset_m: float = Field(description="Level relative to the key gauge in this model")
+    guaranteed_m: float
+    offset_m: float | None = Field(
+        default=None, description="A lake gauge's level relative to the key gauge"
+    )
+    river: str | None = None
+    rating: Rating | None = None
+
+    @model_validator(mode="after")
+    def _lake_or_river(self) -> Gauge:
+        if self.guaranteed_m <= self.warning_m:
+            raise ValueError(f"gauge {self.id}: the guaranteed level must exceed the warning level")
+        lake = self.offset_m is not None
+        river = self.river is not None and self.rating is not None
+        if lake == river:
+            raise ValueError(f"gauge {self.id}: give offset_m (lake) or river and rating (river)")
+        if river and self.rating is not None and not self.rating.low_m < self.warning_m:
+            raise ValueError(f"gauge {self.id}: the low-flow stage must lie below the warning")
+        return self
+
+    def stage(self, flow_m3s: float) -> float:
+        """A river gauge's stage at ``flow_m3s`` (its rating curve)."""
+        if self.rating is None:
+            raise ValueError(f"gauge {self.id} is a lake gauge")
+        r = self.rating
+        a = (self.warning_m - r.low_m) / (math.sqrt(r.warning_flow_m3s) - math.sqrt(r.low_flow_m3s))
+        return r.low_m + a * (math.sqrt(max(0.0, flow_m3s)) - math.sqrt(r.low_flow_m3s))
+
+
+class SamplePoint(_Frozen):
+    """A point of a catchment where the rain is sampled; its city gives the soil and temperature."""
+
+    lon: float = Field(ge=113, le=119)
+    lat: float = Field(ge=24, le=31)
+    city: RegionCode
+
+
+def _points(value: Any) -> Any:
+    # The data file writes a point as [lon, lat, city].
+    if isinstance(value, list | tuple):
+        return [
+            {"lon": p[0], "lat": p[1], "city": p[2]} if isinstance(p, list | tuple) else p
+            for p in value
+        ]
+    return value
+
+
+class River(_Frozen):
+    """A river's catchment above its control gauge, and the reaches to the gauge and the lake."""
+
+    id: str
+    name_zh: str
+    gauge: str
+    area_km2: float = Field(gt=0)
+    quick_k_h: float = Field(gt=0, description="Linear-reservoir constant of quick flow")
+    reach_k_h: float = Field(gt=0, description="Muskingum K, catchment to gauge")
+    reach_x: float = Field(ge=0, le=0.5)
+    lake_k_h: float = Field(gt=0, description="Muskingum K, gauge to lake")
+    lake_x: float = Field(ge=0, le=0.5)
+    points: tuple[SamplePoint, ...] = Field(min_length=1)
+
+    _parse_points = field_validator("points", mode="before")(_points)
+
+
+class Outlet(_Frozen):
+    """The lake's outflow at Hukou: Q = c * (L - bed)^(5/3) * sqrt(L - Yangtze)."""
+
+    c: float = Field(gt=0)
+    bed_m: float
+
+
+class Lake(_Frozen):
+    """Poyang Lake: its ungauged local catchment, area by level and outlet."""
+
+    local_area_km2: float = Field(ge=0)
+    local_quick_k_h: float = Field(gt=0)
+    local_points: tuple[SamplePoint, ...] = Field(min_length=1)
+    area_km2_by_level: tuple[tuple[float, float], ...] = Field(min_length=2)
+    outlet: Outlet
+
+    _parse_points = field_validator("local_points", mode="before")(_points)
+
+    @field_validator("area_km2_by_level")
+    @classmethod
+    def _increasing(cls, table: tuple[tuple[float, float], ...]) -> tuple[tuple[float, float], ...]:
+        levels = [lv for lv, _ in table]
+        areas = [a for _, a in table]
+        if levels != sorted(set(levels)) or areas != sorted(areas) or areas[0] <= 0:
+            raise ValueError("lake areas must rise with the level, from a positive area")
+        return table
+
+    def area_km2(self, level_m: float) -> float:
+        """The lake's area at Xingzi level ``level_m`` (linear between the table's points)."""
+        table = self.area_km2_by_level
+        if level_m <= table[0][0]:
+            return table[0][1]
+        for (l0, a0), (l1, a1) in itertools.pairwise(table):
+            if level_m <= l1:
+                return a0 + (a1 - a0) * (level_m - l0) / (l1 - l0)
+        return table[-1][1]
+
+
+class RunoffCoefficient(_Frozen):
+    """Storm runoff coefficient, linear in soil moisture between a dry and a wet soil."""
+
+    dry: float = Field(ge=0, le=1)
+    wet: float = Field(ge=0, le=1)
+    soil_dry_pct: float
+    soil_wet_pct: float
+
+    def at(self, soil_pct: float) -> float:
+        """The coefficient at volumetric soil moisture ``soil_pct``."""
+        f = (soil_pct - self.soil_dry_pct) / (self.soil_wet_pct - self.soil_dry_pct)
+        return self.dry + (self.wet - self.dry) * min(1.0, max(0.0, f))
+
+
+class Hydrology(_Frozen):
+    """The five rivers and the lake (rivers.yaml)."""
+
+    runoff_mm_per_year: float = Field(gt=0)
+    runoff_coefficient: RunoffCoefficient
+    rivers: tuple[River, ...] = Field(min_length=1)
+    lake: Lake
+
+    def mean_flow_m3s(self, area_km2: float) -> float:
+        """Long-term mean flow of a catchment of ``area_km2``."""
+        return area_km2 * 1e6 * self.runoff_mm_per_year / 1000 / (365.25 * 86400)
 
 
 class Resources(_Frozen):
@@ -182,7 +331,7 @@ class DamageRule(_Frozen):
     sector: SectorName
     impact: str = Field(pattern=r"^[a-z][a-z0-9_]{0,47}$")
     hazards: tuple[HazardKind, ...] = Field(min_length=1)
-    asset: Literal["farm", "segment", "zone", "city", "facility"]
+    asset: Literal["farm", "segment", "zone", "river_zone", "city", "facility"]
     crops: tuple[str, ...] | None = None
     stages: tuple[str, ...] | None = None
     facility_kinds: tuple[FacilityKind, ...] | None = None
@@ -248,6 +397,7 @@ class World(_Frozen):
     actions: dict[ActionName, ActionSpec]
     calendars: Calendars
     damage: DamageModel
+    hydrology: Hydrology
 
     @field_validator("cities")
     @classmethod
@@ -274,6 +424,18 @@ class World(_Frozen):
         for c in self.cities:
             if c.lake_gauge is not None and c.lake_gauge not in gauges:
                 raise ValueError(f"city {c.code} names unknown gauge {c.lake_gauge}")
+            if c.river_gauge is not None and c.river_gauge not in gauges:
+                raise ValueError(f"city {c.code} names unknown gauge {c.river_gauge}")
+        rivers = {r.id: r for r in self.hydrology.rivers}
+        for g in self.gauges:
+            if g.river is not None and (g.river not in rivers or rivers[g.river].gauge != g.id):
+                raise ValueError(f"gauge {g.id}: river {g.river} does not name it as its gauge")
+        for r in self.hydrology.rivers:
+            refs += [(r.id, p.city) for p in r.points]
+        refs += [("lake", p.city) for p in self.hydrology.lake.local_points]
+        for owner, city in refs:
+            if city not in codes:
+                raise ValueError(f"{owner} names unknown city {city}")
         if self.key_gauge not in gauges:
             raise ValueError(f"key gauge {self.key_gauge} is not a gauge")
         from shared.contracts.topics import ACTIONS
@@ -352,5 +514,6 @@ def load_world() -> World:
                 "constants": damage["constants"],
                 "rules": damage["rules"],
             },
+            "hydrology": _yaml("rivers.yaml"),
         }
     )

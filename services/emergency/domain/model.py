@@ -163,7 +163,11 @@ class ResponseModel:
         )
         self._cities: dict[str, _CityState] = {}
         for c in self.world.cities:
-            gauges = tuple(g for g in self.world.gauges if g.city == c.code or g.id == c.lake_gauge)
+            gauges = tuple(
+                g
+                for g in self.world.gauges
+                if g.city == c.code or g.id in (c.lake_gauge, c.river_gauge)
+            )
             self._cities[c.code] = _CityState(c, gauges)
         self._gauge_cities: dict[str, list[_CityState]] = {}
         for state in self._cities.values():

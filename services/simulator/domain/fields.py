@@ -1,7 +1,9 @@
-"""Hazard physics: the true hourly weather, soil, ice and lake state of every city.
+"""Hazard physics: the true hourly weather, soil, ice, river and lake state of every city.
 
-Everything here is a deterministic function of the scenario (no noise): the seed only affects
-what sensors report, so different seeds tell the same hazard story.
+Everything here is a deterministic function of the scenario it is given (no noise). The seed's
+own version of a scenario (its hazards moved, stretched and scaled within the scenario's spread)
+is made before, by ``ensemble.sample``; the rivers and the lake follow from the rain
+(``hydrology``).
 """
 
 from __future__ import annotations
@@ -11,8 +13,10 @@ import math
 import zlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Protocol
 
-from services.simulator.domain.scenario import HazardSpec, Scenario
+from services.simulator.domain.hydrology import LOCAL, HydroState, simulate
+from services.simulator.domain.scenario import HazardSpec, HydroPoint, Scenario
 from shared.contracts.simulator import HazardKind
 from shared.world import City, World, distance_km
 
@@ -60,8 +64,11 @@ class WorldState:
     gauge_levels: dict[str, list[float]]
     #: hazard id -> city code -> hourly share (0..1) of the hazard's peak felt there.
     shapes: dict[str, dict[str, list[float]]]
+    #: River flows, the lake and the Yangtze at its outlet.
+    hydro: HydroState
     # Several sectors read the icy road surface; computed once per city on first use.
     _icy: dict[str, list[float]] = field(default_factory=dict, repr=False, compare=False)
+    _excess: dict[str, list[float]] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def hours(self) -> int:
@@ -75,6 +82,22 @@ class WorldState:
             self._icy[code] = icy_series(city.ground_temp, city.rain)
         return self._icy[code]
 
+    def flood_excess(self, code: str) -> list[float]:
+        """City ``code``'s worst water above warning, hourly: its lake gauge or its river gauge.
+
+        -99 for a city with neither.
+        """
+        if code not in self._excess:
+            city = self.world.city(code)
+            series = [
+                [v - g.warning_m for v in self.gauge_levels[g.id]]
+                for g in (self.world.gauge(x) for x in (city.lake_gauge, city.river_gauge) if x)
+            ]
+            self._excess[code] = (
+                [max(col) for col in zip(*series, strict=True)] if series else [-99.0] * self.hours
+            )
+        return self._excess[code]
+
 
 def icy_series(ground_temp: list[float], rain: list[float]) -> list[float]:
     """1.0 where the road surface is at or below 0 °C with precipitation in the last 6 hours."""
@@ -83,6 +106,32 @@ def icy_series(ground_temp: list[float], rain: list[float]) -> list[float]:
         wet = sum(rain[max(0, i - 5) : i + 1]) >= 0.5
         out.append(1.0 if g <= 0 and wet else 0.0)
     return out
+
+
+class Place(Protocol):
+    """Somewhere a hazard's field is evaluated: a city, or a point of a river's catchment."""
+
+    @property
+    def code(self) -> str:
+        """The city it belongs to (per-city hazard weights and fair-weather showers are its)."""
+        ...
+
+    @property
+    def lon(self) -> float:
+        """Longitude."""
+        ...
+
+    @property
+    def lat(self) -> float:
+        """Latitude."""
+        ...
+
+
+@dataclass(frozen=True)
+class _Point:
+    code: str
+    lon: float
+    lat: float
 
 
 def _trapezoid(h: HazardSpec, t: datetime) -> float:
@@ -101,7 +150,7 @@ def _night_weight(local_hour: int) -> float:
     return max(0.0, 1.0 - dist / 7)
 
 
-def _spatial(h: HazardSpec, c: City, t: datetime) -> float:
+def _spatial(h: HazardSpec, c: Place, t: datetime) -> float:
     if h.cities is not None:
         return h.cities.get(c.code, 0.0)
     if h.centre is None:
@@ -125,7 +174,7 @@ def _background_rain(code: str, day: int, local_hour: int, mm_day: float) -> flo
     return mm_day * 3 / 4
 
 
-def hazard_shape(h: HazardSpec, c: City, t: datetime, local_hour: int) -> float:
+def hazard_shape(h: HazardSpec, c: Place, t: datetime, local_hour: int) -> float:
     """The share (0..1) of hazard ``h``'s peak felt in city ``c`` at time ``t``."""
     temporal = _trapezoid(h, t)
     if temporal == 0.0:
@@ -136,8 +185,8 @@ def hazard_shape(h: HazardSpec, c: City, t: datetime, local_hour: int) -> float:
     return s
 
 
-def _hydrograph_level(h: HazardSpec, t: datetime) -> float:
-    points = h.hydrograph or ()
+def stage_at(points: tuple[HydroPoint, ...], t: datetime) -> float:
+    """The level of a hydrograph at ``t`` (linear between points, flat beyond them)."""
     if t <= points[0].at:
         return points[0].level_m
     for a, b in itertools.pairwise(points):
@@ -224,7 +273,33 @@ def build_state(scenario: Scenario, world: World) -> WorldState:
             st.ice_mm.append(ice)
             st.rain_24h.append(sum(window))
         states[c.code] = st
-    levels = _gauge_levels(scenario, world, times)
+    hydrology = world.hydrology
+    catchments = {r.id: r.points for r in hydrology.rivers}
+    catchments[LOCAL] = hydrology.lake.local_points
+    water: dict[str, list[float]] = {}
+    wetness: dict[str, list[float]] = {}
+    for key, points in catchments.items():
+        places = [_Point(p.city, p.lon, p.lat) for p in points]
+        series = [_water_input(scenario, pl, times, local, states) for pl in places]
+        water[key] = [sum(col) / len(col) for col in zip(*series, strict=True)]
+        moist = [states[pl.code].soil_moisture for pl in places if pl.code in states]
+        wetness[key] = (
+            [sum(col) / len(col) for col in zip(*moist, strict=True)]
+            if moist
+            else [base.soil_moisture_pct] * n
+        )
+    hydro = simulate(
+        hydrology,
+        water_input=water,
+        soil_moisture=wetness,
+        hours=n,
+        flow_ratio=base.river_flow_ratio,
+        lake_initial_m=base.lake_level_m,
+        yangtze=(
+            [stage_at(scenario.yangtze_hukou, t) for t in times] if scenario.yangtze_hukou else None
+        ),
+    )
+    levels = _gauge_levels(world, hydro)
     for hz in scenario.hazards:
         if hz.kind == HazardKind.LAKE_RISE:
             shapes[hz.id] = {c.code: _lake_shape(hz, c, world, levels) for c in cities}
@@ -236,27 +311,61 @@ def build_state(scenario: Scenario, world: World) -> WorldState:
         cities=states,
         gauge_levels=levels,
         shapes=shapes,
+        hydro=hydro,
     )
+
+
+def _water_input(
+    scenario: Scenario,
+    place: Place,
+    times: list[datetime],
+    local: list[int],
+    states: dict[str, CityState],
+) -> list[float]:
+    # Rain at a point of a catchment (the same field as a city's rain), less what falls frozen:
+    # ice and snow wait for a thaw and then melt like the ice on lines.
+    base = scenario.baseline
+    temps = states[place.code].temp if place.code in states else None
+    stored = 0.0
+    out: list[float] = []
+    for i, t in enumerate(times):
+        rain = _background_rain(place.code, i // 24, local[i], base.rain_mm_day)
+        for hz in scenario.hazards:
+            if hz.kind in (HazardKind.RAINSTORM, HazardKind.FREEZING_RAIN):
+                rain += hz.peak * hazard_shape(hz, place, t, local[i])
+            elif hz.kind == HazardKind.DROUGHT:
+                rain *= 1 - hazard_shape(hz, place, t, local[i])
+        temp = temps[i] if temps is not None else 10.0
+        if temp <= 0:
+            stored += rain
+            rain = 0.0
+        elif stored > 0 and temp > 1:
+            melt = min(stored, _ICE_MELT_MM_PER_DEGC_H * (temp - 1))
+            stored -= melt
+            rain += melt
+        out.append(rain)
+    return out
 
 
 def _lake_shape(
     hz: HazardSpec, c: City, world: World, levels: dict[str, list[float]]
 ) -> list[float]:
     # A lake rise is felt where the city's lake gauge is above its warning level, in proportion
-    # to how far above it is relative to the hazard's peak.
+    # to how far it is towards the guaranteed level.
+    del hz
     if c.lake_gauge is None:
         return [0.0] * len(next(iter(levels.values())))
     gauge = world.gauge(c.lake_gauge)
-    span = max(0.1, hz.peak + gauge.offset_m - gauge.warning_m)
+    span = gauge.guaranteed_m - gauge.warning_m
     return [min(1.0, max(0.0, (v - gauge.warning_m) / span)) for v in levels[gauge.id]]
 
 
-def _gauge_levels(
-    scenario: Scenario, world: World, times: list[datetime]
-) -> dict[str, list[float]]:
-    driver = next((h for h in scenario.hazards if h.hydrograph), None)
-    if driver is None:
-        key = [scenario.baseline.lake_level_m] * len(times)
-    else:
-        key = [_hydrograph_level(driver, t) for t in times]
-    return {g.id: [v + g.offset_m for v in key] for g in world.gauges}
+def _gauge_levels(world: World, hydro: HydroState) -> dict[str, list[float]]:
+    # Lake gauges follow the lake with their offset; river gauges read their river's flow.
+    out: dict[str, list[float]] = {}
+    for g in world.gauges:
+        if g.offset_m is not None:
+            out[g.id] = [v + g.offset_m for v in hydro.lake_level]
+        elif g.river is not None:
+            out[g.id] = [g.stage(q) for q in hydro.rivers[g.river].gauge]
+    return out

@@ -7,7 +7,8 @@ its city's variables:
 
 - ``temp``, ``rain_24h``, ``ice_mm``, ``gust``: hourly values;
 - ``tmax_day``, ``tmean_day``, ``soil_moisture_day``: the local day's aggregate, every hour;
-- ``level_above_warning``: the city's lake gauge above its warning level (-99 without one).
+- ``level_above_warning``: the city's worse of its lake and river gauges above their warning
+  levels (-99 without either); a flood zone's own exposure reads its own gauge instead.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ class Asset:
     unit: str | None = None
     quantity: float | None = None
     vehicle_km_per_day: float = 0.0
+    gauge: str | None = None
 
 
 #: The hourly values of one variable of one asset, over the whole span.
@@ -110,11 +112,12 @@ class Series:
         return self._cache[key]
 
     def level_above(self, code: str) -> list[float]:
-        """City ``code``'s lake gauge above its warning level, hourly (-99 without a gauge)."""
-        city = self.world.city(code)
-        if city.lake_gauge is None:
-            return [-99.0] * self.state.hours
-        g = self.world.gauge(city.lake_gauge)
+        """City ``code``'s worst water above warning, hourly (-99 without a lake or river gauge)."""
+        return self.state.flood_excess(code)
+
+    def gauge_above(self, gauge_id: str) -> list[float]:
+        """Gauge ``gauge_id``'s level above its warning level, hourly."""
+        g = self.world.gauge(gauge_id)
         return [v - g.warning_m for v in self.state.gauge_levels[g.id]]
 
     def _compute(self, exposure: Exposure, asset: Asset, var: str) -> list[float]:

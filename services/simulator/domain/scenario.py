@@ -30,11 +30,17 @@ class Baseline(_Frozen):
     visibility_m: float = Field(gt=0, le=50_000)
     humidity_pct: float = Field(ge=0, le=100)
     soil_moisture_pct: float = Field(ge=3, le=48)
-    lake_level_m: float = Field(ge=0, le=30, description="Xingzi, when no hazard sets it")
+    lake_level_m: float = Field(ge=0, le=30, description="Xingzi at the start")
+    river_flow_ratio: float = Field(
+        default=1.0,
+        gt=0,
+        le=10,
+        description="Rivers' baseflow as a multiple of their long-term mean (wet season > 1)",
+    )
 
 
 class HydroPoint(_Frozen):
-    """A key-gauge (Xingzi) water level at a time."""
+    """A water level at a time."""
 
     at: AwareDatetime
     level_m: float = Field(ge=0, le=30)
@@ -47,8 +53,9 @@ class HazardSpec(_Frozen):
     Gaussian of ``radius_km`` around a centre moving from ``centre`` to ``centre_end``, or the
     explicit per-city ``cities`` weights) x an optional diurnal weight. Units per kind: rainstorm
     and freezing_rain mm/h, heat_wave +°C, cold_wave -°C, gale m/s added to the wind, fog the
-    minimum visibility in m, drought the extra soil-moisture loss in %/day. ``hydrograph`` sets
-    the key gauge's level (lake_rise, drought).
+    minimum visibility in m, drought the extra soil-moisture loss in %/day. A lake_rise is the
+    lake above its warning level, as the hydrology computes it: its window names the episode that
+    lake floods are attributed to, and ``peak`` is informational (the level it was known to reach).
     """
 
     id: str = Field(pattern=r"^[a-z0-9-]+$")
@@ -62,7 +69,6 @@ class HazardSpec(_Frozen):
     radius_km: float = Field(default=150, gt=0)
     cities: dict[RegionCode, float] | None = None
     diurnal: Literal["night"] | None = None
-    hydrograph: tuple[HydroPoint, ...] | None = None
 
     @model_validator(mode="after")
     def _check(self) -> HazardSpec:
@@ -70,12 +76,6 @@ class HazardSpec(_Frozen):
             raise ValueError(f"hazard {self.id}: end must follow start")
         if self.centre is None and self.cities is None and self.kind != HazardKind.LAKE_RISE:
             raise ValueError(f"hazard {self.id}: give a centre or per-city weights")
-        if self.kind == HazardKind.LAKE_RISE and not self.hydrograph:
-            raise ValueError(f"hazard {self.id}: lake_rise needs a hydrograph")
-        if self.hydrograph and [p.at for p in self.hydrograph] != sorted(
-            p.at for p in self.hydrograph
-        ):
-            raise ValueError(f"hazard {self.id}: hydrograph points must be in time order")
         if self.kind == HazardKind.FOG and not 0 < self.peak < 1000:
             raise ValueError(f"hazard {self.id}: fog peak is a minimum visibility in m (<1000)")
         return self
@@ -123,6 +123,10 @@ class Scenario(_Frozen):
     baseline: Baseline
     cadence: Cadence = Cadence()
     hazards: tuple[HazardSpec, ...] = ()
+    yangtze_hukou: tuple[HydroPoint, ...] | None = Field(
+        default=None,
+        description="The Yangtze's stage at Hukou (the lake's outlet boundary); None = steady",
+    )
 
     @model_validator(mode="after")
     def _check(self) -> Scenario:
@@ -135,8 +139,9 @@ class Scenario(_Frozen):
         ids = [h.id for h in self.hazards]
         if len(set(ids)) != len(ids):
             raise ValueError("hazard ids must be unique")
-        if sum(1 for h in self.hazards if h.hydrograph) > 1:
-            raise ValueError("at most one hazard may set the lake hydrograph")
+        points = self.yangtze_hukou or ()
+        if [p.at for p in points] != sorted(p.at for p in points):
+            raise ValueError("yangtze_hukou: the points must be in time order")
         return self
 
     @property

@@ -48,7 +48,8 @@ def farms(state: WorldState) -> list[Asset]:
 
 
 def submerged_share(series: Series, asset: Asset) -> list[float]:
-    """The farm's share under water: its lowland share, by the lake's depth above warning."""
+    """The farm's share under water: its lowland share, by the depth of the city's lake or river
+    above warning."""
     world = series.world
     farm = next(f for f in world.farms if f.farm_id == asset.id)
     depth = world.damage.full_flood_depth_m
@@ -88,9 +89,8 @@ class Farms:
                 continue
             city = cs.city
             above = 0.0
-            if city.lake_gauge is not None and farm.lowland_share > 0:
-                g = w.gauge(city.lake_gauge)
-                above = max(0.0, s.gauge_levels[g.id][i] - g.warning_m)
+            if farm.lowland_share > 0:
+                above = max(0.0, s.flood_excess(city.code)[i])
             depth = above * 100 + max(0.0, cs.rain_24h[i] - 50) * 0.3
             soil, temp = cs.soil_moisture[i], cs.temp[i]
             stress = max(

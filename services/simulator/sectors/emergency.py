@@ -15,6 +15,7 @@ from services.simulator.domain.plugin import (
     Sensor,
     SensorNoise,
     SensorRun,
+    Series,
     WorldState,
     clip,
     delay,
@@ -65,10 +66,35 @@ def flood_zones(state: WorldState) -> list[Asset]:
             value_yuan=city.flood_exposed_assets_yuan,
             people=city.flood_exposed_pop,
             lat=city.lat,
+            gauge=city.lake_gauge,
         )
         for city in state.world.cities
         if city.code in state.cities and city.lake_gauge is not None
     ]
+
+
+def riversides(state: WorldState) -> list[Asset]:
+    """The riverside land of every scenario city on a gauged river, behind its levees."""
+    return [
+        Asset(
+            id=f"{city.code}-riverside",
+            kind="river_zone",
+            region=city.code,
+            value_yuan=city.river_exposed_assets_yuan,
+            people=city.river_exposed_pop,
+            lat=city.lat,
+            gauge=city.river_gauge,
+        )
+        for city in state.world.cities
+        if city.code in state.cities and city.river_gauge is not None
+    ]
+
+
+def zone_level(series: Series, asset: Asset) -> list[float]:
+    """A flood zone's own gauge above its warning level."""
+    if asset.gauge is None:
+        raise ValueError(f"flood zone {asset.id} has no gauge")
+    return series.gauge_above(asset.gauge)
 
 
 def cities(state: WorldState) -> list[Asset]:
@@ -147,10 +173,8 @@ class CitizenReports:
         cs = s.cities[code]
         city = cs.city
         found: list[ReportKind] = []
-        if city.lake_gauge is not None:
-            g = s.world.gauge(city.lake_gauge)
-            if s.gauge_levels[g.id][i] > g.warning_m:
-                found.append(ReportKind.FLOODING)
+        if s.flood_excess(city.code)[i] > 0:
+            found.append(ReportKind.FLOODING)
         if cs.rain[i] >= 20 or cs.rain_24h[i] >= 80:
             found.append(ReportKind.WATERLOGGING)
         if cs.rain_24h[i] >= 150:
@@ -246,7 +270,10 @@ class SafetyAlarms:
 PLUGIN = SectorPlugin(
     sector=SECTOR,
     exposures=(
-        Exposure(kind="zone", assets=flood_zones),
+        Exposure(kind="zone", assets=flood_zones, variables={"level_above_warning": zone_level}),
+        Exposure(
+            kind="river_zone", assets=riversides, variables={"level_above_warning": zone_level}
+        ),
         Exposure(kind="city", assets=cities),
         Exposure(kind="facility", assets=facilities),
     ),

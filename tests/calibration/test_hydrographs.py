@@ -1,0 +1,47 @@
+"""The lake computed from the rivers and the Yangtze meets the recorded Xingzi levels.
+
+The Yangtze's stage at Hukou is the scenarios' boundary; the lake's level between it and the
+record comes from the rain, the rivers' routing and the lake's area and outlet.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from services.simulator.data import get_scenario, simulation
+from shared.contracts.emergency import GaugeReading
+from shared.datafile import read_yaml
+
+RECORDS: dict[str, Any] = read_yaml(Path(__file__).with_name("records.yaml"))["hydrographs"]
+
+
+@pytest.mark.parametrize("scenario", sorted(RECORDS))
+def test_the_lake_meets_the_recorded_levels(scenario: str) -> None:
+    record = RECORDS[scenario]
+    state = simulation(get_scenario(scenario), 7).state
+    levels = state.gauge_levels[record["gauge"]]
+    times = state.times
+    peak = record["peak"]
+    if peak is not None:
+        top = max(levels)
+        at = times[levels.index(top)]
+        assert top == pytest.approx(peak["level_m"], abs=peak["tolerance_m"])
+        hours_off = abs((at - datetime.fromisoformat(peak["at"])).total_seconds()) / 3600
+        assert hours_off <= peak["tolerance_h"], f"peak at {at}"
+    for point in record["points"]:
+        i = times.index(datetime.fromisoformat(point["at"]))
+        assert levels[i] == pytest.approx(point["level_m"], abs=point["tolerance_m"]), point["at"]
+
+
+def test_the_gauge_readings_report_the_lake() -> None:
+    sim = simulation(get_scenario("poyang-flood-2020"), 7)
+    observed = [
+        ev.water_level_m
+        for _, ev in sim.all_events()
+        if isinstance(ev, GaugeReading) and ev.gauge_id == "xingzi" and ev.water_level_m
+    ]
+    assert max(observed) == pytest.approx(max(sim.state.gauge_levels["xingzi"]), abs=0.1)
