@@ -1,13 +1,16 @@
 """The lake computed from the rivers and the Yangtze meets the recorded Xingzi levels.
 
 The Yangtze's stage at Hukou is the scenarios' boundary; the lake's level between it and the
-record comes from the rain, the rivers' routing and the lake's area and outlet.
+record comes from the rain, the rivers' routing and the lake's area and outlet. As for every
+calibration figure, the median over seeds 1..10 (ten possible events around the reconstruction)
+is what meets the record.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
 from pathlib import Path
+from statistics import median
 from typing import Any
 
 import pytest
@@ -19,22 +22,29 @@ from shared.datafile import read_yaml
 RECORDS: dict[str, Any] = read_yaml(Path(__file__).with_name("records.yaml"))["hydrographs"]
 
 
+SEEDS = range(1, 11)
+
+
 @pytest.mark.parametrize("scenario", sorted(RECORDS))
 def test_the_lake_meets_the_recorded_levels(scenario: str) -> None:
     record = RECORDS[scenario]
-    state = simulation(get_scenario(scenario), 7).state
-    levels = state.gauge_levels[record["gauge"]]
-    times = state.times
+    states = [simulation(get_scenario(scenario), seed).state for seed in SEEDS]
+    series = [s.gauge_levels[record["gauge"]] for s in states]
+    times = states[0].times
     peak = record["peak"]
     if peak is not None:
-        top = max(levels)
-        at = times[levels.index(top)]
-        assert top == pytest.approx(peak["level_m"], abs=peak["tolerance_m"])
-        hours_off = abs((at - datetime.fromisoformat(peak["at"])).total_seconds()) / 3600
-        assert hours_off <= peak["tolerance_h"], f"peak at {at}"
+        tops = [max(levels) for levels in series]
+        assert median(tops) == pytest.approx(peak["level_m"], abs=peak["tolerance_m"])
+        when = datetime.fromisoformat(peak["at"])
+        offsets = [
+            abs((times[levels.index(max(levels))] - when).total_seconds()) / 3600
+            for levels in series
+        ]
+        assert median(offsets) <= peak["tolerance_h"]
     for point in record["points"]:
         i = times.index(datetime.fromisoformat(point["at"]))
-        assert levels[i] == pytest.approx(point["level_m"], abs=point["tolerance_m"]), point["at"]
+        at_point = median(levels[i] for levels in series)
+        assert at_point == pytest.approx(point["level_m"], abs=point["tolerance_m"]), point["at"]
 
 
 def test_the_gauge_readings_report_the_lake() -> None:

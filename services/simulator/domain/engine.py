@@ -7,6 +7,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from services.simulator.domain.clock import tick_event
+from services.simulator.domain.ensemble import sample
 from services.simulator.domain.fields import WorldState, build_state
 from services.simulator.domain.impacts import derive_truth
 from services.simulator.domain.observations import ObservationDeriver, ObservationModel
@@ -73,7 +74,9 @@ class Simulation:
         self.sectors = assemble(plugins, world, model)
         self.world_key = world_key(scenario.name, seed)
         self.run_id = run_id or new_run_id(scenario.name, seed)
-        self.state: WorldState = build_state(scenario, self.world)
+        #: The seed's own event around the reconstruction (see ``ensemble.sample``).
+        self.sampled = sample(scenario, seed)
+        self.state: WorldState = build_state(self.sampled, self.world, key=self.world_key)
 
     def batches(self) -> Iterator[TickBatch]:
         """Yield the ticks in order; each tick holds the events that become known in it."""

@@ -66,6 +66,8 @@ class WorldState:
     shapes: dict[str, dict[str, list[float]]]
     #: River flows, the lake and the Yangtze at its outlet.
     hydro: HydroState
+    #: The world's key (scenario and seed): the truth's event ids derive from it.
+    key: str
     # Several sectors read the icy road surface; computed once per city on first use.
     _icy: dict[str, list[float]] = field(default_factory=dict, repr=False, compare=False)
     _excess: dict[str, list[float]] = field(default_factory=dict, repr=False, compare=False)
@@ -196,8 +198,11 @@ def stage_at(points: tuple[HydroPoint, ...], t: datetime) -> float:
     return points[-1].level_m
 
 
-def build_state(scenario: Scenario, world: World) -> WorldState:
-    """Compute the true hourly state of every city, gauge and hazard for ``scenario``."""
+def build_state(scenario: Scenario, world: World, *, key: str | None = None) -> WorldState:
+    """Compute the true hourly state of every city, gauge and hazard for ``scenario``.
+
+    ``key`` names the world (default: the scenario's name); the truth's event ids derive from it.
+    """
     base = scenario.baseline
     n = scenario.hours
     times = [scenario.hour_at(h) for h in range(n)]
@@ -312,6 +317,7 @@ def build_state(scenario: Scenario, world: World) -> WorldState:
         gauge_levels=levels,
         shapes=shapes,
         hydro=hydro,
+        key=key or scenario.name,
     )
 
 

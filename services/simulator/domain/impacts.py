@@ -407,7 +407,7 @@ def _make(
     hazard_id, hazard = attribution.find(rule.hazards, asset.region, ep.start)
     impact_id = f"{rule.id}:{asset.id}:{started:%Y%m%dT%H}:{ep.step}"
     event = ImpactOccurred(
-        event_id=derived_id(state.scenario.name, "impact", impact_id),
+        event_id=derived_id(state.key, "impact", impact_id),
         occurred_at=occurred,
         source=SOURCE,
         region=asset.region,
@@ -448,7 +448,7 @@ def _hazard_episodes(state: WorldState) -> list[TruthItem]:
                 intensity = hz.peak * shape[peak_i]
             ended = state.times[last] + timedelta(hours=1)
             event = HazardOccurred(
-                event_id=derived_id(state.scenario.name, "hazard", hz.id, code),
+                event_id=derived_id(state.key, "hazard", hz.id, code),
                 occurred_at=state.times[first],
                 source=SOURCE,
                 region=code,

@@ -98,6 +98,37 @@ _UNITS: dict[HazardKind, str] = {
 }
 
 
+class Spread(_Frozen):
+    """How far a seed's world may stray from the reconstruction (uniform, ± each figure).
+
+    The defaults are estimates: storm timing and track errors of analyses and short-range
+    forecasts are of the order of half a day and 50 km (the figures in observation_model.yaml's
+    forecast section grow from there), intensities within a quarter, and the lake's and the
+    Yangtze's levels within a few decimetres of what was recorded.
+    """
+
+    timing_h: float = Field(default=12, ge=0, le=72, description="start and end move together")
+    duration_share: float = Field(default=0.2, ge=0, lt=1, description="duration x (1 ± this)")
+    track_km: float = Field(default=50, ge=0, le=300, description="centre moved within a disc")
+    peak_share: float = Field(default=0.25, ge=0, lt=1, description="peak x (1 ± this)")
+    lake_m: float = Field(default=0.3, ge=0, le=3, description="initial lake level ± this")
+    yangtze_m: float = Field(default=0.2, ge=0, le=3, description="Yangtze stage ± this")
+    river_flow_share: float = Field(default=0.2, ge=0, lt=1, description="baseflow x (1 ± this)")
+
+    @classmethod
+    def none(cls) -> Spread:
+        """No spread: every seed gets the reconstruction itself."""
+        return cls(
+            timing_h=0,
+            duration_share=0,
+            track_km=0,
+            peak_share=0,
+            lake_m=0,
+            yangtze_m=0,
+            river_flow_share=0,
+        )
+
+
 class Cadence(_Frozen):
     """How often each sensor kind reports, in hours (a multiple of the 1-hour field step)."""
 
@@ -123,6 +154,9 @@ class Scenario(_Frozen):
     baseline: Baseline
     cadence: Cadence = Cadence()
     hazards: tuple[HazardSpec, ...] = ()
+    spread: Spread = Field(
+        default=Spread(), description="How far each seed's world strays from the reconstruction"
+    )
     yangtze_hukou: tuple[HydroPoint, ...] | None = Field(
         default=None,
         description="The Yangtze's stage at Hukou (the lake's outlet boundary); None = steady",

@@ -9,9 +9,10 @@ import pytest
 
 from services.simulator.data import SCENARIO_DIR, get_scenario, load_scenario_file, simulation
 from services.simulator.domain.clock import ClockPolicy, Pace, Verdict, WatermarkTracker
+from services.simulator.domain.scenario import Spread
 from shared.contracts.emergency import EmergencyAction
 from shared.contracts.envelope import Event
-from shared.contracts.simulator import ImpactOccurred
+from shared.contracts.simulator import SIMULATOR_TRUTH, ImpactOccurred
 from shared.contracts.topics import REFEREE_ONLY, REGISTRY
 from shared.contracts.transport import TransportAction
 from shared.contracts.weather import StationObservation
@@ -62,14 +63,34 @@ def test_two_runs_of_one_world_have_their_own_ids_and_the_same_observations() ->
     assert [other_world.tick_event_for(b).event_id for b in other_world.batches()] != marks[0]
 
 
-def test_different_seeds_change_the_noise_but_not_the_truth() -> None:
+def test_different_seeds_are_different_worlds_and_one_seed_is_always_the_same() -> None:
     a, b = flood(7), flood(8)
     truth_a = [e for t, e in a if t in REFEREE_ONLY]
     truth_b = [e for t, e in b if t in REFEREE_ONLY]
-    assert truth_a and truth_a == truth_b
+    assert truth_a and truth_b and truth_a != truth_b
+    assert truth_a == [e for t, e in flood(7) if t in REFEREE_ONLY]
     obs_a = [e for t, e in a if t == "weather.observations.v1"]
     obs_b = [e for t, e in b if t == "weather.observations.v1"]
     assert obs_a != obs_b
+
+
+def test_without_spread_every_seed_has_the_same_truth_and_only_the_noise_differs() -> None:
+    sc = short("poyang-flood-2020", 10).model_copy(update={"spread": Spread.none()})
+    a = stream(simulation(sc, 7, run_id=RUN_ID))
+    b = stream(simulation(sc, 8, run_id=RUN_ID))
+    skip = {"event_id", "produced_at"}
+    impacts = [
+        [
+            ImpactOccurred.model_validate_json(e).model_dump(exclude=skip)
+            for t, e in run
+            if t == SIMULATOR_TRUTH.name
+        ]
+        for run in (a, b)
+    ]
+    assert impacts[0] and impacts[0] == impacts[1]
+    assert [e for t, e in a if t == "weather.observations.v1"] != [
+        e for t, e in b if t == "weather.observations.v1"
+    ]
 
 
 def test_the_same_events_keep_their_order_per_region_key() -> None:
