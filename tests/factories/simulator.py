@@ -7,7 +7,11 @@ from functools import cache
 
 from services.simulator.data import get_scenario, simulation
 from services.simulator.domain.engine import Simulation
+from services.simulator.domain.observations import ObservationDeriver
 from services.simulator.domain.scenario import Scenario
+from shared.contracts.envelope import Event
+from shared.contracts.spec import TopicSpec
+from shared.contracts.weather import ForecastIssued
 
 #: The run id of runs whose tick events are compared.
 RUN_ID = "unit-run"
@@ -31,3 +35,20 @@ def stream(sim: Simulation) -> list[tuple[str, bytes]]:
 def flood(seed: int) -> list[tuple[str, bytes]]:
     """The stream of the first 14 days of the 2020 Poyang flood with ``seed`` (computed once)."""
     return stream(simulation(short("poyang-flood-2020", 14), seed, run_id=RUN_ID))
+
+
+def forecasts(sim: Simulation) -> list[ForecastIssued]:
+    """Only the run's forecasts (the forecast sensor alone, as the full run would issue them)."""
+    sensors = [x for x in sim.sectors.sensors if x.name == "forecast"]
+    deriver = ObservationDeriver(
+        sim.state, sim.seed, sim.world_key, sensors, sim.sectors.parameters
+    )
+    out: list[ForecastIssued] = []
+
+    def keep(hour: int, spec: TopicSpec, event: Event) -> None:
+        if isinstance(event, ForecastIssued):
+            out.append(event)
+
+    for hour in range(sim.state.hours):
+        deriver.emit_hour(hour, keep)
+    return out

@@ -152,7 +152,12 @@ def _night_weight(local_hour: int) -> float:
     return max(0.0, 1.0 - dist / 7)
 
 
-def _spatial(h: HazardSpec, c: Place, t: datetime) -> float:
+_KM_PER_DEG = 111.2
+
+
+def _spatial(
+    h: HazardSpec, c: Place, t: datetime, offset_km: tuple[float, float] = (0.0, 0.0)
+) -> float:
     if h.cities is not None:
         return h.cities.get(c.code, 0.0)
     if h.centre is None:
@@ -162,6 +167,9 @@ def _spatial(h: HazardSpec, c: Place, t: datetime) -> float:
         frac = (t - h.start) / (h.end - h.start)
         lon += (h.centre_end[0] - lon) * frac
         lat += (h.centre_end[1] - lat) * frac
+    if offset_km != (0.0, 0.0):
+        lat += offset_km[1] / _KM_PER_DEG
+        lon += offset_km[0] / (_KM_PER_DEG * math.cos(math.radians(lat)))
     d = distance_km(lon, lat, c.lon, c.lat)
     return math.exp(-((d / h.radius_km) ** 2))
 
@@ -176,12 +184,21 @@ def _background_rain(code: str, day: int, local_hour: int, mm_day: float) -> flo
     return mm_day * 3 / 4
 
 
-def hazard_shape(h: HazardSpec, c: Place, t: datetime, local_hour: int) -> float:
-    """The share (0..1) of hazard ``h``'s peak felt in city ``c`` at time ``t``."""
+def hazard_shape(
+    h: HazardSpec,
+    c: Place,
+    t: datetime,
+    local_hour: int,
+    offset_km: tuple[float, float] = (0.0, 0.0),
+) -> float:
+    """The share (0..1) of hazard ``h``'s peak felt in city ``c`` at time ``t``.
+
+    ``offset_km`` (east, north) moves the hazard's centre: a forecast's position error.
+    """
     temporal = _trapezoid(h, t)
     if temporal == 0.0:
         return 0.0
-    s = temporal * _spatial(h, c, t)
+    s = temporal * _spatial(h, c, t, offset_km)
     if h.diurnal == "night":
         s *= _night_weight(local_hour)
     return s

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import math
 
-from pydantic import BaseModel, ConfigDict
-
+from services.simulator.domain.forecast import ForecastRun, ForecastSkill
 from services.simulator.domain.plugin import (
     SOURCE,
     Emit,
@@ -18,6 +17,7 @@ from services.simulator.domain.plugin import (
     delay,
     gap,
 )
+from shared.contracts.simulator import HazardKind
 from shared.contracts.weather import (
     SECTOR,
     WEATHER_FORECASTS,
@@ -27,21 +27,6 @@ from shared.contracts.weather import (
     StationObservation,
     at_height,
 )
-
-
-class ForecastError(BaseModel):
-    """Forecast error growth with lead time."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    temp_sd_0: float
-    temp_sd_per_day: float
-    rain_log_sd_0: float
-    rain_log_sd_per_day: float
-    timing_sd_h_per_day: float
-    wind_rel_sd_per_day: float
-    vis_log_sd_0: float
-    vis_log_sd_per_day: float
 
 
 class Stations:
@@ -107,39 +92,67 @@ class Stations:
 
 
 class Forecasts:
-    """Per-city forecasts: the truth ahead, with errors that grow with lead time."""
+    """Per-city forecasts from the forecast's own view of the hazards (``ForecastRun``).
+
+    What the hazards do is forecast through the run's error field (position, timing and
+    intensity errors growing with lead time, and phantom cells); the rest of the weather (the
+    season's diurnal cycle, fair-weather wind) is the truth with noise; fair-weather showers are
+    forecast as the season's mean rain.
+    """
 
     def __init__(self, run: SensorRun) -> None:
         self.run = run
-        self.error = run.parameter("forecast", ForecastError)
+        self.skill = run.parameter("forecast", ForecastSkill)
 
     def __call__(self, i: int, emit: Emit) -> None:
         """Issue every city's forecast run at hour ``i``."""
-        rng, fe, s = self.run.rng, self.error, self.run.state
+        rng, sk, s = self.run.rng, self.skill, self.run.state
         n = s.hours
         horizon = min(s.scenario.cadence.forecast_horizon_h, n - 1 - i)
         if horizon < 1:
             return
         run_at = s.times[i]
+        forecast = ForecastRun(s, i, rng, sk)
+        hazards = s.scenario.hazards
+        showers = s.scenario.baseline.rain_mm_day / 24
+        fair_vis = math.log(s.scenario.baseline.visibility_m)
         for code, cs in s.cities.items():
-            t_bias, r_bias = rng.gauss(0, 1), rng.gauss(0, 1)
-            shift_z = rng.gauss(0, 1)
+            city = cs.city
+            t_bias = rng.gauss(0, 1)
             steps = []
             for lead in range(1, horizon + 1):
                 days = lead / 24
                 j = i + lead
-                shift = round(shift_z * fe.timing_sd_h_per_day * days)
-                k = min(n - 1, max(0, j + shift))
-                t_sd = fe.temp_sd_0 + fe.temp_sd_per_day * days
-                temp = cs.temp[j] + t_sd * (0.8 * t_bias + 0.6 * rng.gauss(0, 1))
-                r_sd = fe.rain_log_sd_0 + fe.rain_log_sd_per_day * days
-                rain = cs.rain[k] * math.exp(r_sd * (0.7 * r_bias + 0.7 * rng.gauss(0, 1)))
-                wind = cs.wind[j] * max(0.0, 1 + fe.wind_rel_sd_per_day * days * rng.gauss(0, 1))
-                v_sd = fe.vis_log_sd_0 + fe.vis_log_sd_per_day * days
-                vis = cs.visibility[k] * math.exp(v_sd * rng.gauss(0, 1))
+                valid = s.times[j]
+                true_heat = sum(
+                    _TEMP_SIGN[h.kind] * h.peak * s.shapes[h.id][code][j]
+                    for h in hazards
+                    if h.kind in _TEMP_SIGN
+                )
+                true_gale = sum(
+                    h.peak * s.shapes[h.id][code][j] for h in hazards if h.kind == HazardKind.GALE
+                )
+                t_sd = sk.temp_sd_0 + sk.temp_sd_per_day * days
+                temp = (
+                    cs.temp[j]
+                    - true_heat
+                    + forecast.temp_delta(city, valid, lead)
+                    + t_sd * (0.8 * t_bias + 0.6 * rng.gauss(0, 1))
+                )
+                rain = showers * (1 - forecast.drought(city, valid, lead))
+                rain += forecast.hazard_rain(city, valid, lead)
+                fair_wind = max(0.0, cs.wind[j] - true_gale) + forecast.gale(city, valid, lead)
+                wind = fair_wind * max(0.0, 1 + sk.wind_rel_sd_per_day * days * rng.gauss(0, 1))
+                vis_log = fair_vis
+                for share, lowest in forecast.fog(city, valid, lead):
+                    vis_log = vis_log * (1 - share) + math.log(lowest) * share
+                if rain > 0:
+                    vis_log = min(vis_log, math.log(max(500.0, 20_000 / (1 + rain))))
+                v_sd = sk.vis_log_sd_0 + sk.vis_log_sd_per_day * days
+                vis = math.exp(vis_log + v_sd * rng.gauss(0, 1))
                 steps.append(
                     ForecastStep(
-                        valid_at=s.times[j],
+                        valid_at=valid,
                         temp_c=round(temp, 1),
                         rain_mm=round(rain, 1),
                         wind_ms=round(wind, 1),
@@ -161,6 +174,10 @@ class Forecasts:
             )
 
 
+#: Hazards that shift temperature, and the sign of their peak.
+_TEMP_SIGN = {HazardKind.HEAT_WAVE: 1.0, HazardKind.COLD_WAVE: -1.0}
+
+
 PLUGIN = SectorPlugin(
     sector=SECTOR,
     sensors=(
@@ -179,5 +196,5 @@ PLUGIN = SectorPlugin(
             start=Forecasts,
         ),
     ),
-    parameters=(ModelSection("station", SensorNoise), ModelSection("forecast", ForecastError)),
+    parameters=(ModelSection("station", SensorNoise), ModelSection("forecast", ForecastSkill)),
 )
