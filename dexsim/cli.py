@@ -51,6 +51,9 @@ kafka_app = typer.Typer(help="The embedded local Kafka broker.", no_args_is_help
 app.add_typer(kafka_app, name="kafka")
 # The simulator's commands sit at the top level: dexsim scenarios | simulate | bench-sim.
 app.command("scenarios")(sim_cli.scenarios)
+scenario_app = typer.Typer(help="A scenario file of your own.", no_args_is_help=True)
+scenario_app.command("validate")(sim_cli.validate)
+app.add_typer(scenario_app, name="scenario")
 app.command("simulate")(sim_cli.simulate)
 app.command("bench-sim")(sim_cli.bench)
 console = Console()
@@ -442,7 +445,9 @@ def _print_report(report: dict[str, Any]) -> None:
 
 @app.command()
 def run(
-    scenario: Annotated[str, typer.Option(help="Scenario name (see `dexsim scenarios`)")],
+    scenario: Annotated[
+        str, typer.Option(help="Scenario name (see `dexsim scenarios`) or a scenario file's path")
+    ],
     seed: Annotated[int | None, typer.Option(help="Seed; default: the scenario's")] = None,
     speed: Annotated[
         str,
@@ -459,14 +464,22 @@ def run(
     ] = None,
 ) -> None:
     """Play a scenario through every service and print the referee's scores (multiplier)."""
-    from services.simulator.data import get_scenario
+    from services.simulator.data import ScenarioFileError, resolve_scenario
 
     if fusion not in ("on", "off"):
         raise typer.BadParameter("use 'on' or 'off'", param_hint="--fusion")
     try:
-        sc = runner.shortened(get_scenario(scenario), hours)
+        full = resolve_scenario(scenario)
     except KeyError as exc:
         raise typer.BadParameter(str(exc.args[0]), param_hint="--scenario") from None
+    except ScenarioFileError as exc:
+        problems = "\n  ".join(exc.problems)
+        raise typer.BadParameter(
+            f"{exc.path}:\n  {problems}\n(check it with: dexsim scenario validate {exc.path})",
+            param_hint="--scenario",
+        ) from None
+    try:
+        sc = runner.shortened(full, hours)
     except ValueError as exc:
         raise typer.BadParameter(str(exc), param_hint="--hours") from None
     seed = sc.seed if seed is None else seed
@@ -488,7 +501,7 @@ def _run(
         TextColumn("ticks (simulated hours x {task.fields[tick_h]})"), TimeElapsedColumn(),
         console=console,
     ) as progress:  # fmt: skip
-        task = progress.add_task(scenario, total=sc.ticks, tick_h=sc.tick_hours)
+        task = progress.add_task(sc.name, total=sc.ticks, tick_h=sc.tick_hours)
         try:
             clock = runner.play(
                 scenario, seed, speed, watermark_timeout_s=timeout, hours=hours,
@@ -503,11 +516,11 @@ def _run(
             raise _fail(f"{exc}; see {_rel(logs_dir() / 'referee.log')}") from None
         events = runner.scrape_events(client)
     doc = runner.build_report(
-        scenario=scenario, seed=seed, fusion=fusion == "on", scores=scores, events=events,
+        scenario=sc.name, seed=seed, fusion=fusion == "on", scores=scores, events=events,
         clock=clock, wall_s=time.monotonic() - started,
     )  # fmt: skip
     _print_report(doc)
-    path = report or PROJECT_ROOT / "reports" / f"{scenario}-s{seed}-fusion-{fusion}.json"
+    path = report or PROJECT_ROOT / "reports" / f"{sc.name}-s{seed}-fusion-{fusion}.json"
     console.print(f"report written to {_rel(runner.write_report(doc, path))}")
 
 

@@ -237,11 +237,11 @@ def play(
     """
     import asyncio
 
-    from services.simulator.data import get_scenario, simulation
+    from services.simulator.data import resolve_scenario, simulation
     from services.simulator.domain.clock import ClockPolicy
     from services.simulator.publisher import publish_run
 
-    sc = shortened(get_scenario(scenario), hours)
+    sc = shortened(resolve_scenario(scenario), hours)
     sim = simulation(sc, seed)
     policy = ClockPolicy.parse(
         speed,

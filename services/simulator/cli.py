@@ -17,7 +17,14 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from services.simulator.data import get_scenario, load_scenarios, simulation
+from services.simulator.data import (
+    ScenarioFileError,
+    get_scenario,
+    load_scenario_file,
+    load_scenarios,
+    resolve_scenario,
+    simulation,
+)
 from services.simulator.domain.clock import ClockPolicy
 from services.simulator.domain.engine import Simulation
 from services.simulator.domain.scenario import Scenario
@@ -33,6 +40,49 @@ BENCH_FILE = PROJECT_ROOT / "reports" / "bench" / "simulator.json"
 #: The scenario the benchmark stretches to 30 days with every sensor reporting hourly.
 BENCH_BASE = "poyang-flood-2020"
 BENCH_DAYS = 30
+
+
+def _problems(exc: ScenarioFileError) -> str:
+    return f"{exc.path}:\n  " + "\n  ".join(exc.problems)
+
+
+@app.command()
+def validate(
+    path: Annotated[Path, typer.Argument(help="A scenario file (YAML)")],
+) -> None:
+    """Check a scenario file: every problem with its line and field, or a summary of it."""
+    try:
+        sc = load_scenario_file(path)
+    except ScenarioFileError as exc:
+        count = len(exc.problems)
+        console.print(
+            f"[red]{exc.path} is not a valid scenario[/] "
+            f"({count} problem{'s' if count > 1 else ''}):"
+        )
+        for problem in exc.problems:
+            console.print(f"  {problem}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+    known = load_scenarios()
+    if sc.name in known and known[sc.name] != sc:
+        console.print(
+            f"[yellow]note:[/] the library has another scenario named {sc.name!r}; runs of this "
+            "file write reports under the same name"
+        )
+    table = Table(title=f"{path}: valid scenario {sc.name}")
+    table.add_column("hazard")
+    table.add_column("kind")
+    table.add_column("from → to")
+    table.add_column("peak")
+    for h in sc.hazards:
+        table.add_row(
+            h.id,
+            h.kind.value,
+            f"{h.start:%m-%d %H:%M} → {h.end:%m-%d %H:%M}",
+            f"{h.peak:g} {h.unit}",
+        )
+    console.print(table)
+    console.print(f"span {_span(sc)}; seed {sc.seed}; cities {', '.join(sc.cities or ['all'])}")
+    console.print(f"run it: dexsim run --scenario {path}")
 
 
 def _span(sc: Scenario) -> str:
@@ -131,8 +181,10 @@ def _summary(sim: Simulation, started: float) -> None:
 
 @app.command()
 def simulate(
-    scenario: Annotated[str, typer.Option(help="Scenario name (see `scenarios`)")],
-    seed: Annotated[int | None, typer.Option(help="Noise seed; default: the scenario's")] = None,
+    scenario: Annotated[
+        str, typer.Option(help="Scenario name (see `scenarios`) or a scenario file's path")
+    ],
+    seed: Annotated[int | None, typer.Option(help="World seed; default: the scenario's")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Summarise only; no Kafka")] = False,
     speed: Annotated[str, typer.Option(help="'max', 'realtime' or a speed-up factor")] = "max",
     services: Annotated[
@@ -143,9 +195,11 @@ def simulate(
     """Run a scenario: print a summary (--dry-run) or publish its events to Kafka."""
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     try:
-        sc = get_scenario(scenario)
+        sc = resolve_scenario(scenario)
     except KeyError as exc:
         raise typer.BadParameter(str(exc.args[0]), param_hint="--scenario") from None
+    except ScenarioFileError as exc:
+        raise typer.BadParameter(_problems(exc), param_hint="--scenario") from None
     started = time.perf_counter()
     sim = simulation(sc, sc.seed if seed is None else seed)
     if dry_run:

@@ -11,12 +11,15 @@ import pkgutil
 from functools import cache
 from pathlib import Path
 
+import yaml
+from pydantic import ValidationError
+
 import services.simulator.sectors as _sectors
 from services.simulator.domain.engine import Simulation
 from services.simulator.domain.observations import ObservationModel
 from services.simulator.domain.plugin import SectorPlugin
 from services.simulator.domain.scenario import Scenario
-from shared.datafile import read_yaml
+from shared.datafile import read_yaml, yaml_line
 from shared.world import load_world
 
 _HERE = Path(__file__).resolve().parent
@@ -26,9 +29,54 @@ SCENARIO_DIR = _HERE / "scenarios"
 OBSERVATION_MODEL_FILE = _HERE / "observation_model.yaml"
 
 
+class ScenarioFileError(ValueError):
+    """A scenario file that does not parse or validate; ``problems`` name field and line."""
+
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        super().__init__(f"{path}: " + "; ".join(problems))
+        self.path = path
+        self.problems = problems
+
+
 def load_scenario_file(path: Path) -> Scenario:
-    """Parse and validate one scenario file."""
-    return Scenario.model_validate(read_yaml(path))
+    """Parse and validate one scenario file; a bad one raises ``ScenarioFileError``.
+
+    Every problem is reported as ``line N: field.path: message``.
+    """
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioFileError(path, [f"cannot read it: {exc.strerror}"]) from exc
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        reason = getattr(exc, "problem", None) or str(exc)
+        raise ScenarioFileError(path, [f"{where}not valid YAML: {reason}"]) from exc
+    if not isinstance(raw, dict):
+        raise ScenarioFileError(path, ["line 1: a scenario is a mapping of fields"])
+    try:
+        return Scenario.model_validate(raw)
+    except ValidationError as exc:
+        problems = []
+        for err in exc.errors():
+            loc = [p for p in err["loc"] if isinstance(p, int | str)]
+            line = yaml_line(text, loc)
+            field = ".".join(str(p) for p in loc) or "(the file)"
+            where = f"line {line}: " if line is not None else ""
+            problems.append(f"{where}{field}: {err['msg']}")
+        raise ScenarioFileError(path, problems) from None
+
+
+def resolve_scenario(name_or_path: str) -> Scenario:
+    """A scenario of the library by name, or a scenario file of the user's by path."""
+    path = Path(name_or_path)
+    if path.suffix in (".yaml", ".yml") or path.is_file():
+        if not path.is_file():
+            raise ScenarioFileError(path, ["no such file"])
+        return load_scenario_file(path)
+    return get_scenario(name_or_path)
 
 
 @cache

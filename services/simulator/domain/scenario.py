@@ -62,7 +62,7 @@ class HazardSpec(_Frozen):
     kind: HazardKind
     start: AwareDatetime
     end: AwareDatetime
-    peak: float
+    peak: float = Field(gt=0, description="Intensity at the peak, in the kind's unit")
     ramp_h: float = Field(default=12, ge=0)
     centre: tuple[float, float] | None = None
     centre_end: tuple[float, float] | None = None
