@@ -51,6 +51,7 @@ kafka_app = typer.Typer(help="The embedded local Kafka broker.", no_args_is_help
 app.add_typer(kafka_app, name="kafka")
 # The simulator's commands sit at the top level: dexsim scenarios | simulate | bench-sim.
 app.command("scenarios")(sim_cli.scenarios)
+app.command("calibrate")(sim_cli.calibrate)
 scenario_app = typer.Typer(help="A scenario file of your own.", no_args_is_help=True)
 scenario_app.command("validate")(sim_cli.validate)
 app.add_typer(scenario_app, name="scenario")

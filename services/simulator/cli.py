@@ -22,11 +22,14 @@ from services.simulator.data import (
     get_scenario,
     load_scenario_file,
     load_scenarios,
+    loss_records,
     resolve_scenario,
     simulation,
 )
+from services.simulator.domain.calibration import Comparison, compare, measure
 from services.simulator.domain.clock import ClockPolicy
 from services.simulator.domain.engine import Simulation
+from services.simulator.domain.impacts import derive_truth
 from services.simulator.domain.scenario import Scenario
 from shared.contracts.simulator import HazardOccurred, ImpactOccurred
 from shared.contracts.topics import REGISTRY
@@ -83,6 +86,100 @@ def validate(
     console.print(table)
     console.print(f"span {_span(sc)}; seed {sc.seed}; cities {', '.join(sc.cities or ['all'])}")
     console.print(f"run it: dexsim run --scenario {path}")
+
+
+#: Where ``calibrate`` writes its figures.
+CALIBRATION_FILE = PROJECT_ROOT / "reports" / "calibration.json"
+_UNITS = {
+    "direct_loss_yuan": "yuan",
+    "agriculture_loss_yuan": "yuan",
+    "people_affected": "people",
+    "crop_area_affected_mu": "mu",
+}
+
+
+def _figure(value: float, metric: str) -> str:
+    unit = _UNITS[metric]
+    if unit == "yuan":
+        return f"¥{value / 1e8:,.1f} 亿"
+    return f"{value / 1e6:,.2f} m {unit}"
+
+
+@app.command()
+def calibrate(
+    seeds: Annotated[int, typer.Option(min=1, help="Seeds 1..N; the median is compared")] = 10,
+    scenario: Annotated[
+        list[str] | None, typer.Option(help="Only these scenarios (repeatable)")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="The JSON report")] = CALIBRATION_FILE,
+) -> None:
+    """Losses with no protective action against the public record (records.yaml).
+
+    For every recorded figure, the median over seeds of the simulated figure over the record's
+    window, its ratio to the record and the band it must fall in; exits 1 if one is outside.
+    """
+    records = loss_records()
+    names = scenario or sorted(records)
+    unknown = sorted(set(names) - set(records))
+    if unknown:
+        raise typer.BadParameter(
+            f"no recorded figures for {', '.join(unknown)}; known: {', '.join(sorted(records))}",
+            param_hint="--scenario",
+        )
+    results: dict[str, list[Comparison]] = {}
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("worlds"),
+        TimeElapsedColumn(),
+        console=console,
+    ) as progress:
+        for name in names:
+            figures = records[name]
+            task = progress.add_task(name, total=seeds)
+            per_seed: list[list[float]] = [[] for _ in figures]
+            for seed in range(1, seeds + 1):
+                sim = simulation(get_scenario(name), seed)
+                impacts = [
+                    it.event
+                    for it in derive_truth(sim.state, sim.sectors.impacts)
+                    if isinstance(it.event, ImpactOccurred)
+                ]
+                for values, figure in zip(per_seed, figures, strict=True):
+                    values.append(measure(figure, impacts))
+                progress.advance(task)
+            results[name] = [
+                compare(f, values) for f, values in zip(figures, per_seed, strict=True)
+            ]
+    table = Table(title=f"calibration: median of seeds 1..{seeds}, no protective action")
+    for col in ("scenario", "metric", "simulated", "recorded", "ratio", "band", ""):
+        table.add_column(col)
+    for name, comparisons in results.items():
+        for c in comparisons:
+            m = c.figure.metric
+            table.add_row(
+                name,
+                m,
+                _figure(c.simulated, m),
+                _figure(c.figure.recorded, m),
+                f"{c.ratio:.2f}",
+                f"{c.figure.band[0]:g}-{c.figure.band[1]:g}",
+                "[green]ok[/]" if c.within else "[red]outside[/]",
+            )
+    # The figures are worth reading whole, even in a narrow (or piped) terminal.
+    Console(width=max(console.width, 120)).print(table)
+    doc = {
+        name: {c.figure.metric: c.as_json() for c in comparisons}
+        for name, comparisons in results.items()
+    }
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(doc, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    console.print(f"figures written to {out}")
+    outside = [f"{n} {c.figure.metric}" for n, cs in results.items() for c in cs if not c.within]
+    if outside:
+        console.print(f"[red]{len(outside)} figures outside their band:[/] {', '.join(outside)}")
+        raise typer.Exit(1)
 
 
 def _span(sc: Scenario) -> str:

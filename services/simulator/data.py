@@ -10,11 +10,13 @@ import importlib
 import pkgutil
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import yaml
 from pydantic import ValidationError
 
 import services.simulator.sectors as _sectors
+from services.simulator.domain.calibration import RecordFigure
 from services.simulator.domain.engine import Simulation
 from services.simulator.domain.observations import ObservationModel
 from services.simulator.domain.plugin import SectorPlugin
@@ -27,6 +29,8 @@ _HERE = Path(__file__).resolve().parent
 SCENARIO_DIR = _HERE / "scenarios"
 #: How sensors see the true state (noise, loss, delay, rates), one section per sensor model.
 OBSERVATION_MODEL_FILE = _HERE / "observation_model.yaml"
+#: The public record the world is calibrated against (losses, hydrographs, forecast skill).
+RECORDS_FILE = _HERE / "records.yaml"
 
 
 class ScenarioFileError(ValueError):
@@ -133,3 +137,21 @@ def simulation(scenario: Scenario, seed: int, *, run_id: str | None = None) -> S
         plugins=load_plugins(),
         run_id=run_id,
     )
+
+
+@cache
+def load_records() -> dict[str, Any]:
+    """records.yaml as parsed (the loss figures are validated by ``loss_records``)."""
+    records = read_yaml(RECORDS_FILE)
+    if not isinstance(records, dict):
+        raise ValueError(f"{RECORDS_FILE}: expected a mapping")
+    return records
+
+
+def loss_records() -> dict[str, tuple[RecordFigure, ...]]:
+    """The recorded loss figures per scenario, validated; every scenario must exist."""
+    out: dict[str, tuple[RecordFigure, ...]] = {}
+    for name, figures in load_records()["losses"].items():
+        get_scenario(name)
+        out[name] = tuple(RecordFigure.model_validate(f) for f in figures)
+    return out

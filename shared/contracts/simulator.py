@@ -99,7 +99,13 @@ class ImpactOccurred(Event):
     ended_at: AwareDatetime | None = None
     loss_yuan: float = Field(ge=0)
     people_affected: int = Field(default=0, ge=0)
-    quantity: float | None = Field(default=None, ge=0, description="Affected amount, see unit")
+    quantity: float | None = Field(default=None, ge=0, description="The asset's amount, see unit")
+    affected_quantity: float | None = Field(
+        default=None, ge=0, description="The part of quantity the loss falls on (e.g. mu flooded)"
+    )
+    loss_share: float | None = Field(
+        default=None, ge=0, le=1, description="Share of that part lost so far in the episode"
+    )
     unit: str | None = Field(default=None, max_length=16, description="mu, km, customers...")
     mitigations: tuple[Mitigation, ...] = ()
 

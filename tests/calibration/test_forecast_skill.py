@@ -4,18 +4,16 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-from services.simulator.data import get_scenario, simulation
+from services.simulator.data import get_scenario, load_records, simulation
 from services.simulator.domain.verification import Contingency, rain_contingency
 from shared.contracts.weather import ForecastIssued
-from shared.datafile import read_yaml
 from tests.factories.simulator import forecasts
 
-SKILL: dict[str, Any] = read_yaml(Path(__file__).with_name("records.yaml"))["forecast_skill"]
+SKILL: dict[str, Any] = load_records()["forecast_skill"]
 LEADS = tuple(int(k) for k in SKILL["bands"])
 
 

@@ -9,17 +9,15 @@ is what meets the record.
 from __future__ import annotations
 
 from datetime import datetime
-from pathlib import Path
 from statistics import median
 from typing import Any
 
 import pytest
 
-from services.simulator.data import get_scenario, simulation
+from services.simulator.data import get_scenario, load_records, simulation
 from shared.contracts.emergency import GaugeReading
-from shared.datafile import read_yaml
 
-RECORDS: dict[str, Any] = read_yaml(Path(__file__).with_name("records.yaml"))["hydrographs"]
+RECORDS: dict[str, Any] = load_records()["hydrographs"]
 
 
 SEEDS = range(1, 11)

@@ -329,7 +329,9 @@ def _impact(
         value = asset.people / c.people_per_customer * c.outage_cost_yuan_per_customer
     loss = value * ep.max_share * inc
     people = round(asset.people * inc_people)
-    return _make(rule, asset, state, attribution, ep, i, loss, people, stage, ended=None)
+    return _make(
+        rule, asset, state, attribution, ep, i, loss, people, stage, ended=None, share=share
+    )
 
 
 def _accrue_rate(rule: DamageRule, asset: Asset, state: WorldState, ep: _Episode, v: float) -> None:
@@ -380,6 +382,7 @@ def _make(
     stage: str | None,
     *,
     ended: int | None,
+    share: float | None = None,
 ) -> TruthItem:
     world = state.world
     times = state.times
@@ -423,6 +426,10 @@ def _make(
         loss_yuan=round(loss, 2),
         people_affected=people,
         quantity=asset.quantity,
+        affected_quantity=(
+            round(asset.quantity * ep.max_share, 2) if asset.quantity is not None else None
+        ),
+        loss_share=share,
         unit=asset.unit,
         mitigations=mitigations,
     )

@@ -58,6 +58,30 @@ def submerged_share(series: Series, asset: Asset) -> list[float]:
     ]
 
 
+#: Heavy rain waterlogs a farm's poorly drained fields: none below 80 mm in 24 h, rising to
+#: half of them at 250 mm (inferred (?); see damage.yaml's rain-waterlogging rule).
+_WATERLOG_FROM_MM = 80.0
+_WATERLOG_FULL_MM = 250.0
+_WATERLOG_MAX_SHARE = 0.5
+
+
+def waterlogged_share(series: Series, asset: Asset) -> list[float]:
+    """The farm's share waterlogged by the last 24 hours' rain on its city."""
+    rain = series.state.cities[asset.region].rain_24h
+    span = _WATERLOG_FULL_MM - _WATERLOG_FROM_MM
+    return [_WATERLOG_MAX_SHARE * min(1.0, max(0.0, (r - _WATERLOG_FROM_MM) / span)) for r in rain]
+
+
+#: The share of a paddy that is rain-fed, with no secure irrigation source (inferred (?), see
+#: damage.yaml's drought-paddy rule).
+_RAINFED_SHARE = 0.3
+
+
+def rainfed_share(series: Series, asset: Asset) -> list[float]:
+    """The farm's rain-fed share (the same every hour)."""
+    return [_RAINFED_SHARE] * series.state.hours
+
+
 class Farms:
     """Field sensors: soil moisture, canopy temperature, standing water and crop stress."""
 
@@ -134,7 +158,15 @@ class Farms:
 PLUGIN = SectorPlugin(
     sector=SECTOR,
     exposures=(
-        Exposure(kind="farm", assets=farms, variables={"submerged_share": submerged_share}),
+        Exposure(
+            kind="farm",
+            assets=farms,
+            variables={
+                "submerged_share": submerged_share,
+                "waterlogged_share": waterlogged_share,
+                "rainfed_share": rainfed_share,
+            },
+        ),
     ),
     sensors=(
         Sensor(

@@ -159,8 +159,8 @@ def test_ripening_rice_under_water_is_advised_to_harvest_early() -> None:
 
 
 def test_farms_without_lowland_are_not_advised_about_floods() -> None:
-    # Jingdezhen's farms lie outside the lake plain (lowland_share 0 in farms.csv).
-    assert feed(model(SILOED), _flooded(90.0, 12, stage="heading", region="360200")) == []
+    # Ji'an's farms lie on no modelled flood plain (lowland_share 0 in farms.csv).
+    assert feed(model(SILOED), _flooded(90.0, 12, stage="heading", region="360800")) == []
 
 
 # --- citrus freeze -----------------------------------------------------------------------------
