@@ -370,6 +370,7 @@ class DamageConstants(_Frozen):
     accident_rate_per_mveh_km: float
     cost_per_accident_yuan: float
     people_per_accident: float
+    expressway_yuan_per_km: float = Field(gt=0)
 
 
 class DamageModel(_Frozen):

@@ -48,7 +48,7 @@ def segments(state: WorldState) -> list[Asset]:
             id=s.id,
             kind="segment",
             region=s.from_city,
-            value_yuan=0.0,
+            value_yuan=s.length_km * world.damage.constants.expressway_yuan_per_km,
             people=0,
             lat=world.city(s.from_city).lat,
             unit="km",
@@ -69,6 +69,13 @@ def visibility(series: Series, asset: Asset) -> list[float]:
     seg = _segment(series, asset)
     a, b = series.state.cities[seg.from_city], series.state.cities[seg.to_city]
     return [min(x, y) for x, y in zip(a.visibility, b.visibility, strict=True)]
+
+
+def rain_24h(series: Series, asset: Asset) -> list[float]:
+    """The heavier 24-hour rain of the segment's two cities."""
+    seg = _segment(series, asset)
+    a, b = series.state.cities[seg.from_city], series.state.cities[seg.to_city]
+    return [max(x, y) for x, y in zip(a.rain_24h, b.rain_24h, strict=True)]
 
 
 def rain(series: Series, asset: Asset) -> list[float]:
@@ -168,7 +175,13 @@ PLUGIN = SectorPlugin(
         Exposure(
             kind="segment",
             assets=segments,
-            variables={"visibility": visibility, "rain": rain, "gust": gust, "icy": icy},
+            variables={
+                "visibility": visibility,
+                "rain": rain,
+                "rain_24h": rain_24h,
+                "gust": gust,
+                "icy": icy,
+            },
             city_variables=False,
         ),
     ),
