@@ -371,6 +371,8 @@ class DamageConstants(_Frozen):
     cost_per_accident_yuan: float
     people_per_accident: float
     expressway_yuan_per_km: float = Field(gt=0)
+    levee_breach_per_h_at_guaranteed: float = Field(gt=0, lt=1)
+    levee_breach_growth_per_m: float = Field(gt=0)
 
 
 class DamageModel(_Frozen):

@@ -3,6 +3,9 @@ citizen reports and safety alarms as observations."""
 
 from __future__ import annotations
 
+import math
+import random
+
 from pydantic import BaseModel, ConfigDict
 
 from services.simulator.domain.plugin import (
@@ -88,6 +91,49 @@ def riversides(state: WorldState) -> list[Asset]:
         for city in state.world.cities
         if city.code in state.cities and city.river_gauge is not None
     ]
+
+
+def breach_hour(
+    levels: list[float],
+    *,
+    warning_m: float,
+    guaranteed_m: float,
+    rate_at_guaranteed: float,
+    growth_per_m: float,
+    draw: float,
+) -> int | None:
+    """The hour a levee fails, or None: its breach hazard accumulates while the stage is above
+    ``warning_m``, per hour ``rate_at_guaranteed * exp(growth_per_m * (stage - guaranteed))``,
+    and it fails once the accumulated hazard reaches ``-ln(1 - draw)`` (``draw`` uniform in
+    [0, 1), so the chance of failing by an hour is ``1 - exp(-hazard so far)``).
+    """
+    threshold = -math.log(1.0 - draw)
+    hazard = 0.0
+    for i, level in enumerate(levels):
+        if level > warning_m:
+            hazard += rate_at_guaranteed * math.exp(growth_per_m * (level - guaranteed_m))
+            if hazard >= threshold:
+                return i
+    return None
+
+
+def breached(series: Series, asset: Asset) -> list[float]:
+    """1.0 from the hour the riverside land's levee breaches (see ``breach_hour``); the world's
+    key draws when, if ever, it fails."""
+    if asset.gauge is None:
+        raise ValueError(f"flood zone {asset.id} has no gauge")
+    gauge = series.world.gauge(asset.gauge)
+    c = series.world.damage.constants
+    levels = series.state.gauge_levels[gauge.id]
+    at = breach_hour(
+        levels,
+        warning_m=gauge.warning_m,
+        guaranteed_m=gauge.guaranteed_m,
+        rate_at_guaranteed=c.levee_breach_per_h_at_guaranteed,
+        growth_per_m=c.levee_breach_growth_per_m,
+        draw=random.Random(f"{series.state.key}:levee:{asset.id}").random(),
+    )
+    return [0.0 if at is None or i < at else 1.0 for i in range(len(levels))]
 
 
 def zone_level(series: Series, asset: Asset) -> list[float]:
@@ -272,7 +318,9 @@ PLUGIN = SectorPlugin(
     exposures=(
         Exposure(kind="zone", assets=flood_zones, variables={"level_above_warning": zone_level}),
         Exposure(
-            kind="river_zone", assets=riversides, variables={"level_above_warning": zone_level}
+            kind="river_zone",
+            assets=riversides,
+            variables={"level_above_warning": zone_level, "breached": breached},
         ),
         Exposure(kind="city", assets=cities),
         Exposure(kind="facility", assets=facilities),
