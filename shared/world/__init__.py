@@ -373,6 +373,16 @@ class DamageConstants(_Frozen):
     expressway_yuan_per_km: float = Field(gt=0)
     levee_breach_per_h_at_guaranteed: float = Field(gt=0, lt=1)
     levee_breach_growth_per_m: float = Field(gt=0)
+    waterlog_from_mm: float = Field(ge=0)
+    waterlog_full_mm: float = Field(gt=0)
+    waterlog_max_share: float = Field(ge=0, le=1)
+    rainfed_paddy_share: float = Field(ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _waterlog_span(self) -> DamageConstants:
+        if self.waterlog_full_mm <= self.waterlog_from_mm:
+            raise ValueError("waterlog_full_mm must exceed waterlog_from_mm")
+        return self
 
 
 class DamageModel(_Frozen):

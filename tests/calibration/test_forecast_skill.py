@@ -29,12 +29,7 @@ def tables() -> dict[int, Contingency]:
             window_h=SKILL["window_h"],
             leads_h=LEADS,
         ).items():
-            t = total[lead]
-            t.hits += c.hits
-            t.misses += c.misses
-            t.false_alarms += c.false_alarms
-            t.dry_false_alarms += c.dry_false_alarms
-            t.correct_negatives += c.correct_negatives
+            total[lead].merge(c)
     return total
 
 

@@ -66,9 +66,10 @@ class _Error:
     intensity: float
 
 
-#: Hazard kinds whose peak adds precipitation, and the ones a forecast's temperature follows.
+#: Hazard kinds whose peak adds precipitation.
 _RAIN = (HazardKind.RAINSTORM, HazardKind.FREEZING_RAIN)
-_TEMP = {HazardKind.HEAT_WAVE: 1.0, HazardKind.COLD_WAVE: -1.0}
+#: Hazard kinds that shift temperature, and the sign of their peak.
+TEMP_SIGN = {HazardKind.HEAT_WAVE: 1.0, HazardKind.COLD_WAVE: -1.0}
 
 
 class ForecastRun:
@@ -139,9 +140,9 @@ class ForecastRun:
     def temp_delta(self, place: Place, valid: datetime, lead_h: float) -> float:
         """The heat or cold (°C) this run's hazards add at ``place``."""
         return sum(
-            _TEMP[h.kind] * h.peak * self.shape(h, place, valid, lead_h)
+            TEMP_SIGN[h.kind] * h.peak * self.shape(h, place, valid, lead_h)
             for h in self.state.scenario.hazards
-            if h.kind in _TEMP
+            if h.kind in TEMP_SIGN
         )
 
     def gale(self, place: Place, valid: datetime, lead_h: float) -> float:

@@ -26,6 +26,14 @@ class Contingency:
         n = self.hits + self.misses + self.false_alarms
         return self.hits / n if n else None
 
+    def merge(self, other: Contingency) -> None:
+        """Add ``other``'s counts to these (pooling runs or seeds)."""
+        self.hits += other.hits
+        self.misses += other.misses
+        self.false_alarms += other.false_alarms
+        self.correct_negatives += other.correct_negatives
+        self.dry_false_alarms += other.dry_false_alarms
+
     def add(self, forecast: bool, observed: bool, *, dry: bool = False) -> None:
         """Count one forecast (``dry``: nothing fell)."""
         if forecast and observed:

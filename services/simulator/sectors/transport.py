@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 from pydantic import BaseModel, ConfigDict
 
@@ -64,39 +65,41 @@ def _segment(series: Series, asset: Asset) -> Segment:
     return next(x for x in series.world.segments if x.id == asset.id)
 
 
+def _both_ends(
+    series: Series,
+    asset: Asset,
+    values: Callable[[str], list[float]],
+    worse: Callable[[float, float], float],
+) -> list[float]:
+    # A segment is as bad as its worse end, hour by hour.
+    seg = _segment(series, asset)
+    a, b = values(seg.from_city), values(seg.to_city)
+    return [worse(x, y) for x, y in zip(a, b, strict=True)]
+
+
 def visibility(series: Series, asset: Asset) -> list[float]:
     """The worse visibility of the segment's two cities."""
-    seg = _segment(series, asset)
-    a, b = series.state.cities[seg.from_city], series.state.cities[seg.to_city]
-    return [min(x, y) for x, y in zip(a.visibility, b.visibility, strict=True)]
+    return _both_ends(series, asset, lambda c: series.state.cities[c].visibility, min)
 
 
 def rain_24h(series: Series, asset: Asset) -> list[float]:
     """The heavier 24-hour rain of the segment's two cities."""
-    seg = _segment(series, asset)
-    a, b = series.state.cities[seg.from_city], series.state.cities[seg.to_city]
-    return [max(x, y) for x, y in zip(a.rain_24h, b.rain_24h, strict=True)]
+    return _both_ends(series, asset, lambda c: series.state.cities[c].rain_24h, max)
 
 
 def rain(series: Series, asset: Asset) -> list[float]:
     """The heavier rain of the segment's two cities."""
-    seg = _segment(series, asset)
-    a, b = series.state.cities[seg.from_city], series.state.cities[seg.to_city]
-    return [max(x, y) for x, y in zip(a.rain, b.rain, strict=True)]
+    return _both_ends(series, asset, lambda c: series.state.cities[c].rain, max)
 
 
 def gust(series: Series, asset: Asset) -> list[float]:
     """The stronger gust of the segment's two cities."""
-    seg = _segment(series, asset)
-    a, b = series.state.cities[seg.from_city], series.state.cities[seg.to_city]
-    return [max(x, y) for x, y in zip(a.gust, b.gust, strict=True)]
+    return _both_ends(series, asset, lambda c: series.state.cities[c].gust, max)
 
 
 def icy(series: Series, asset: Asset) -> list[float]:
     """1.0 while either end of the segment is icy."""
-    seg = _segment(series, asset)
-    ia, ib = series.state.icy(seg.from_city), series.state.icy(seg.to_city)
-    return [max(x, y) for x, y in zip(ia, ib, strict=True)]
+    return _both_ends(series, asset, series.state.icy, max)
 
 
 class Roads:

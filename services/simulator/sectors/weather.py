@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from services.simulator.domain.forecast import ForecastRun, ForecastSkill
+from services.simulator.domain.forecast import TEMP_SIGN, ForecastRun, ForecastSkill
 from services.simulator.domain.plugin import (
     SOURCE,
     Emit,
@@ -125,9 +125,9 @@ class Forecasts:
                 j = i + lead
                 valid = s.times[j]
                 true_heat = sum(
-                    _TEMP_SIGN[h.kind] * h.peak * s.shapes[h.id][code][j]
+                    TEMP_SIGN[h.kind] * h.peak * s.shapes[h.id][code][j]
                     for h in hazards
-                    if h.kind in _TEMP_SIGN
+                    if h.kind in TEMP_SIGN
                 )
                 true_gale = sum(
                     h.peak * s.shapes[h.id][code][j] for h in hazards if h.kind == HazardKind.GALE
@@ -172,10 +172,6 @@ class Forecasts:
                     steps=tuple(steps),
                 ),
             )
-
-
-#: Hazards that shift temperature, and the sign of their peak.
-_TEMP_SIGN = {HazardKind.HEAT_WAVE: 1.0, HazardKind.COLD_WAVE: -1.0}
 
 
 PLUGIN = SectorPlugin(

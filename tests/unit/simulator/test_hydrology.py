@@ -9,13 +9,11 @@ import pytest
 
 from services.simulator.data import get_scenario, simulation
 from services.simulator.domain.hydrology import (
-    LOCAL,
     balance_stage,
     lake_levels,
     muskingum,
     outlet_flow,
     quick_flow,
-    simulate,
 )
 from services.simulator.domain.scenario import HazardSpec, Scenario, Spread
 from shared.contracts.simulator import HazardKind
@@ -141,16 +139,3 @@ def test_a_raohe_burst_raises_its_gauges_and_then_the_lake() -> None:
     assert max(wet.gauge_levels["waizhou"]) == pytest.approx(
         dry.gauge_levels["waizhou"][0], abs=0.01
     )
-
-
-def test_a_catchment_without_input_keys_is_an_error() -> None:
-    with pytest.raises(KeyError):
-        simulate(
-            HYDRO,
-            water_input={LOCAL: [0.0]},
-            soil_moisture={LOCAL: [30.0]},
-            hours=1,
-            flow_ratio=1.0,
-            lake_initial_m=15.0,
-            yangtze=None,
-        )
