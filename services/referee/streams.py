@@ -7,8 +7,9 @@ Metrics (the choice of how counters stay consistent while outcomes can still cha
 * ``dex_decisions_total{sector,mode,outcome}``, ``dex_loss_avoided_yuan_total{sector,mode}``,
   ``dex_action_cost_yuan_total{sector,mode}`` and ``dex_warning_lead_time_seconds{sector,mode}``
   only count what is final (``Scoreboard.settle``): hits when they happen, an impact's avoided
-  loss, lead time or miss at the tick it arrived, late decisions and false alarms at the run's
-  last tick. They never go down, and at the end of a run they agree with the summary.
+  loss, lead time or miss at the tick it arrived, the cost each action accrued up to the tick's
+  end, late decisions and false alarms at the run's last tick. They never go down, and at the
+  end of a run they agree with the summary.
 * ``dex_decisions_issued_total`` and ``dex_response_level`` are read models of the decisions as
   they arrive, for the leadership dashboard.
 """
@@ -58,6 +59,7 @@ def score_tick(state: RefereeState, marker: TickAdvanced) -> list[ScoresPublishe
             state.run_id,
         )
     state.run_id = marker.run_id
+    state.board.advance_to(marker.occurred_at)
     _count(state.board.settle(final=marker.final))
     summary = state.board.summary()
     _set_gauges(summary)

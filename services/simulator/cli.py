@@ -95,6 +95,7 @@ _UNITS = {
     "agriculture_loss_yuan": "yuan",
     "people_affected": "people",
     "crop_area_affected_mu": "mu",
+    "crop_area_failed_mu": "mu",
 }
 
 

@@ -4,6 +4,10 @@ Each decision is made twice, once per ``Mode``; the two share ``decision_key`` w
 the same situation. A decision covers ``asset_ids`` (farms, road segments, zones ...) or, when
 that is empty, every asset of its sector in its ``region``. Sector modules subclass it
 (``AdvisoryIssued``, ``RoadControlApplied``, ``ResponseDecided`` ...) and add their specifics.
+
+A taken decision costs ``setup_cost_yuan`` once and ``cost_yuan_per_h`` for every hour it is in
+force, until a lift or a newer decision with the same key ends it (shared/world/costs.py prices
+the units); a lift costs nothing.
 """
 
 from __future__ import annotations
@@ -33,10 +37,21 @@ class DecisionMade(Event):
     asset_ids: tuple[str, ...] = Field(default=(), max_length=500)
     industry: str | None = Field(default=None, max_length=32, description="Farm industry")
     effective_at: AwareDatetime = Field(description="Simulated time the action takes effect")
-    cost_yuan: float = Field(ge=0, description="Cost of the action (shared/world/actions.yaml)")
+    quantity: float = Field(default=0.0, ge=0, description="Units of cost_unit covered")
+    cost_unit: str = Field(
+        default="", max_length=32, description="What quantity counts: mu-day, person-day ..."
+    )
+    setup_cost_yuan: float = Field(default=0.0, ge=0, description="Paid once when taken")
+    cost_yuan_per_h: float = Field(
+        default=0.0, ge=0, description="Accrues while in force (until lifted, replaced or the end)"
+    )
     expected_loss_avoided_yuan: float = Field(ge=0, description="The model's own estimate")
     reason: str = Field(default="", max_length=500)
     inputs: tuple[UUID, ...] = Field(default=(), max_length=200, description="Event ids used")
     cross_sector_inputs: tuple[SectorName, ...] = Field(
         default=(), description="Sectors whose events this decision used (empty when siloed)"
     )
+
+    def cost_over(self, hours: float) -> float:
+        """What the decision costs when in force for ``hours``."""
+        return self.setup_cost_yuan + self.cost_yuan_per_h * max(0.0, hours)

@@ -26,6 +26,7 @@ class ModeScore(BaseModel):
     cost_yuan: float = Field(ge=0)
     value_yuan: float = Field(description="Loss avoided minus cost")
     decisions: int = Field(ge=0, description="Taken decisions (lifts are not scored)")
+    people_relocated: int = Field(default=0, ge=0, description="People moved by evacuations")
 
 
 class SectorScore(BaseModel):

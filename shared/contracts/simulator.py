@@ -55,7 +55,6 @@ class Mitigation(BaseModel):
     avoidable_people: int = Field(default=0, ge=0)
     full_benefit_by: AwareDatetime
     no_benefit_after: AwareDatetime
-    cost_yuan: float = Field(ge=0, description="Cost of taking the action for this asset")
 
     @model_validator(mode="after")
     def _ordered(self) -> Mitigation:

@@ -22,6 +22,7 @@ from shared.contracts.emergency import FacilityKind
 from shared.contracts.envelope import RegionCode
 from shared.contracts.simulator import HazardKind
 from shared.contracts.spec import ActionName, SectorName
+from shared.world.costs import Charge, CostSpec, Per
 
 #: Folder holding the data files.
 DATA_DIR = Path(__file__).resolve().parent
@@ -51,6 +52,7 @@ class City(_Frozen):
     )
     river_exposed_pop: int = Field(default=0, ge=0)
     river_exposed_assets_yuan: float = Field(default=0.0, ge=0)
+    levee_km: float = Field(default=0.0, ge=0, description="River and lake levees patrolled")
 
     @property
     def population(self) -> int:
@@ -81,6 +83,16 @@ class Farm(_Frozen):
     area_mu: float = Field(ge=0)
     value_yuan: float = Field(ge=0)
     lowland_share: float = Field(ge=0, le=1)
+    heads: int = Field(default=0, ge=0, description="Livestock in stock (0 for crops)")
+
+    @property
+    def per(self) -> Per:
+        """What the farm's protective actions are counted in: head of livestock or mu."""
+        return Per.HEAD if self.heads else Per.MU
+
+    def units(self, share: float = 1.0) -> float:
+        """``share`` of the farm in its own unit (head or mu)."""
+        return (self.heads if self.heads else self.area_mu) * share
 
 
 class Segment(_Frozen):
@@ -180,11 +192,23 @@ class River(_Frozen):
     quick_k_h: float = Field(gt=0, description="Linear-reservoir constant of quick flow")
     reach_k_h: float = Field(gt=0, description="Muskingum K, catchment to gauge")
     reach_x: float = Field(ge=0, le=0.5)
-    lake_k_h: float = Field(gt=0, description="Muskingum K, gauge to lake")
-    lake_x: float = Field(ge=0, le=0.5)
+    lake_k_h: float | None = Field(default=None, gt=0, description="Muskingum K, gauge to lake")
+    lake_x: float | None = Field(default=None, ge=0, le=0.5)
     points: tuple[SamplePoint, ...] = Field(min_length=1)
+    drains: str = Field(
+        default="lake",
+        description="lake; outside (leaves the basin); or the river whose catchment holds it",
+    )
 
     _parse_points = field_validator("points", mode="before")(_points)
+
+    @model_validator(mode="after")
+    def _reach_to_lake(self) -> River:
+        if (self.drains == "lake") != (self.lake_k_h is not None and self.lake_x is not None):
+            raise ValueError(
+                f"river {self.id}: lake_k_h and lake_x are given exactly when it drains to the lake"
+            )
+        return self
 
 
 class Outlet(_Frozen):
@@ -247,6 +271,19 @@ class Hydrology(_Frozen):
     rivers: tuple[River, ...] = Field(min_length=1)
     lake: Lake
 
+    @model_validator(mode="after")
+    def _nesting(self) -> Hydrology:
+        ids = {r.id: r for r in self.rivers}
+        for r in self.rivers:
+            if r.drains in ("lake", "outside"):
+                continue
+            outer = ids.get(r.drains)
+            if outer is None or outer.drains != "lake":
+                raise ValueError(f"river {r.id}: drains to {r.drains!r}, not a river to the lake")
+            if r.area_km2 >= outer.area_km2:
+                raise ValueError(f"river {r.id}: larger than {outer.id}, which holds it")
+        return self
+
     def mean_flow_m3s(self, area_km2: float) -> float:
         """Long-term mean flow of a catchment of ``area_km2``."""
         return area_km2 * 1e6 * self.runoff_mm_per_year / 1000 / (365.25 * 86400)
@@ -273,11 +310,27 @@ class Facility(_Frozen):
 
 
 class ActionSpec(_Frozen):
-    """A protective action and what one activation costs."""
+    """A protective action and its prices, one per kind of unit it can be counted in."""
 
     sector: SectorName
-    cost_yuan: float = Field(ge=0)
     name_zh: str
+    costs: tuple[CostSpec, ...] = Field(min_length=1)
+
+    @field_validator("costs")
+    @classmethod
+    def _one_price_per_unit(cls, costs: tuple[CostSpec, ...]) -> tuple[CostSpec, ...]:
+        pers = [c.per for c in costs]
+        if len(set(pers)) != len(pers):
+            raise ValueError("an action has at most one price per kind of unit")
+        return costs
+
+    def cost(self, per: Per) -> CostSpec:
+        """The action's price per ``per``; a clear error when it is not priced that way."""
+        for c in self.costs:
+            if c.per is per:
+                return c
+        known = ", ".join(c.per.value for c in self.costs)
+        raise KeyError(f"the action is priced per {known}, not per {per.value}")
 
 
 class StageSpan(_Frozen):
@@ -319,9 +372,6 @@ class Mitigation(_Frozen):
     people_share: float = Field(default=0, ge=0, le=1)
     lead_h: float = Field(ge=0)
     stages: tuple[str, ...] | None = None
-    #: What one activation costs, when the action has no entry in actions.yaml (a new sector's
-    #: rule declared in code says it here, with its source).
-    cost_yuan: float | None = Field(default=None, ge=0)
 
 
 class DamageRule(_Frozen):
@@ -377,6 +427,13 @@ class DamageConstants(_Frozen):
     waterlog_full_mm: float = Field(gt=0)
     waterlog_max_share: float = Field(ge=0, le=1)
     rainfed_paddy_share: float = Field(ge=0, le=1)
+    failing_paddy_share: float = Field(ge=0, le=1)
+
+    @model_validator(mode="after")
+    def _failing_within_rainfed(self) -> DamageConstants:
+        if self.failing_paddy_share > self.rainfed_paddy_share:
+            raise ValueError("failing_paddy_share is part of rainfed_paddy_share")
+        return self
 
     @model_validator(mode="after")
     def _waterlog_span(self) -> DamageConstants:
@@ -478,9 +535,16 @@ class World(_Frozen):
                 return g
         raise KeyError(f"unknown gauge {gauge_id!r}")
 
-    def action_cost(self, action: str) -> float:
-        """Yuan one activation of ``action`` costs (what a false alarm costs)."""
-        return self.actions[action].cost_yuan
+    def charge(self, action: str, per: Per, quantity: float) -> Charge:
+        """What a decision to take ``action`` over ``quantity`` units of ``per`` costs."""
+        try:
+            spec = self.actions[action]
+        except KeyError:
+            raise KeyError(f"actions.yaml prices no action {action!r}") from None
+        try:
+            return spec.cost(per).charge(quantity)
+        except KeyError as exc:
+            raise KeyError(f"actions.yaml: {action}: {exc.args[0]}") from None
 
 
 def distance_km(lon1: float, lat1: float, lon2: float, lat2: float) -> float:

@@ -93,7 +93,7 @@ def _figure(metric: str, **kw: object) -> RecordFigure:
     )
 
 
-def test_measures_count_the_window_the_cause_and_the_ten_percent_rule() -> None:
+def test_measures_count_the_window_the_cause_and_the_ten_and_eighty_percent_rules() -> None:
     impacts = [
         _impact(1, loss_yuan=50.0, people_affected=7),
         _impact(2, sector="emergency", loss_yuan=30.0, hazard=HazardKind.LAKE_RISE),
@@ -113,6 +113,13 @@ def test_measures_count_the_window_the_cause_and_the_ten_percent_rule() -> None:
     assert measure(_figure("people_affected"), impacts) == 7
     # f1 counts once, by its largest part hit; f2 lost under 10% and is not affected.
     assert measure(_figure("crop_area_affected_mu"), impacts) == 60
+    # failed (绝收) at 80%: f1's 60 mu lost 30%, so nothing failed; then a part that lost 85%
+    assert measure(_figure("crop_area_failed_mu"), impacts) == 0
+    failed = _impact(
+        6, asset_id="f1", unit="mu", quantity=100.0, affected_quantity=5.0, loss_share=0.85
+    )
+    assert measure(_figure("crop_area_failed_mu"), [*impacts, failed]) == 5
+    assert measure(_figure("crop_area_affected_mu"), [*impacts, failed]) == 60
     cause = _figure("direct_loss_yuan", hazards=["lake_rise"])
     assert measure(cause, impacts) == 30
 

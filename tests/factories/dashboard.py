@@ -81,7 +81,7 @@ def decision(mode: Mode, inputs: tuple[str, ...] = ()) -> DecisionMade:
         occurred_at=T0, source="agriculture", region=JINGDEZHEN, sector="agriculture",
         mode=mode, action=AgricultureAction.DRAIN_FIELDS, decision_key="k",
         asset_ids=("360200-early_rice",), industry=Industry.RICE, effective_at=T0,
-        cost_yuan=1_500_000, expected_loss_avoided_yuan=9_000_000,
+        setup_cost_yuan=1_500_000, expected_loss_avoided_yuan=9_000_000,
         reason="secret farm detail", cross_sector_inputs=inputs,
     )  # fmt: skip
 
@@ -91,7 +91,7 @@ def response_level(level: ResponseLevel, mode: Mode = Mode.FUSED) -> ResponseDec
     return ResponseDecided(
         occurred_at=T0, source="emergency", region=JINGDEZHEN, mode=mode,
         action=Measure.RESPONSE_LEVEL.action, measure=Measure.RESPONSE_LEVEL, level=level,
-        decision_key="level", effective_at=T0, cost_yuan=0, expected_loss_avoided_yuan=0,
+        decision_key="level", effective_at=T0, setup_cost_yuan=0, expected_loss_avoided_yuan=0,
         cross_sector_inputs=("weather",),
     )  # fmt: skip
 

@@ -54,7 +54,6 @@ def impact(
                 avoidable_yuan=avoidable,
                 full_benefit_by=at - timedelta(hours=full_benefit_h),
                 no_benefit_after=at,
-                cost_yuan=1_000_000.0,
             ),
         ),
     )
@@ -86,10 +85,13 @@ def decision(
     action: str = AgricultureAction.DRAIN_FIELDS,
     asset_ids: tuple[str, ...] = ("farm-1",),
     cost: float = 1_000_000.0,
+    per_h: float = 0.0,
     status: Literal["taken", "lifted"] = "taken",
     **extra: Any,
 ) -> DecisionMade:
-    """A decision with a deterministic id (the same arguments give the same event)."""
+    """A decision with a deterministic id (the same arguments give the same event).
+
+    It costs ``cost`` once when taken and ``per_h`` for every hour in force."""
     return DecisionMade(
         event_id=derived_id("test-decision", key, mode, at.isoformat(), status, region),
         occurred_at=at,
@@ -101,8 +103,9 @@ def decision(
         status=status,
         decision_key=key,
         asset_ids=asset_ids,
-        effective_at=at,
-        cost_yuan=cost,
+        effective_at=extra.pop("effective_at", at),
+        setup_cost_yuan=cost,
+        cost_yuan_per_h=per_h,
         expected_loss_avoided_yuan=0.0,
         **extra,
     )
@@ -127,7 +130,6 @@ def response_level(
         status=status,
         decision_key=f"level:{region}",
         effective_at=at,
-        cost_yuan=0.0,
         expected_loss_avoided_yuan=0.0,
         measure=Measure.RESPONSE_LEVEL,
         level=level,

@@ -128,7 +128,7 @@ def emergency_dispatch(
         action=Measure.RESPONSE_LEVEL.action,
         decision_key="emergency:360500:response_level:20180124T0010Z",
         effective_at=T0 + timedelta(hours=3),
-        cost_yuan=1e6,
+        setup_cost_yuan=1e6,
         expected_loss_avoided_yuan=0,
         measure=Measure.RESPONSE_LEVEL,
         hazard=HazardKind.FREEZING_RAIN,

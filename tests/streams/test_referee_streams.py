@@ -62,7 +62,6 @@ def fog_impact() -> ImpactOccurred:
                 avoidable_yuan=5_000_000.0,
                 full_benefit_by=T0 - timedelta(hours=3),
                 no_benefit_after=T0,
-                cost_yuan=1_500_000.0,
             ),
         ),
     )
@@ -80,7 +79,7 @@ def closure(mode: Mode, at: datetime, region: str = REGION) -> RoadControlApplie
         decision_key=f"fog:{SEGMENT}",
         asset_ids=(SEGMENT,),
         effective_at=at,
-        cost_yuan=1_500_000.0,
+        setup_cost_yuan=1_500_000.0,
         expected_loss_avoided_yuan=4_000_000.0,
         segment_id=SEGMENT,
         road="G60",

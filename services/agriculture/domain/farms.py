@@ -26,6 +26,9 @@ class FarmInfo:
     value_yuan: float
     lowland_share: float
     lat: float
+    heads: int = 0
+    #: the share with no secure irrigation source (damage.yaml's rainfed_paddy_share)
+    rainfed_share: float = 1.0
 
 
 class FarmDirectory:
@@ -41,7 +44,8 @@ class FarmDirectory:
                 FarmInfo(
                     farm_id=f.farm_id, region=f.city, industry=f.industry, crop=f.crop,
                     area_mu=f.area_mu, value_yuan=f.value_yuan, lowland_share=f.lowland_share,
-                    lat=self._lat.get(f.city, _FALLBACK_LAT),
+                    lat=self._lat.get(f.city, _FALLBACK_LAT), heads=f.heads,
+                    rainfed_share=world.damage.constants.rainfed_paddy_share,
                 )
             )  # fmt: skip
 

@@ -40,6 +40,7 @@ from shared.contracts.agriculture import (
 from shared.contracts.envelope import Mode, derived_id
 from shared.contracts.weather import ForecastIssued, SignalType, WarningIssued
 from shared.world import World
+from shared.world.costs import NO_CHARGE, Charge, Per
 
 log = logging.getLogger(__name__)
 
@@ -271,7 +272,7 @@ class AgricultureModel:
             start = max(w.onset, now)
             end = min(w.expires, start + timedelta(days=_SPELL_DAYS))
             ok, stage = self._susceptible_stage(info, rule, start, end)
-            if not ok or rule.exposed_share(info.lowland_share) <= 0:
+            if not ok or rule.exposed_share(info.lowland_share, info.rainfed_share) <= 0:
                 continue
             return Trigger(
                 basis=AdvisoryBasis.WARNING,
@@ -289,7 +290,7 @@ class AgricultureModel:
         if e is None or e.until <= now or rule.forecast is None:
             return None
         ok, stage = self._susceptible_stage(info, rule, max(e.onset, now), e.until)
-        if not ok or rule.exposed_share(info.lowland_share) <= 0:
+        if not ok or rule.exposed_share(info.lowland_share, info.rainfed_share) <= 0:
             return None
         c = rule.forecast
         unit = "d" if c.daily else "h"
@@ -304,7 +305,7 @@ class AgricultureModel:
     def _decide(
         self, info: FarmInfo, rule: CropRule, t: Trigger, now: datetime, *, cross: bool
     ) -> list[AdvisoryIssued]:
-        if rule.exposed_share(info.lowland_share) <= 0:
+        if rule.exposed_share(info.lowland_share, info.rainfed_share) <= 0:
             return []
         open_key = (info.farm_id, rule.risk)
         sit = self._open.get(open_key)
@@ -318,7 +319,9 @@ class AgricultureModel:
         )
         city_zh, city_en = self.farms.city_names(info.region)
         crop = self.rules.crop_name(info.crop)
-        loss = info.value_yuan * rule.share_lost(t.level, t.stage, info.lowland_share)
+        loss = info.value_yuan * rule.share_lost(
+            t.level, t.stage, info.lowland_share, info.rainfed_share
+        )
         advisory = AdvisoryIssued(
             event_id=derived_id(SOURCE, "advisory", self.mode.value, key, "taken"),
             correlation_id=derived_id(SOURCE, "situation", key),
@@ -338,7 +341,7 @@ class AgricultureModel:
             basis=t.basis,
             expected_onset=t.onset,
             effective_at=now,
-            cost_yuan=self.world.action_cost(rule.action),
+            **self._charge(info, rule).fields(),
             expected_loss_avoided_yuan=round(loss * rule.avoid_share, 2),
             reason=f"{rule.id}: {t.detail}"[:500],
             inputs=t.inputs,
@@ -351,6 +354,13 @@ class AgricultureModel:
         )
         self.history.append(advisory)
         return [advisory]
+
+    def _charge(self, info: FarmInfo, rule: CropRule) -> Charge:
+        """The cost of the rule's action over the part of the farm it protects."""
+        exposed = rule.exposed_share(info.lowland_share, info.rainfed_share)
+        if info.heads:
+            return self.world.charge(rule.action, Per.HEAD, info.heads * exposed)
+        return self.world.charge(rule.action, Per.MU, info.area_mu * exposed)
 
     def _lift_passed(self, info: FarmInfo, now: datetime, cause: UUID) -> list[AdvisoryIssued]:
         out: list[AdvisoryIssued] = []
@@ -367,7 +377,7 @@ class AgricultureModel:
                     "causation_id": cause,
                     "occurred_at": now,
                     "effective_at": now,
-                    "cost_yuan": 0.0,
+                    **NO_CHARGE,
                     "expected_loss_avoided_yuan": 0.0,
                     "inputs": (cause,),
                     "reason": f"{sit.rule.id}: risk passed (no evidence since "

@@ -107,7 +107,7 @@ class CropRule(_Frozen):
     levels: tuple[tuple[float, RiskLevel], ...] = Field(min_length=1)
     loss_share: dict[RiskLevel, float]
     loss_share_by_stage: dict[str, float] = Field(default_factory=dict)
-    exposure: Literal["all", "lowland"] = "all"
+    exposure: Literal["all", "lowland", "rainfed"] = "all"
     avoid_share: float = Field(ge=0, le=1)
     clear_after_h: float | None = Field(default=None, gt=0)
     advice_zh: str = Field(min_length=1, max_length=300)
@@ -157,17 +157,21 @@ class CropRule(_Frozen):
         op = self.sensor.op if self.sensor else (self.forecast.op if self.forecast else "ge")
         return value <= x if op in ("le", "lt") else value >= x
 
-    def exposed_share(self, lowland_share: float) -> float:
+    def exposed_share(self, lowland_share: float, rainfed_share: float = 1.0) -> float:
         """The share of a farm the hazard reaches (0 = the rule does not concern the farm)."""
-        return lowland_share if self.exposure == "lowland" else 1.0
+        if self.exposure == "lowland":
+            return lowland_share
+        return rainfed_share if self.exposure == "rainfed" else 1.0
 
-    def share_lost(self, level: RiskLevel, stage: str | None, lowland_share: float) -> float:
+    def share_lost(
+        self, level: RiskLevel, stage: str | None, lowland_share: float, rainfed_share: float = 1.0
+    ) -> float:
         """The share of the farm's value lost without action, at ``level`` and ``stage``."""
         if stage is not None and stage in self.loss_share_by_stage:
             share = self.loss_share_by_stage[stage]
         else:
             share = self.loss_share[level]
-        return share * self.exposed_share(lowland_share)
+        return share * self.exposed_share(lowland_share, rainfed_share)
 
 
 class CropName(_Frozen):

@@ -39,6 +39,7 @@ from shared.contracts.transport import RoadStatusChanged
 from shared.contracts.weather import SignalType, WarningIssued
 from shared.situations import SituationLedger
 from shared.world import City, DamageRule, Facility, Gauge, World
+from shared.world.costs import NO_CHARGE, Charge, Per
 
 log = logging.getLogger(__name__)
 
@@ -528,7 +529,7 @@ class ResponseModel:
             action=measure.action,
             decision_key=key,
             effective_at=now + timedelta(hours=ready_h),
-            cost_yuan=self.world.action_cost(measure.action),
+            **self._charge(state.city, measure, level, people).fields(),
             expected_loss_avoided_yuan=self._estimate(state, measure, evidence),
             reason=f"{measure}: {evidence.trigger}"[:500],
             inputs=evidence.causes[:_MAX_INPUTS],
@@ -541,6 +542,25 @@ class ResponseModel:
             trigger=evidence.trigger[:200],
         )
 
+    def _charge(
+        self, city: City, measure: Measure, level: ResponseLevel | None, people: object
+    ) -> Charge:
+        """What a city measure costs: teams on standby for its level, people moved, levee km
+        patrolled, line crews out (prices: shared/world/actions.yaml)."""
+        action = measure.action
+        if measure is Measure.EVACUATION:
+            count = people if isinstance(people, int | float) else 0
+            return self.world.charge(action, Per.PERSON, count)
+        if measure is Measure.LEVEE_REINFORCEMENT:
+            return self.world.charge(action, Per.KM, city.levee_km)
+        if measure is Measure.POWER_LINE_DEICING:
+            customers = city.population / self.world.damage.constants.people_per_customer
+            crews = customers / 100_000 * self.rules.deicing_crews_per_100k_customers
+            return self.world.charge(action, Per.CREW, crews)
+        quota = self.rules.resources_per_level[level] if level is not None else {}
+        teams = quota.get(ResourceKind.RESCUE_TEAM, 0)
+        return self.world.charge(action, Per.CREW, teams)
+
     def _lifted(self, active: _Active, now: datetime, cause: UUID | None) -> ResponseDecided:
         return active.decision.model_copy(
             update={
@@ -549,7 +569,7 @@ class ResponseModel:
                 "causation_id": cause,
                 "status": "lifted",
                 "effective_at": now,
-                "cost_yuan": 0.0,
+                **NO_CHARGE,
                 "expected_loss_avoided_yuan": 0.0,
                 "reason": f"{active.decision.measure} stood down: evidence gone",
                 "inputs": (cause,) if cause else (),
@@ -600,7 +620,7 @@ class ResponseModel:
             decision_key=key,
             asset_ids=(fac.facility.id,),
             effective_at=now + timedelta(hours=self.rules.mobilize_h),
-            cost_yuan=self.world.action_cost(EmergencyAction.SUSPEND_OPERATIONS),
+            **self.world.charge(EmergencyAction.SUSPEND_OPERATIONS, Per.FACILITY, 1).fields(),
             expected_loss_avoided_yuan=self._facility_estimate(fac.facility),
             reason=f"suspend operations at {fac.facility.id}: {evidence.trigger}",
             inputs=evidence.causes,

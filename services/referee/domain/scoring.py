@@ -41,8 +41,17 @@ Value and lead time
 -------------------
 ``value(mode) = Σ loss avoided − Σ cost``, where each impact counts once per mode, credited to
 the mode's best decision for it (most yuan avoided; ties go to the earliest ``effective_at``, then
-the smallest event id, so the credit does not depend on arrival order), and each taken decision
-costs its ``cost_yuan`` once.
+the smallest event id, so the credit does not depend on arrival order).
+
+Each taken decision costs ``setup_cost_yuan`` once plus ``cost_yuan_per_h`` for every hour it is
+in force: from its ``effective_at`` until the first lift with its key (sector, mode, region,
+``decision_key``, action) or the first newer taken decision with that key (a revision replaces
+it), both decided after it, or else until the referee's clock (the end of the last completed
+tick; the run's end at its last tick). An action lifted early costs only the time it ran; one
+lifted before it took effect costs only its setup.
+
+``people_relocated`` is, per mode, the people moved by decisions priced per person (evacuation),
+counting each situation (``decision_key``) once at its largest revision.
 
 The lead time of an avoided impact is its ``occurred_at`` (when the loss happened to that asset)
 minus the ``effective_at`` of the decision credited with it; ``mean_lead_time_s`` averages it over
@@ -83,8 +92,9 @@ Prometheus counter only goes up. ``settle()`` returns only what is final:
   complete, every decision made up to then is in, and one made later cannot avoid anything of it
   (a mitigation's ``no_benefit_after`` is never later than the impact's publication). Its loss
   avoided, lead time or miss is counted then;
-* a decision's cost is final when it arrives; a hit is final when it happens (truth only
-  accumulates);
+* a decision's cost is final as time passes: at each settlement the cost it accrued up to the
+  referee's clock is counted (sectors lift at their decision time, so no later lift ends a
+  decision before a settled time); a hit is final when it happens (truth only accumulates);
 * late decisions and false alarms are final only at the run's last tick.
 
 The summary remains the authority; gauges are set from it.
@@ -102,6 +112,7 @@ from typing import Any
 from shared.contracts.decisions import DecisionMade
 from shared.contracts.envelope import Mode
 from shared.contracts.simulator import HazardOccurred, ImpactOccurred
+from shared.world.costs import Per
 
 
 class Outcome(StrEnum):
@@ -148,6 +159,7 @@ class ModeFigures:
     false_alarms: int = 0
     misses: int = 0
     decisions: int = 0
+    people_relocated: int = 0
     avoided: list[float] = field(default_factory=list)
     costs: list[float] = field(default_factory=list)
     lead_times_s: list[float] = field(default_factory=list)
@@ -159,6 +171,7 @@ class ModeFigures:
         self.false_alarms += other.false_alarms
         self.misses += other.misses
         self.decisions += other.decisions
+        self.people_relocated += other.people_relocated
         self.avoided += other.avoided
         self.costs += other.costs
         self.lead_times_s += other.lead_times_s
@@ -198,6 +211,7 @@ class ModeFigures:
             "cost_yuan": round(self.cost_yuan, 2),
             "value_yuan": round(self.value_yuan, 2),
             "decisions": self.decisions,
+            "people_relocated": self.people_relocated,
         }
 
 
@@ -209,7 +223,7 @@ class Settlement:
     outcomes: dict[tuple[str, str, str], int]
     #: (sector, mode) -> yuan avoided by impacts that became final
     loss_avoided_yuan: dict[tuple[str, str], float]
-    #: (sector, mode) -> cost of decisions that arrived
+    #: (sector, mode) -> cost the decisions accrued since the previous settlement
     cost_yuan: dict[tuple[str, str], float]
     #: (sector, mode, seconds) per avoided impact that became final
     lead_times_s: list[tuple[str, str, float]]
@@ -244,6 +258,17 @@ _Slot = tuple[str, str, str]
 _LiftKey = tuple[str, Mode, str, str, str]
 
 
+def _key(decision: DecisionMade) -> _LiftKey:
+    """What ties a decision to its lifts and revisions."""
+    return (
+        decision.sector,
+        decision.mode,
+        decision.region,
+        decision.decision_key,
+        decision.action,
+    )
+
+
 def _avoidable(impact: ImpactOccurred) -> float:
     """The most any single action could have avoided of an impact."""
     return max((m.avoidable_yuan for m in impact.mitigations), default=0.0)
@@ -268,7 +293,17 @@ class Scoreboard:
         self._matched_of: dict[str, set[str]] = defaultdict(set)
         self._unsettled_impacts: set[str] = set()
         self._unsettled_decisions: set[str] = set()
-        self._uncosted: set[str] = set()
+        # Decisions still accruing cost, and what settle() has counted of each so far.
+        self._accruing: set[str] = set()
+        self._charged: dict[str, float] = {}
+        # (occurred_at, effective_at) of every lift and taken decision, by key
+        self._enders: dict[_LiftKey, list[tuple[datetime, datetime]]] = defaultdict(list)
+        self._now: datetime | None = None
+
+    def advance_to(self, at: datetime) -> None:
+        """Move the referee's clock (the end of the last completed tick); it never goes back."""
+        if self._now is None or at > self._now:
+            self._now = at
 
     # -- input ------------------------------------------------------------------------------
 
@@ -297,15 +332,16 @@ class Scoreboard:
             if decision_id in self._lift_ids:
                 return False
             self._lift_ids.add(decision_id)
-            key = (event.sector, event.mode, event.region, event.decision_key, event.action)
-            self._lifts[key].append(event.effective_at)
+            self._lifts[_key(event)].append(event.effective_at)
+            self._enders[_key(event)].append((event.occurred_at, event.effective_at))
         else:
             if decision_id in self._taken:
                 return False
             self._taken[decision_id] = event
             self._taken_at[slot].add(decision_id)
             self._unsettled_decisions.add(decision_id)
-            self._uncosted.add(decision_id)
+            self._accruing.add(decision_id)
+            self._enders[_key(event)].append((event.occurred_at, event.effective_at))
         self._dirty.update(self._impacts_at.get(slot, ()))
         return True
 
@@ -313,17 +349,34 @@ class Scoreboard:
 
     def _in_force(self, decision: DecisionMade, impact: ImpactOccurred) -> bool:
         """True unless the decision was lifted before the asset's exposure started."""
-        key = (
-            decision.sector,
-            decision.mode,
-            decision.region,
-            decision.decision_key,
-            decision.action,
-        )
         return not any(
             decision.effective_at < lifted <= impact.exposure_started_at
-            for lifted in self._lifts.get(key, ())
+            for lifted in self._lifts.get(_key(decision), ())
         )
+
+    def _ends_at(self, decision: DecisionMade) -> datetime | None:
+        """When a lift or a newer decision with the same key ends the decision, if one does.
+
+        Newer means decided later (or at the same time, taking effect later). One that takes
+        effect before the decision does (a lift while a control was still being set up) ends it
+        as it starts: it then costs only its setup."""
+        mine = (decision.occurred_at, decision.effective_at)
+        later = [
+            max(effective, decision.effective_at)
+            for occurred, effective in self._enders.get(_key(decision), ())
+            if (occurred, effective) > mine
+        ]
+        return min(later, default=None)
+
+    def _cost(self, decision: DecisionMade) -> tuple[float, bool]:
+        """What the decision has cost up to the clock, and whether that is all it will cost."""
+        end = self._ends_at(decision)
+        now = self._now
+        if now is None:
+            return decision.setup_cost_yuan, False
+        stop = now if end is None else min(end, now)
+        hours = (stop - decision.effective_at).total_seconds() / 3600
+        return decision.cost_over(hours), end is not None and end <= now
 
     def _covers(self, decision: DecisionMade, impact: ImpactOccurred) -> bool:
         """Asset, industry and lifting rules of a match (sector, region, action agree already)."""
@@ -399,10 +452,14 @@ class Scoreboard:
                     fig.lead_times_s.append(lead)
                 elif _avoidable(impact) > 0:
                     fig.misses += 1
+        relocated: dict[tuple[str, Mode, str], float] = {}
         for decision_id, decision in self._taken.items():
             fig = of(decision.sector, decision.mode)
             fig.decisions += 1
-            fig.costs.append(decision.cost_yuan)
+            fig.costs.append(self._cost(decision)[0])
+            if decision.cost_unit.startswith(Per.PERSON.value):
+                slot = (decision.sector, decision.mode, decision.decision_key)
+                relocated[slot] = max(relocated.get(slot, 0.0), decision.quantity)
             outcome = self._outcome(decision_id)
             if outcome is Outcome.HIT:
                 fig.hits += 1
@@ -410,6 +467,8 @@ class Scoreboard:
                 fig.late += 1
             else:
                 fig.false_alarms += 1
+        for (sector, mode, _), people in relocated.items():
+            of(sector, mode).people_relocated += round(people)
         return figures
 
     def _avoidable_by_sector(self) -> dict[str, list[float]]:
@@ -467,10 +526,15 @@ class Scoreboard:
                 elif _avoidable(impact) > 0:
                     outcomes[(impact.sector, mode.value, Outcome.MISS.value)] += 1
         self._unsettled_impacts.clear()
-        for decision_id in sorted(self._uncosted):
+        for decision_id in sorted(self._accruing):
             decision = self._taken[decision_id]
-            costs[(decision.sector, decision.mode.value)].append(decision.cost_yuan)
-        self._uncosted.clear()
+            cost, done = self._cost(decision)
+            counted = self._charged.get(decision_id, 0.0)
+            if cost > counted:
+                costs[(decision.sector, decision.mode.value)].append(cost - counted)
+                self._charged[decision_id] = cost
+            if done or final:
+                self._accruing.discard(decision_id)
         for decision_id in sorted(self._unsettled_decisions):
             outcome = self._outcome(decision_id)
             if outcome is Outcome.HIT or final:

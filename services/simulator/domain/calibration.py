@@ -18,11 +18,18 @@ from shared.contracts.envelope import AwareDatetime
 from shared.contracts.simulator import HazardKind, ImpactOccurred
 
 Metric = Literal[
-    "direct_loss_yuan", "agriculture_loss_yuan", "people_affected", "crop_area_affected_mu"
+    "direct_loss_yuan",
+    "agriculture_loss_yuan",
+    "people_affected",
+    "crop_area_affected_mu",
+    "crop_area_failed_mu",
 ]
 
-#: A farm counts as affected (受灾) once it has lost this share of the part hit.
+#: A farm's area counts as affected (受灾) once it has lost this share of the part hit, and as
+#: failed (绝收) at this share: the thresholds of China's disaster statistics (自然灾害情况统计
+#: 调查制度: yield down by 10% or more, and by 80% or more).
 AFFECTED_SHARE = 0.10
+FAILED_SHARE = 0.80
 
 
 class RecordFigure(BaseModel):
@@ -62,10 +69,11 @@ def measure(figure: RecordFigure, impacts: Iterable[ImpactOccurred]) -> float:
         return sum(e.loss_yuan for e in within if e.sector == "agriculture")
     if figure.metric == "people_affected":
         return float(sum(e.people_affected for e in within))
-    # Crop area: each farm once, by the largest part of it hit that lost at least 10%.
+    # Crop area: each farm once, by the largest part of it hit that lost at least 10% (80%).
+    least = FAILED_SHARE if figure.metric == "crop_area_failed_mu" else AFFECTED_SHARE
     area: dict[str, float] = {}
     for e in within:
-        if e.unit != "mu" or e.affected_quantity is None or (e.loss_share or 0) < AFFECTED_SHARE:
+        if e.unit != "mu" or e.affected_quantity is None or (e.loss_share or 0) < least:
             continue
         area[e.asset_id] = max(area.get(e.asset_id, 0.0), e.affected_quantity)
     return sum(area.values())

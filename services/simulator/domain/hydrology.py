@@ -9,6 +9,9 @@ rivers fill Poyang Lake, and the lake drains to the Yangtze at Hukou.
 - **Routing.** Muskingum routing (``reach_k_h``, ``reach_x``) carries the catchment's flow to its
   gauge, whose rating curve gives the stage; a second reach (``lake_k_h``, ``lake_x``) carries it on
   to the lake. Each reach is split into sub-reaches short enough for non-negative coefficients.
+  An upstream gauge (``drains`` names the river whose catchment holds its own) and a river that
+  leaves the basin (``drains: outside``) have a stage but add nothing to the lake: the first is
+  already inside its main river's catchment, the second flows to Hunan.
 - **The lake.** Its storage changes by inflow (the rivers and the ungauged local catchment) less
   the outflow at Hukou, ``c * (L - bed)^(5/3) * sqrt(L - Y)`` with ``Y`` the Yangtze's stage there
   (the scenario's boundary condition; backflow when the Yangtze is higher), over the lake's area at
@@ -170,7 +173,11 @@ def simulate(
     for river in hydrology.rivers:
         catchment = runoff(river.id, river.area_km2, river.quick_k_h)
         at_gauge = muskingum(catchment, river.reach_k_h, river.reach_x)
-        to_lake = muskingum(at_gauge, river.lake_k_h, river.lake_x)
+        if river.lake_k_h is None or river.lake_x is None:
+            # an upstream gauge of a river already counted whole, or a river leaving the basin
+            to_lake = [0.0] * len(at_gauge)
+        else:
+            to_lake = muskingum(at_gauge, river.lake_k_h, river.lake_x)
         rivers[river.id] = RiverFlow(river, catchment, at_gauge, to_lake)
     lake = hydrology.lake
     local = runoff(LOCAL, lake.local_area_km2, lake.local_quick_k_h)

@@ -384,7 +384,6 @@ def _make(
     ended: int | None,
     share: float | None = None,
 ) -> TruthItem:
-    world = state.world
     times = state.times
     started = times[ep.start]
     occurred = times[i]
@@ -402,7 +401,6 @@ def _make(
             avoidable_people=round(people * m.people_share),
             full_benefit_by=min(started - timedelta(hours=m.lead_h), cutoff),
             no_benefit_after=cutoff,
-            cost_yuan=m.cost_yuan if m.cost_yuan is not None else world.action_cost(m.action),
         )
         for m in rule.mitigations
         if m.stages is None or stage in m.stages

@@ -58,28 +58,27 @@ def submerged_share(series: Series, asset: Asset) -> list[float]:
     ]
 
 
-#: Heavy rain waterlogs a farm's poorly drained fields: none below 80 mm in 24 h, rising to
-#: half of them at 250 mm (inferred (?); see damage.yaml's rain-waterlogging rule).
-_WATERLOG_FROM_MM = 80.0
-_WATERLOG_FULL_MM = 250.0
-_WATERLOG_MAX_SHARE = 0.5
-
-
 def waterlogged_share(series: Series, asset: Asset) -> list[float]:
-    """The farm's share waterlogged by the last 24 hours' rain on its city."""
+    """The farm's share waterlogged by the last 24 hours' rain on its city: none below
+    waterlog_from_mm, rising to waterlog_max_share at waterlog_full_mm (damage.yaml)."""
+    c = series.state.world.damage.constants
     rain = series.state.cities[asset.region].rain_24h
-    span = _WATERLOG_FULL_MM - _WATERLOG_FROM_MM
-    return [_WATERLOG_MAX_SHARE * min(1.0, max(0.0, (r - _WATERLOG_FROM_MM) / span)) for r in rain]
-
-
-#: The share of a paddy that is rain-fed, with no secure irrigation source (inferred (?), see
-#: damage.yaml's drought-paddy rule).
-_RAINFED_SHARE = 0.3
+    span = c.waterlog_full_mm - c.waterlog_from_mm
+    return [
+        c.waterlog_max_share * min(1.0, max(0.0, (r - c.waterlog_from_mm) / span)) for r in rain
+    ]
 
 
 def rainfed_share(series: Series, asset: Asset) -> list[float]:
-    """The farm's rain-fed share (the same every hour)."""
-    return [_RAINFED_SHARE] * series.state.hours
+    """The farm's rain-fed share that has some water source (damage.yaml's rainfed_paddy_share
+    less its failing_paddy_share; the same every hour)."""
+    c = series.state.world.damage.constants
+    return [c.rainfed_paddy_share - c.failing_paddy_share] * series.state.hours
+
+
+def failing_share(series: Series, asset: Asset) -> list[float]:
+    """The farm's hill terraces with no water source (damage.yaml's failing_paddy_share)."""
+    return [series.state.world.damage.constants.failing_paddy_share] * series.state.hours
 
 
 class Farms:
@@ -165,6 +164,7 @@ PLUGIN = SectorPlugin(
                 "submerged_share": submerged_share,
                 "waterlogged_share": waterlogged_share,
                 "rainfed_share": rainfed_share,
+                "failing_share": failing_share,
             },
         ),
     ),

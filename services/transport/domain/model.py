@@ -31,11 +31,13 @@ from shared.contracts.transport import (
     RoadStatus,
     RoadStatusChanged,
     SurfaceState,
+    TransportAction,
     VehicleClass,
 )
 from shared.contracts.weather import Basis, ForecastIssued, WarningIssued
 from shared.situations import SituationLedger
 from shared.world import Segment, World
+from shared.world.costs import NO_CHARGE, Charge, Per
 
 log = logging.getLogger(__name__)
 
@@ -540,7 +542,7 @@ class RoadModel:
             decision_key=key,
             asset_ids=(seg.segment.id,),
             effective_at=now + timedelta(hours=self.rules.effect_delay_h.get(control, 0.0)),
-            cost_yuan=self.world.action_cost(control.action),
+            **self._charge(seg.segment, control.action).fields(),
             expected_loss_avoided_yuan=self._estimate(seg.segment, control.action, binding),
             reason=_reason(control, binding, terms, binding_demand.basis),
             inputs=tuple(inputs[:_MAX_INPUTS]),
@@ -558,6 +560,13 @@ class RoadModel:
         seg.active[control] = _Active(key, rev, terms, decision)
         return decision
 
+    def _charge(self, segment: Segment, action: str) -> Charge:
+        """De-icing is priced per km of the segment, the other controls per vehicle that meets
+        them: the segment's flow (AADT / 24 vehicles an hour) for every hour in force."""
+        if action == TransportAction.DE_ICE_ROAD:
+            return self.world.charge(action, Per.KM, segment.length_km)
+        return self.world.charge(action, Per.VEHICLE, segment.aadt / 24)
+
     def _lifted(
         self, seg: _Segment, active: _Active, now: datetime, cause: UUID | None
     ) -> RoadControlApplied:
@@ -569,7 +578,7 @@ class RoadModel:
                 "causation_id": cause,
                 "status": "lifted",
                 "effective_at": now,
-                "cost_yuan": 0.0,
+                **NO_CHARGE,
                 "expected_loss_avoided_yuan": 0.0,
                 "reason": f"{taken.control} lifted: conditions cleared",
                 "inputs": (cause,) if cause else (),

@@ -37,10 +37,11 @@ def taken(advisories):  # type: ignore[no-untyped-def]
 # --- the rules file ----------------------------------------------------------------------------
 
 
-def test_every_rule_advises_an_action_the_world_prices() -> None:
+def test_every_rule_advises_an_action_the_world_prices_for_the_farms_it_concerns() -> None:
     world = load_world()
     for rule in rules().rules:
-        assert world.action_cost(rule.action) > 0, rule.id
+        for farm in (f for f in world.farms if f.crop in rule.crops):
+            assert world.charge(rule.action, farm.per, farm.units()).over(24) > 0, rule.id
 
 
 @pytest.mark.parametrize(
@@ -51,6 +52,7 @@ def test_every_rule_advises_an_action_the_world_prices() -> None:
         ("citrus-freeze", "citrus-freeze"),
         ("tea-frost", "tea-freeze"),
         ("drought-stress", "drought-crops"),
+        ("drought-paddy", "drought-paddy"),
         ("rapeseed-freeze", "rapeseed-freeze"),
     ],
 )
@@ -77,7 +79,11 @@ def test_three_days_at_35_degrees_at_heading_advise_irrigation_on_the_third_day(
     assert a.occurred_at == JUNE15 + timedelta(days=2)  # first reading of the third hot day
     assert a.expected_onset == JUNE15
     assert a.asset_ids == (f"{NC}-early_rice",)
-    assert a.cost_yuan == load_world().action_cost(AgricultureAction.IRRIGATE)
+    # irrigation is priced per mu-day over the farm's whole area (heat reaches all of it)
+    farm = next(f for f in load_world().farms if f.farm_id == f"{NC}-early_rice")
+    price = load_world().actions[AgricultureAction.IRRIGATE].costs[0]
+    assert (a.quantity, a.cost_unit) == (farm.area_mu, "mu-day")
+    assert a.cost_yuan_per_h == pytest.approx(farm.area_mu * price.unit_cost_yuan / 24)
     assert a.expected_loss_avoided_yuan > 0
 
 
@@ -222,13 +228,14 @@ def test_tea_at_minus_3_is_advised_frost_protection_and_at_minus_2_9_is_not() ->
 # --- drought -----------------------------------------------------------------------------------
 
 
-def _dry_days(*soil: float) -> list:  # type: ignore[type-arg]
+def _dry_days(*soil: float, farm: str = "360400-tea", crop: str = "tea") -> list:  # type: ignore[type-arg]
     start = datetime(2022, 8, 20, tzinfo=UTC) - BEIJING
+    industry = Industry.RICE if crop.endswith("rice") else Industry.TEA
     out = []
     for d, s in enumerate(soil):
         for at in hours(start + timedelta(days=d), 24):
             out.append(
-                obs(f"{NC}-late_rice", at, crop="late_rice", industry=Industry.RICE,
+                obs(farm, at, crop=crop, industry=industry, region=farm.split("-")[0],
                     crop_stage="tillering", soil_moisture_pct=s)
             )  # fmt: skip
     return out
@@ -241,3 +248,14 @@ def test_two_days_of_soil_moisture_below_13_percent_advise_irrigation() -> None:
 
 def test_soil_moisture_of_exactly_13_percent_is_not_drought() -> None:
     assert feed(model(SILOED), _dry_days(13.0, 13.0, 13.0, 20.0)) == []
+
+
+def test_a_paddy_is_in_drought_only_below_9_percent_and_only_its_rain_fed_share_is_watered() -> (
+    None
+):
+    paddy = {"farm": f"{NC}-late_rice", "crop": "late_rice"}
+    assert feed(model(SILOED), _dry_days(9.0, 9.0, 9.0, 20.0, **paddy)) == []
+    (a,) = taken(feed(model(SILOED), _dry_days(8.9, 8.9, 20.0, **paddy)))
+    farm = next(f for f in load_world().farms if f.farm_id == f"{NC}-late_rice")
+    rainfed = load_world().damage.constants.rainfed_paddy_share
+    assert a.quantity == pytest.approx(farm.area_mu * rainfed)

@@ -140,7 +140,9 @@ def test_a_red_icing_warning_has_fused_de_ice_power_lines_ahead() -> None:
     events = handle(models, warning(0, SignalType.ROAD_ICING, Colour.YELLOW, region=SHANGRAO))
     (deice,) = of(events, Mode.FUSED, Measure.POWER_LINE_DEICING)
     assert deice.region == SHANGRAO
-    assert deice.expected_loss_avoided_yuan > deice.cost_yuan
+    # a day of the city's line crews costs less than the outage it is meant to spare
+    assert deice.expected_loss_avoided_yuan > deice.cost_over(24)
+    assert deice.cost_unit == "crew-shift" and deice.quantity > 0
 
 
 def test_a_heat_warning_suspends_fireworks_plants_in_that_city_only() -> None:

@@ -301,3 +301,82 @@ def test_settled_totals_agree_with_the_summary_at_the_end_of_a_run() -> None:
     misses = sum(s.outcomes.get(("agriculture", "fused", "miss"), 0) for s in settlements)
     avoided = math.fsum(s.loss_avoided_yuan.get(("agriculture", "fused"), 0.0) for s in settlements)
     assert (hits, misses, avoided) == (fig["hits"], fig["misses"], fig["loss_avoided_yuan"])
+
+
+# --- costs that accrue while an action is in force -----------------------------------------
+
+
+def test_an_action_costs_its_setup_plus_its_rate_for_every_hour_up_to_the_clock() -> None:
+    board = board_of(decision(at=T0, cost=1_000.0, per_h=100.0))
+    assert agri(board)["cost_yuan"] == 1_000.0  # no tick completed yet: only the setup
+    board.advance_to(T0 + timedelta(hours=10))
+    assert agri(board)["cost_yuan"] == 2_000.0
+    board.advance_to(T0 + timedelta(hours=5))  # the clock never goes back
+    assert agri(board)["cost_yuan"] == 2_000.0
+
+
+def test_an_action_lifted_early_costs_only_the_time_it_ran() -> None:
+    taken = decision(at=T0, cost=0.0, per_h=100.0)
+    lifted = decision(at=T0 + timedelta(hours=3), status="lifted", cost=0.0)
+    board = board_of(taken, lifted)
+    board.advance_to(T0 + timedelta(hours=48))
+    assert agri(board)["cost_yuan"] == 300.0
+
+
+def test_a_revision_replaces_the_decision_it_revises() -> None:
+    first = decision(at=T0, cost=0.0, per_h=100.0)
+    revised = decision(at=T0 + timedelta(hours=4), cost=0.0, per_h=50.0)
+    assert first.event_id != revised.event_id
+    board = board_of(revised, first)  # in any order
+    board.advance_to(T0 + timedelta(hours=10))
+    # 4 h at 100 (then replaced) + 6 h at 50: not both at once
+    assert agri(board)["cost_yuan"] == 700.0
+
+
+def test_an_action_lifted_before_it_took_effect_costs_only_its_setup() -> None:
+    # decided at T0 to take effect 2 h later (a control being set up), lifted 1 h after T0
+    taken = decision(at=T0, cost=500.0, per_h=100.0, effective_at=T0 + timedelta(hours=2))
+    lift = decision(at=T0 + timedelta(hours=1), status="lifted", cost=0.0)
+    board = board_of(taken, lift)
+    board.advance_to(T0 + timedelta(hours=10))
+    assert agri(board)["cost_yuan"] == 500.0
+    # a lift decided before the decision does not end it
+    old_lift = decision("k", at=T0 - timedelta(hours=1), status="lifted", cost=0.0)
+    board = board_of(decision("k", at=T0, cost=500.0, per_h=100.0), old_lift)
+    board.advance_to(T0 + timedelta(hours=10))
+    assert agri(board)["cost_yuan"] == 1_500.0
+    early = board_of(decision(at=T0, cost=500.0, per_h=100.0))
+    early.advance_to(T0 - timedelta(hours=2))
+    assert agri(early)["cost_yuan"] == 500.0  # in force from effective_at, not before
+
+
+def test_settlements_count_cost_as_it_accrues_and_add_up_to_the_summary() -> None:
+    board = board_of(
+        decision("a", at=T0, cost=100.0, per_h=10.0),
+        decision("b", at=T0, cost=0.0, per_h=1.0, region=JIUJIANG),
+    )
+    counted: list[float] = []
+    for hours in (1, 2, 2, 5):
+        if hours == 5:
+            board.add_decision(decision("a", at=T0 + timedelta(hours=3), status="lifted", cost=0))
+        board.advance_to(T0 + timedelta(hours=hours))
+        counted.append(board.settle(final=hours == 5).cost_yuan.get(("agriculture", "fused"), 0))
+    assert all(c >= 0 for c in counted)
+    assert counted[2] == 0.0  # the clock did not move: nothing more accrued
+    # a: 100 + 3 h x 10 (lifted at 3 h); b: 5 h x 1
+    assert math.fsum(counted) == agri(board)["cost_yuan"] == 135.0
+
+
+def test_people_relocated_count_each_evacuation_once_at_its_largest_revision() -> None:
+    from shared.contracts.emergency import EmergencyAction
+
+    def evac(key: str, people: int, hours: int) -> object:
+        return decision(
+            key, at=T0 + timedelta(hours=hours), sector="emergency",
+            action=EmergencyAction.EVACUATE, asset_ids=(), quantity=people,
+            cost_unit="person-day",
+        )  # fmt: skip
+
+    board = board_of(evac("nc", 1_000, 0), evac("nc", 5_000, 2), evac("jj", 700, 1))
+    assert board.summary()["emergency"]["fused"]["people_relocated"] == 5_700
+    assert board.summary()["emergency"]["siloed"]["people_relocated"] == 0

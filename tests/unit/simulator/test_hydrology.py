@@ -139,3 +139,55 @@ def test_a_raohe_burst_raises_its_gauges_and_then_the_lake() -> None:
     assert max(wet.gauge_levels["waizhou"]) == pytest.approx(
         dry.gauge_levels["waizhou"][0], abs=0.01
     )
+
+
+def _burst_at(centre: tuple[float, float], hours: int = 240) -> Scenario:
+    """The dry world with one day of heavy rain centred on ``centre`` (lon, lat)."""
+    sc = _raohe_burst(hours)
+    (burst,) = sc.hazards
+    return sc.model_copy(update={"hazards": (burst.model_copy(update={"centre": centre}),)})
+
+
+def test_an_upstream_gauge_rises_first_and_the_lake_counts_its_water_once() -> None:
+    dry = simulation(_dry(), 1).state
+    wet = simulation(_burst_at((115.0, 27.0)), 1).state  # over Ji'an, in the Gan's catchment
+    jian, waizhou = wet.gauge_levels["jian"], wet.gauge_levels["waizhou"]
+    assert max(jian) - dry.gauge_levels["jian"][0] > 0.5
+    assert max(waizhou) - dry.gauge_levels["waizhou"][0] > 0.1
+    assert jian.index(max(jian)) < waizhou.index(max(waizhou)), "upstream crests first"
+    # Ji'an's catchment lies inside the Gan's: its water reaches the lake only through Waizhou.
+    assert all(v == 0.0 for v in wet.hydro.rivers["gan-jian"].to_lake)
+    inflow = [wet.hydro.inflow(i) for i in range(wet.hours)]
+    gan = wet.hydro.rivers["ganjiang"].to_lake
+    others = [
+        wet.hydro.local_inflow[i]
+        + sum(r.to_lake[i] for k, r in wet.hydro.rivers.items() if k != "ganjiang")
+        for i in range(wet.hours)
+    ]
+    assert inflow == pytest.approx([g + o for g, o in zip(gan, others, strict=True)])
+
+
+def test_a_river_that_leaves_the_basin_floods_its_city_but_not_the_lake() -> None:
+    dry = simulation(_dry(), 1).state
+    wet = simulation(_burst_at((113.9, 27.65)), 1).state  # over Pingxiang
+    assert max(wet.gauge_levels["pingxiang"]) - dry.gauge_levels["pingxiang"][0] > 0.5
+    assert all(v == 0.0 for v in wet.hydro.rivers["pingshui"].to_lake)
+
+
+def test_a_river_nested_in_no_river_or_in_a_smaller_one_is_refused() -> None:
+    from pydantic import ValidationError
+
+    from shared.world import Hydrology
+
+    data = HYDRO.model_dump()
+    for river in data["rivers"]:
+        if river["id"] == "gan-jian":
+            river["drains"] = "nowhere"
+    with pytest.raises(ValidationError, match="not a river to the lake"):
+        Hydrology.model_validate(data)
+    data = HYDRO.model_dump()
+    for river in data["rivers"]:
+        if river["id"] == "gan-jian":
+            river["area_km2"] = 90_000
+    with pytest.raises(ValidationError, match="larger than ganjiang"):
+        Hydrology.model_validate(data)

@@ -153,7 +153,6 @@ def test_earlier_action_avoids_more_and_late_action_nothing() -> None:
     assert mid == pytest.approx(early / 2, rel=1e-3)
     assert early == pytest.approx(ev.loss_yuan * 0.95, rel=1e-3)
     assert ev.loss_avoided(EmergencyAction.EVACUATE, ev.exposure_started_at) == 0
-    assert all(m.cost_yuan == load_world().action_cost(m.action) for m in ev.mitigations)
 
 
 def test_every_generated_event_validates_against_its_topic_model() -> None:

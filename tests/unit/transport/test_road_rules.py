@@ -141,7 +141,9 @@ def test_decisions_carry_cause_inputs_cost_and_an_estimate(model: RoadModel) -> 
     assert decision.causation_id == obs.event_id
     assert decision.inputs == (obs.event_id,)
     assert decision.cross_sector_inputs == ()
-    assert decision.cost_yuan > 0
+    # priced per vehicle that meets it: the segment's flow, AADT / 24 an hour
+    assert decision.cost_unit == "vehicle-hour"
+    assert decision.cost_over(1) > 0
     assert decision.expected_loss_avoided_yuan > 0
     assert decision.effective_at > decision.occurred_at
 

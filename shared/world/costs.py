@@ -1,0 +1,97 @@
+"""What protective actions cost: a price per unit and period, and the charge of one decision.
+
+An action is priced in the units its cost really scales with: per mu of fields per day, per
+person-day evacuated, per vehicle that meets a road control, per km of road per day, per
+crew-shift deployed, per facility-day suspended. ``CostSpec`` is one such price (from
+``actions.yaml``, or a new sector's own rules file), ``Charge`` what one decision covering a
+``quantity`` of those units costs: a one-off ``setup_yuan`` when it is taken and ``yuan_per_h``
+for every hour it stays in force. The referee charges a decision from its ``effective_at`` until
+it is lifted or replaced, or the run ends, so an action lifted early costs only the time it ran.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Per(StrEnum):
+    """What an action's quantity counts."""
+
+    MU = "mu"  # of fields, orchards or ponds covered
+    HEAD = "head"  # of livestock
+    PERSON = "person"  # moved or supplied
+    VEHICLE = "vehicle"  # per hour of a road's flow: the quantity is vehicles per hour
+    KM = "km"  # of road or levee treated or patrolled
+    CREW = "crew"  # a team deployed
+    FACILITY = "facility"  # a plant, mine or depot
+
+
+#: How a period is named in a unit ("mu-day", "crew-shift", "vehicle-hour").
+_PERIOD_NAMES = {1.0: "hour", 12.0: "shift", 24.0: "day"}
+
+
+class CostSpec(BaseModel):
+    """A price: ``unit_cost_yuan`` per ``per`` per ``period_h`` hours (once when None).
+
+    ``setup_yuan`` is paid once per unit when the action is taken (transport out, mobilisation).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    per: Per
+    period_h: float | None = Field(default=None, gt=0, description="None: a one-off price")
+    unit_cost_yuan: float = Field(ge=0)
+    setup_yuan: float = Field(default=0.0, ge=0)
+    source: str = Field(min_length=1, description="Where the figure comes from, or (?) reasoning")
+
+    @property
+    def unit(self) -> str:
+        """The unit's name: ``mu-day``, ``person-day``, ``vehicle-hour``, ``head`` ..."""
+        if self.period_h is None:
+            return self.per.value
+        period = _PERIOD_NAMES.get(self.period_h, f"{self.period_h:g}h")
+        return f"{self.per.value}-{period}"
+
+    def charge(self, quantity: float) -> Charge:
+        """What covering ``quantity`` units costs: once, and per hour in force."""
+        if quantity < 0:
+            raise ValueError(f"a quantity of {self.per} cannot be negative ({quantity})")
+        once = self.setup_yuan + (self.unit_cost_yuan if self.period_h is None else 0.0)
+        per_h = 0.0 if self.period_h is None else self.unit_cost_yuan / self.period_h
+        return Charge(
+            quantity=quantity,
+            unit=self.unit,
+            setup_yuan=round(quantity * once, 2),
+            yuan_per_h=quantity * per_h,
+        )
+
+
+@dataclass(frozen=True)
+class Charge:
+    """What one decision costs: ``setup_yuan`` once, then ``yuan_per_h`` while in force."""
+
+    quantity: float
+    unit: str
+    setup_yuan: float
+    yuan_per_h: float
+
+    def over(self, hours: float) -> float:
+        """The cost of keeping the action in force for ``hours`` (never less than the setup)."""
+        return self.setup_yuan + self.yuan_per_h * max(0.0, hours)
+
+    def fields(self) -> dict[str, Any]:
+        """The decision fields that carry this charge (``DecisionMade``)."""
+        return {
+            "quantity": round(self.quantity, 3),
+            "cost_unit": self.unit,
+            "setup_cost_yuan": self.setup_yuan,
+            "cost_yuan_per_h": round(self.yuan_per_h, 4),
+        }
+
+
+#: The charge of a lift (a lift costs nothing; it ends what it lifts).
+NO_CHARGE: dict[str, Any] = {"setup_cost_yuan": 0.0, "cost_yuan_per_h": 0.0}
