@@ -1,6 +1,7 @@
-"""Agriculture stream adapter: farm readings (and, fused, weather) -> both models -> advisories.
+"""Agriculture stream adapter: farm readings and warnings (and, fused, forecasts) -> advisories.
 
-Every farm reading goes to both models, siloed first; warnings and forecasts go to the fused
+Every farm reading and every public CMA warning goes to both models, siloed first (the fair
+baseline: every agency receives the warnings); forecasts, another sector's data, go to the fused
 model only, and only when the service's ``fusion`` setting is on (otherwise the service does not
 even subscribe to them: the control run, where the multiplier must come out at 1.0).
 """
@@ -31,8 +32,8 @@ def on_farm_observation(models: Models, event: FarmObservation) -> list[Event]:
 
 
 def on_warning(models: Models, event: WarningIssued) -> list[Event]:
-    """A weather warning (another sector): the fused model only."""
-    return models.fused_only(lambda m: m.on_warning(event))
+    """A public CMA warning: both models, siloed first."""
+    return models.both(lambda m: m.on_warning(event))
 
 
 def on_forecast(models: Models, event: ForecastIssued) -> list[Event]:
@@ -40,11 +41,11 @@ def on_forecast(models: Models, event: ForecastIssued) -> list[Event]:
     return models.fused_only(lambda m: m.on_forecast(event))
 
 
-#: One ordered stream over farm readings and, fused, weather warnings and forecasts.
+#: One ordered stream over farm readings, public warnings and, fused, weather forecasts.
 ADVISE: Agent[Models] = Agent(
     name="advise",
-    reads=(AGRICULTURE_OBSERVATIONS,),
-    fused_reads=(WEATHER_WARNINGS, WEATHER_FORECASTS),
+    reads=(AGRICULTURE_OBSERVATIONS, WEATHER_WARNINGS),
+    fused_reads=(WEATHER_FORECASTS,),
     handlers={
         FarmObservation: on_farm_observation,
         WarningIssued: on_warning,

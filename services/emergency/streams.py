@@ -1,7 +1,8 @@
 """Emergency stream adapter: gauges, reports, alarms (and, fused, other sectors) -> both modes.
 
-Own-sector events go to both models, siloed first. Weather warnings, agriculture advisories and
-transport road status go to the fused model only; they are ``fused_reads``, so the service
+Own-sector events and the public CMA warnings (every agency receives them: the fair siloed
+baseline) go to both models, siloed first. Agriculture advisories and transport road status,
+other sectors' data, go to the fused model only; they are ``fused_reads``, so the service
 subscribes to them only when its ``fusion`` setting is on (the control run where the multiplier
 must be 1.0). Of the advisories and road status only the fused world's events are used: the
 siloed world's are skipped.
@@ -51,8 +52,8 @@ def on_alarm(models: Models, event: SafetyAlarm) -> list[Event]:
 
 
 def on_warning(models: Models, event: WarningIssued) -> list[Event]:
-    """A weather warning (another sector): the fused model only."""
-    return models.fused_only(lambda m: m.on_warning(event))
+    """A public CMA warning: both models, siloed first."""
+    return models.both(lambda m: m.on_warning(event))
 
 
 def on_advisory(models: Models, event: AdvisoryIssued) -> list[Event]:
@@ -74,11 +75,12 @@ def on_tick(models: Models, tick: TickAdvanced) -> list[Event]:
     return models.both(lambda m: m.advance(tick.occurred_at))
 
 
-#: One ordered stream over the own sector's data and, fused, warnings, advisories and road status.
+#: One ordered stream over the own sector's data, public warnings and, fused, advisories and road
+#: status.
 RESPOND: Agent[Models] = Agent(
     name="respond",
-    reads=(EMERGENCY_OBSERVATIONS, EMERGENCY_REPORTS, EMERGENCY_ALARMS),
-    fused_reads=(WEATHER_WARNINGS, AGRICULTURE_ADVISORIES, TRANSPORT_ROAD_STATUS),
+    reads=(EMERGENCY_OBSERVATIONS, EMERGENCY_REPORTS, EMERGENCY_ALARMS, WEATHER_WARNINGS),
+    fused_reads=(AGRICULTURE_ADVISORIES, TRANSPORT_ROAD_STATUS),
     handlers={
         GaugeReading: on_gauge,
         CitizenReport: on_report,

@@ -1,7 +1,9 @@
-"""Transport stream adapter: detectors (and, fused, weather, emergency) -> both modes -> controls.
+"""Transport stream adapter: detectors and warnings (and, fused, forecasts and emergency) -> both
+modes -> controls.
 
-Detector readings go to both models, siloed first. Weather warnings and forecasts, and the
-emergency service's fused dispatches (access requests), go to the fused model only; the runtime
+Detector readings and the public CMA warnings (every agency receives them: the fair siloed
+baseline) go to both models, siloed first. Weather forecasts and the emergency service's fused
+dispatches (access requests), other sectors' data, go to the fused model only; the runtime
 subscribes to them only when the service's ``fusion`` setting is on (the control run, where both
 modes must decide the same).
 
@@ -40,8 +42,8 @@ def on_reading(models: Models, event: RoadObservation) -> list[Event]:
 
 
 def on_warning(models: Models, event: WarningIssued) -> list[Event]:
-    """A weather warning (cross-sector): the fused model only."""
-    return models.fused_only(lambda m: m.on_warning(event))
+    """A public CMA warning: both models, siloed first."""
+    return models.both(lambda m: m.on_warning(event))
 
 
 def on_forecast(models: Models, event: ForecastIssued) -> list[Event]:
@@ -66,8 +68,8 @@ def on_tick(models: Models, tick: TickAdvanced) -> list[Event]:
 #: Detectors, and (fused) weather: both modes' controls and road status.
 CONTROL: Agent[Models] = Agent(
     name="control",
-    reads=(TRANSPORT_OBSERVATIONS,),
-    fused_reads=(WEATHER_WARNINGS, WEATHER_FORECASTS),
+    reads=(TRANSPORT_OBSERVATIONS, WEATHER_WARNINGS),
+    fused_reads=(WEATHER_FORECASTS,),
     handlers={
         RoadObservation: on_reading,
         WarningIssued: on_warning,

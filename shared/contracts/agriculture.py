@@ -60,7 +60,7 @@ class RiskLevel(StrEnum):
 
 
 class AdvisoryBasis(StrEnum):
-    """What the advisory rests on: the farms' own sensors, or cross-sector weather data."""
+    """What the advisory rests on: the farms' own sensors, a public CMA warning, or a forecast."""
 
     SENSORS = "sensors"
     WARNING = "warning"

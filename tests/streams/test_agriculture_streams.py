@@ -19,9 +19,9 @@ def _advisories(sink: RecordingSink) -> list[AdvisoryIssued]:
     return sink.events(AGRICULTURE_ADVISORIES.name, AdvisoryIssued)
 
 
-def test_without_fusion_the_service_reads_only_its_own_sector() -> None:
+def test_without_fusion_the_service_reads_its_own_sector_and_the_public_warnings() -> None:
     runtime, _ = service(MANIFEST, fusion=False)
-    assert set(runtime.codecs) == {AGRICULTURE_OBSERVATIONS.name}
+    assert set(runtime.codecs) == {AGRICULTURE_OBSERVATIONS.name, WEATHER_WARNINGS.name}
     runtime, _ = service(MANIFEST, fusion=True)
     assert set(runtime.codecs) == {
         AGRICULTURE_OBSERVATIONS.name,
@@ -43,7 +43,7 @@ async def test_farm_readings_yield_a_siloed_and_a_fused_advisory_on_the_advisory
     assert siloed.effective_at == fused.effective_at
 
 
-async def test_with_fusion_a_warning_reaches_the_fused_model_only_and_is_metered() -> None:
+async def test_a_warning_reaches_both_models_and_is_metered_as_weather_data() -> None:
     metered = metrics.CROSS_SECTOR.labels("weather", "agriculture")
     before = metered._value.get()
     runtime, sink = service(MANIFEST, fusion=True)
@@ -54,5 +54,8 @@ async def test_with_fusion_a_warning_reaches_the_fused_model_only_and_is_metered
         for reading in rice_days([30.0]):
             await put_from(ctx, AGRICULTURE_OBSERVATIONS, reading)
     published = _advisories(sink)
-    assert [(a.mode, a.causation_id) for a in published] == [(Mode.FUSED, heat.event_id)]
+    assert sorted((a.mode, a.causation_id) for a in published) == [
+        (Mode.FUSED, heat.event_id),
+        (Mode.SILOED, heat.event_id),
+    ]
     assert metered._value.get() - before == 1

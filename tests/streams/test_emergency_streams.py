@@ -24,10 +24,10 @@ def _responses(sink: RecordingSink) -> list[ResponseDecided]:
     return sink.events(EMERGENCY_RESPONSES.name, ResponseDecided)
 
 
-def test_without_fusion_the_service_reads_only_its_own_sector() -> None:
+def test_without_fusion_the_service_reads_its_own_sector_and_the_public_warnings() -> None:
     runtime, _ = service(MANIFEST, fusion=False)
     own = {EMERGENCY_OBSERVATIONS.name, EMERGENCY_REPORTS.name, EMERGENCY_ALARMS.name}
-    assert set(runtime.codecs) == own
+    assert set(runtime.codecs) == own | {WEATHER_WARNINGS.name}
     assert list(runtime.faust_app.agents) == ["emergency.respond"]
     runtime, _ = service(MANIFEST, fusion=True)
     assert set(runtime.codecs) == own | {
@@ -51,7 +51,7 @@ async def test_a_gauge_over_warning_yields_the_same_siloed_and_fused_levels() ->
     assert len({r.decision_key for r in levels}) == 1
 
 
-async def test_with_fusion_a_warning_reaches_the_fused_model_only_and_is_metered() -> None:
+async def test_a_warning_reaches_both_models_and_is_metered_as_weather_data() -> None:
     metered = metrics.CROSS_SECTOR.labels("weather", "emergency")
     before = metered._value.get()
     runtime, sink = service(MANIFEST, fusion=True)
@@ -61,7 +61,7 @@ async def test_with_fusion_a_warning_reaches_the_fused_model_only_and_is_metered
         await put_from(ctx, WEATHER_WARNINGS, storm)
     published = _responses(sink)
     assert published
-    assert {r.mode for r in published} == {Mode.FUSED}
+    assert {r.mode for r in published} == {Mode.FUSED, Mode.SILOED}
     assert metered._value.get() - before == 1
 
 

@@ -45,9 +45,9 @@ def _controls(sink: RecordingSink) -> list[RoadControlApplied]:
     return sink.events(TRANSPORT_CONTROLS.name, RoadControlApplied)
 
 
-def test_without_fusion_the_service_reads_only_its_own_detectors() -> None:
+def test_without_fusion_the_service_reads_its_own_detectors_and_the_public_warnings() -> None:
     runtime, _ = service(MANIFEST, fusion=False)
-    assert set(runtime.codecs) == {TRANSPORT_OBSERVATIONS.name}
+    assert set(runtime.codecs) == {TRANSPORT_OBSERVATIONS.name, WEATHER_WARNINGS.name}
     assert list(runtime.faust_app.agents) == ["transport.control"]
     runtime, _ = service(MANIFEST, fusion=True)
     assert set(runtime.codecs) == {
@@ -73,7 +73,7 @@ async def test_a_fog_reading_yields_a_siloed_and_a_fused_control_and_road_status
     assert {s.status for s in statuses} == {"closed"}
 
 
-async def test_with_fusion_a_warning_reaches_the_fused_model_only_and_is_metered() -> None:
+async def test_a_warning_reaches_both_models_and_is_metered_as_weather_data() -> None:
     metered = metrics.CROSS_SECTOR.labels("weather", "transport")
     before = metered._value.get()
     runtime, sink = service(MANIFEST, fusion=True)
@@ -83,7 +83,7 @@ async def test_with_fusion_a_warning_reaches_the_fused_model_only_and_is_metered
         await put_from(ctx, WEATHER_WARNINGS, fog)
     controls = _controls(sink)
     assert controls
-    assert {c.mode for c in controls} == {Mode.FUSED}
+    assert {c.mode for c in controls} == {Mode.FUSED, Mode.SILOED}
     assert {c.causation_id for c in controls} == {fog.event_id}
     assert metered._value.get() - before == 1
 

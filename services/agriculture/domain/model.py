@@ -1,8 +1,11 @@
-"""The agriculture risk model: farm readings (and, when fused, weather) in; advisories out.
+"""The agriculture risk model: farm readings and public warnings (and, fused, forecasts) in;
+advisories out.
 
-One class serves both modes. The siloed instance only ever sees farm observations; the fused
-instance is also fed warnings and forecasts. With no cross-sector input both run the same code on
-the same data and so make the same decisions (up to ``mode`` and the ids derived from it).
+One class serves both modes. Both instances see farm observations and the public CMA warnings
+every county agriculture bureau receives (the fair siloed baseline); the fused instance is also
+fed the weather service's numerical forecasts. With no cross-sector input both run the same code
+on the same data and so make the same decisions (up to ``mode`` and the ids derived from it).
+A decision lists ``weather`` in ``cross_sector_inputs`` only when a forecast caused it.
 
 A *situation* is one risk on one farm (a city's area of one crop): it opens with one ``taken``
 advisory, never repeats while the risk lasts, and closes with one ``lifted`` advisory once no
@@ -155,8 +158,8 @@ class AgricultureModel:
         return out
 
     def on_warning(self, w: WarningIssued) -> list[AdvisoryIssued]:
-        """Cross-sector input (fused only): a warning issued, upgraded or cancelled for a city."""
-        self._require_fused("a weather warning")
+        """A public CMA warning issued, upgraded or cancelled for a city (both modes: every
+        county agriculture bureau receives it, so it is not another sector's data)."""
         key = (w.region, w.signal)
         if is_cancel(w):
             self._warnings.pop(key, None)
@@ -246,7 +249,8 @@ class AgricultureModel:
             if trigger is None:
                 continue
             self._refresh(info, rule, trigger.evidence_until)
-            out.extend(self._decide(info, rule, trigger, now, cross=True))
+            cross = trigger.basis is AdvisoryBasis.FORECAST  # a warning is public
+            out.extend(self._decide(info, rule, trigger, now, cross=cross))
         return out
 
     def _susceptible_stage(

@@ -1,12 +1,13 @@
 """The response model: per city, what level of response and which measures the evidence calls for.
 
 Evidence per city: lake gauges over their warning levels, citizen reports in a sliding window,
-industrial-safety alarms (own-sector), and for the fused mode weather warnings (level floors and
-an expected lake rise), agriculture waterlogging advisories and transport road status (routing).
-Each measure is decided when it starts or changes and stood down after its evidence has been
-gone for a hold time, so a persisting situation is decided once.
+industrial-safety alarms (own-sector), the public CMA warnings every agency receives (level
+floors and an expected lake rise), and for the fused mode agriculture waterlogging advisories and
+transport road status (routing). Each measure is decided when it starts or changes and stood down
+after its evidence has been gone for a hold time, so a persisting situation is decided once.
 
-The same class serves both modes; the siloed instance is only fed own-sector events.
+The same class serves both modes; the siloed instance is fed own-sector events and the public
+warnings (the fair baseline), never another sector's data.
 """
 
 from __future__ import annotations
@@ -228,7 +229,8 @@ class ResponseModel:
         return out + ([decision] if decision else [])
 
     def on_warning(self, warning: WarningIssued) -> list[Event]:
-        """Take a weather warning (cross-sector); return the decisions it causes."""
+        """Take a public CMA warning (both modes; not another sector's data); return the
+        decisions it causes."""
         now = self._advance(warning.occurred_at)
         state = self._cities.get(city_of(warning.region))
         if state is None:
@@ -364,7 +366,7 @@ class ResponseModel:
         self._prune(state, now)
         for signal in [s for s, w in state.warnings.items() if w.expires_at <= now]:
             del state.warnings[signal]
-        weather = frozenset({"weather"})
+        public: frozenset[str] = frozenset()  # warnings are public, not another sector's data
         out: dict[Measure, tuple[object, Evidence]] = {}
         levels: list[tuple[ResponseLevel, Evidence]] = []
 
@@ -378,7 +380,7 @@ class ResponseModel:
             lake = Evidence(
                 HazardKind.LAKE_RISE,
                 gauge_ids + tuple(w.event_id for w in rise_from),
-                weather if rise_from else frozenset(),
+                public,
                 f"lake {predicted:+.2f} m over warning" + (" (forecast rise)" if rise_from else ""),
             )
             level = rules.flood_level(predicted)
@@ -415,7 +417,7 @@ class ResponseModel:
 
         for w in sorted(state.warnings.values(), key=lambda w: w.signal):
             hazard = _SIGNAL_HAZARD.get(w.signal)
-            ev = Evidence(hazard, (w.event_id,), weather, f"{w.signal} warning")
+            ev = Evidence(hazard, (w.event_id,), public, f"{w.signal} warning")
             if w.effect.level is not None:
                 levels.append((w.effect.level, ev))
             if w.effect.evacuate and Measure.EVACUATION not in out:
@@ -595,7 +597,7 @@ class ResponseModel:
                     evidence = Evidence(
                         _SIGNAL_HAZARD.get(w.signal),
                         (w.event_id,),
-                        frozenset({"weather"}),
+                        frozenset(),  # a public warning
                         f"{w.signal} warning",
                     )
                     break

@@ -205,7 +205,8 @@ class RoadModel:
         return self._expire(now, obs.event_id) + self._evaluate(seg, now, obs.event_id)
 
     def on_warning(self, warning: WarningIssued) -> list[Event]:
-        """Take a weather warning (cross-sector); return the decisions it causes."""
+        """Take a public CMA warning (both modes; not another sector's data); return the
+        decisions it causes."""
         now = self._advance(warning.occurred_at)
         source = f"warning:{warning.signal}"
         demands = self._city_demands.setdefault(warning.region, {})
@@ -221,7 +222,7 @@ class RoadModel:
                 asks=self._warning_asks(rule.trigger, effect),
                 basis=basis,
                 causes=(warning.event_id,),
-                sector="weather",
+                sector=None,  # public: every agency receives it
                 expires_at=expires,
             )
             self._note_expiry(expires)

@@ -27,21 +27,23 @@ HEAT_ONSET = JUNE15 + timedelta(days=2)
 WARNED_AT = JUNE15 + timedelta(hours=12)
 
 
-def test_fused_advises_before_siloed_given_a_forecast_heat_warning() -> None:
+def test_a_public_warning_advises_both_modes_alike_and_counts_as_no_other_sectors_data() -> None:
     readings = rice_days(HOT_SPELL)
     heat = warning(SignalType.HEAT, Colour.YELLOW, at=WARNED_AT, onset=HEAT_ONSET)
     # the warning arrives between the readings of noon and 13:00 on the first day
-    fused_inputs = [*readings[:13], heat, *readings[13:]]
-    siloed = [a for a in feed(model(Mode.SILOED), readings) if a.status == "taken"]
-    fused = [a for a in feed(model(Mode.FUSED), fused_inputs) if a.status == "taken"]
-    assert len(siloed) == len(fused) == 1
-    assert fused[0].effective_at == WARNED_AT
-    assert siloed[0].effective_at == HEAT_ONSET + timedelta(days=2)
-    assert fused[0].basis == AdvisoryBasis.WARNING
-    assert fused[0].cross_sector_inputs == ("weather",)
-    assert fused[0].causation_id == heat.event_id
-    assert heat.event_id in fused[0].inputs
-    assert siloed[0].cross_sector_inputs == ()
+    inputs = [*readings[:13], heat, *readings[13:]]
+    sensors_only = [a for a in feed(model(Mode.SILOED), readings) if a.status == "taken"]
+    siloed = [a for a in feed(model(Mode.SILOED), inputs) if a.status == "taken"]
+    fused = [a for a in feed(model(Mode.FUSED), inputs) if a.status == "taken"]
+    assert len(sensors_only) == len(siloed) == len(fused) == 1
+    # every county agriculture bureau receives the warning: siloed acts on it as early as fused
+    assert siloed[0].effective_at == fused[0].effective_at == WARNED_AT
+    assert sensors_only[0].effective_at == HEAT_ONSET + timedelta(days=2)
+    for a in (siloed[0], fused[0]):
+        assert a.basis == AdvisoryBasis.WARNING
+        assert a.cross_sector_inputs == ()  # public, not another sector's data
+        assert a.causation_id == heat.event_id
+        assert heat.event_id in a.inputs
     # the same situation for both modes: same key, same correlation id
     assert fused[0].decision_key == siloed[0].decision_key
     assert fused[0].correlation_id == siloed[0].correlation_id
@@ -84,12 +86,11 @@ def test_a_cancelled_warning_no_longer_triggers_advice() -> None:
     assert feed(model(Mode.FUSED), [cancel, *rice_days([30.0])]) == []
 
 
-def test_siloed_refuses_cross_sector_input() -> None:
-    heat = warning(SignalType.HEAT, Colour.YELLOW, at=JUNE15, onset=HEAT_ONSET)
-    with pytest.raises(CrossSectorInputError):
-        model(Mode.SILOED).on_warning(heat)
+def test_siloed_refuses_cross_sector_input_but_takes_public_warnings() -> None:
     with pytest.raises(CrossSectorInputError):
         model(Mode.SILOED).on_forecast(forecast(JUNE15, [30.0] * 24))
+    heat = warning(SignalType.HEAT, Colour.YELLOW, at=JUNE15, onset=HEAT_ONSET)
+    assert model(Mode.SILOED).on_warning(heat) is not None
 
 
 def test_siloed_and_fused_are_identical_without_cross_sector_input() -> None:

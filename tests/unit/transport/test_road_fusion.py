@@ -52,21 +52,30 @@ def test_without_cross_sector_input_both_modes_decide_identically() -> None:
 
 def test_with_fusion_off_cross_sector_events_change_nothing() -> None:
     pair = models()
-    assert deliver(pair, warning(0, SignalType.FOG, Colour.RED), fusion=False) == []
+    assert deliver(pair, forecast(0, [{"temp_c": -1.0, "rain_mm": 1.2}] * 9), fusion=False) == []
     assert pair.fused.active_controls() == []
 
 
-def test_fused_restricts_on_a_forecast_fog_warning_before_siloed_sees_fog() -> None:
+def test_a_public_warning_reaches_both_modes_even_with_fusion_off() -> None:
+    pair = models()
+    events = deliver(pair, warning(0, SignalType.FOG, Colour.RED), fusion=False)
+    siloed = [c for c in of_mode(events, Mode.SILOED) if c.segment_id == SEGMENT]
+    fused = [c for c in of_mode(events, Mode.FUSED) if c.segment_id == SEGMENT]
+    assert siloed and [c.control for c in siloed] == [c.control for c in fused]
+    assert all(c.cross_sector_inputs == () for c in siloed + fused)
+
+
+def test_a_forecast_fog_warning_restricts_both_modes_before_the_fog_arrives() -> None:
     pair = models()
     early = deliver(pair, warning(0, SignalType.FOG, Colour.ORANGE))
     late = deliver(pair, reading(90, visibility_m=150))  # the fog arrives 90 min later
     (fused,) = [c for c in of_mode(early, Mode.FUSED) if c.segment_id == SEGMENT]
-    (siloed,) = of_mode(late, Mode.SILOED)
-    assert fused.basis is ControlBasis.FORECAST
-    assert fused.cross_sector_inputs == ("weather",)
-    assert fused.occurred_at < siloed.occurred_at
+    (siloed,) = [c for c in of_mode(early, Mode.SILOED) if c.segment_id == SEGMENT]
+    for c in (fused, siloed):
+        assert c.basis is ControlBasis.FORECAST
+        assert c.cross_sector_inputs == ()  # every agency receives the warning
     assert fused.decision_key == siloed.decision_key  # one situation, two modes
-    assert of_mode(late, Mode.FUSED) == []  # already restricted: not decided again
+    assert of_mode(late, Mode.FUSED) == of_mode(late, Mode.SILOED) == []  # already restricted
 
 
 def test_a_warning_touches_only_segments_of_its_city() -> None:
