@@ -6,6 +6,12 @@ open it hours before the siloed one. The ledger names a situation when the first
 hands the same key to the other mode while either still holds it, and forgets it once both have
 let go. Keys are built from the subject and the simulated time of opening, so replaying the same
 events gives the same keys.
+
+A mode may let go of a situation and open it again while the other mode still holds it: it then
+gets the same key again, and ``episode`` tells its second opening from its first, so that event
+ids derived from the key (``id_parts``) never repeat. Without it the second opening's decision
+would carry the first one's id and be dropped as a duplicate, and what one mode decides would
+depend on whether the other mode runs.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from shared.contracts.envelope import Mode
 class _Open:
     key: str
     holders: set[Mode] = field(default_factory=set)
+    opened: dict[Mode, int] = field(default_factory=dict)
 
 
 class SituationLedger:
@@ -35,8 +42,15 @@ class SituationLedger:
             situation = self._open[subject] = _Open(
                 key=f"{subject}:{at.astimezone(UTC):%Y%m%dT%H%MZ}"
             )
+        if mode not in situation.holders:
+            situation.opened[mode] = situation.opened.get(mode, 0) + 1
         situation.holders.add(mode)
         return situation.key
+
+    def episode(self, subject: str, mode: Mode) -> int:
+        """How many times ``mode`` has opened ``subject``'s current situation (0: never)."""
+        situation = self._open.get(subject)
+        return situation.opened.get(mode, 0) if situation else 0
 
     def close(self, subject: str, mode: Mode) -> str | None:
         """Let ``mode`` go of ``subject``'s situation; return its key (None if it held none)."""
@@ -52,3 +66,8 @@ class SituationLedger:
         """The key of ``subject``'s open situation, if any."""
         situation = self._open.get(subject)
         return situation.key if situation else None
+
+
+def id_parts(key: str, episode: int) -> tuple[str, ...]:
+    """What a decision's event id derives from: the key, and the episode after the first."""
+    return (key,) if episode <= 1 else (key, f"episode {episode}")

@@ -38,7 +38,7 @@ from shared.contracts.envelope import Event, Mode, derived_id
 from shared.contracts.simulator import HazardKind
 from shared.contracts.transport import RoadStatusChanged
 from shared.contracts.weather import SignalType, WarningIssued
-from shared.situations import SituationLedger
+from shared.situations import SituationLedger, id_parts
 from shared.world import City, DamageRule, Facility, Gauge, World
 from shared.world.costs import NO_CHARGE, Charge, Per
 
@@ -87,6 +87,7 @@ class _Active:
     terms: tuple[object, ...]
     decision: ResponseDecided
     clear_since: datetime | None = None
+    episode: int = 1
 
 
 @dataclass
@@ -496,11 +497,14 @@ class ResponseModel:
             active.clear_since = None
             if active.terms == terms:
                 return None
-            key, rev = active.key, active.rev + 1
+            key, rev, episode = active.key, active.rev + 1, active.episode
         else:
             key, rev = self.ledger.open(subject, self.mode, now), 0
-        decision = self._city_decision(state, measure, value, evidence, key, rev, now, cause)
-        state.active[measure] = _Active(key, rev, terms, decision)
+            episode = self.ledger.episode(subject, self.mode)
+        decision = self._city_decision(
+            state, measure, value, evidence, (key, episode, rev), now, cause
+        )
+        state.active[measure] = _Active(key, rev, terms, decision, episode=episode)
         return decision
 
     def _city_decision(
@@ -509,11 +513,11 @@ class ResponseModel:
         measure: Measure,
         value: object,
         evidence: Evidence,
-        key: str,
-        rev: int,
+        ident: tuple[str, int, int],
         now: datetime,
         cause: UUID | None,
     ) -> ResponseDecided:
+        key, episode, rev = ident
         level = value if isinstance(value, ResponseLevel) else None
         people = value[0] if isinstance(value, tuple) and value else 0
         deployments: tuple[Deployment, ...] = ()
@@ -522,7 +526,7 @@ class ResponseModel:
             deployments = self._preposition(state, level)
             ready_h = max((d.eta_hours for d in deployments), default=ready_h)
         return ResponseDecided(
-            event_id=derived_id(SERVICE, self.mode, key, rev),
+            event_id=derived_id(SERVICE, self.mode, *id_parts(key, episode), rev),
             occurred_at=now,
             source=SERVICE,
             region=state.city.code,
@@ -566,7 +570,9 @@ class ResponseModel:
     def _lifted(self, active: _Active, now: datetime, cause: UUID | None) -> ResponseDecided:
         return active.decision.model_copy(
             update={
-                "event_id": derived_id(SERVICE, self.mode, active.key, active.rev + 1),
+                "event_id": derived_id(
+                    SERVICE, self.mode, *id_parts(active.key, active.episode), active.rev + 1
+                ),
                 "occurred_at": now,
                 "causation_id": cause,
                 "status": "lifted",
@@ -611,8 +617,9 @@ class ResponseModel:
         if fac.active is not None:
             return None
         key = self.ledger.open(subject, self.mode, now)
+        episode = self.ledger.episode(subject, self.mode)
         decision = ResponseDecided(
-            event_id=derived_id(SERVICE, self.mode, key, 0),
+            event_id=derived_id(SERVICE, self.mode, *id_parts(key, episode), 0),
             occurred_at=now,
             source=SERVICE,
             region=fac.facility.city,
@@ -631,7 +638,7 @@ class ResponseModel:
             hazard=evidence.hazard,
             trigger=evidence.trigger,
         )
-        fac.active = _Active(key, 0, (), decision)
+        fac.active = _Active(key, 0, (), decision, episode=episode)
         return decision
 
     # ----------------------------------------------------------------------------- resources

@@ -35,7 +35,7 @@ from shared.contracts.transport import (
     VehicleClass,
 )
 from shared.contracts.weather import Basis, ForecastIssued, WarningIssued
-from shared.situations import SituationLedger
+from shared.situations import SituationLedger, id_parts
 from shared.world import Segment, World
 from shared.world.costs import NO_CHARGE, Charge, Per
 
@@ -119,6 +119,7 @@ class _Active:
     rev: int
     terms: _Terms
     decision: RoadControlApplied
+    episode: int = 1
 
 
 @dataclass
@@ -528,12 +529,13 @@ class RoadModel:
             )
         if active is None:
             key, rev = self.ledger.open(subject, self.mode, now), 0
+            episode = self.ledger.episode(subject, self.mode)
         else:
-            key, rev = active.key, active.rev + 1
+            key, rev, episode = active.key, active.rev + 1, active.episode
         inputs = list(dict.fromkeys(c for d, _ in contributing for c in d.causes))
         sectors = sorted({d.sector for d, _ in contributing if d.sector is not None})
         decision = RoadControlApplied(
-            event_id=derived_id(SERVICE, self.mode, key, rev),
+            event_id=derived_id(SERVICE, self.mode, *id_parts(key, episode), rev),
             occurred_at=now,
             source=SERVICE,
             region=seg.segment.from_city,
@@ -558,7 +560,7 @@ class RoadModel:
             banned_vehicles=terms.banned if control is RoadControl.RESTRICTION else (),
             visibility_m=binding.visibility_m,
         )
-        seg.active[control] = _Active(key, rev, terms, decision)
+        seg.active[control] = _Active(key, rev, terms, decision, episode=episode)
         return decision
 
     def _charge(self, segment: Segment, action: str) -> Charge:
@@ -574,7 +576,9 @@ class RoadModel:
         taken = active.decision
         return taken.model_copy(
             update={
-                "event_id": derived_id(SERVICE, self.mode, active.key, active.rev + 1),
+                "event_id": derived_id(
+                    SERVICE, self.mode, *id_parts(active.key, active.episode), active.rev + 1
+                ),
                 "occurred_at": now,
                 "causation_id": cause,
                 "status": "lifted",
