@@ -408,11 +408,16 @@ def _fmt(value: object, digits: int = 2) -> str:
     return f"{value:,}" if isinstance(value, int) else str(value)
 
 
+def _multiplier_text(figures: dict[str, Any]) -> str:
+    """The multiplier, or "n/a" where it means nothing (the reason is printed below the table)."""
+    return "n/a" if figures.get("multiplier") is None else _fmt(figures["multiplier"])
+
+
 def _print_report(report: dict[str, Any]) -> None:
     table = Table(title=f"{report['scenario']}  seed {report['seed']}  fusion {report['fusion']}")
     for col in (
         "sector", "mode", "hits", "misses", "false alarms", "mean lead (h)",
-        "loss avoided (¥)", "cost (¥)", "value (¥)", "multiplier",
+        "loss avoided (¥)", "cost (¥)", "value (¥)", "REV", "gain ΔV (¥)", "multiplier",
     ):  # fmt: skip
         table.add_column(col, justify="left" if col in ("sector", "mode") else "right")
     for name, sector in report["sectors"].items():
@@ -424,13 +429,26 @@ def _print_report(report: dict[str, Any]) -> None:
                 _fmt(m.get("misses")), _fmt(m.get("false_alarms")),
                 _fmt(lead / 3600 if isinstance(lead, int | float) else None, 1),
                 _fmt(m.get("loss_avoided_yuan"), 0), _fmt(m.get("cost_yuan"), 0),
-                _fmt(m.get("value_yuan"), 0),
-                _fmt(sector.get("multiplier")) if mode == "fused" else "",
+                _fmt(m.get("value_yuan"), 0), _fmt(m.get("rev"), 3),
+                _fmt(sector.get("value_gain_yuan"), 0) if mode == "fused" else "",
+                _multiplier_text(sector) if mode == "fused" else "",
             )  # fmt: skip
-    table.add_row(
-        "overall", "", "", "", "", "", "", "", "", _fmt(report["overall"].get("multiplier"))
-    )
+    overall = report["overall"]
+    for mode in ("siloed", "fused"):
+        table.add_row(
+            "overall" if mode == "siloed" else "", mode, "", "", "", "", "", "", "",
+            _fmt(overall.get(mode, {}).get("rev"), 3),
+            _fmt(overall.get("value_gain_yuan"), 0) if mode == "fused" else "",
+            _multiplier_text(overall) if mode == "fused" else "",
+        )  # fmt: skip
     console.print(table)
+    reasons = [
+        f"{name}: {s['multiplier_reason']}"
+        for name, s in [*report["sectors"].items(), ("overall", overall)]
+        if s.get("multiplier_reason")
+    ]
+    if reasons:
+        console.print("multiplier n/a: " + "; ".join(reasons))
     ev, facts = report["events"], report["run"]
     console.print(
         f"run {facts['id']}: events published {ev['published']:,}, consumed "

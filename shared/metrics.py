@@ -55,7 +55,17 @@ LEAD_TIME = Histogram(
     ["sector", "mode"],
     buckets=_LEAD_BUCKETS,
 )
-MULTIPLIER = Gauge("dex_multiplier", "value(fused) / value(siloed)", ["sector"])
+MULTIPLIER = Gauge(
+    "dex_multiplier", "value(fused) / value(siloed); NaN where it means nothing", ["sector"]
+)
+REV = Gauge(
+    "dex_relative_value",
+    "Relative economic value: 1 perfect information, 0 the never/always reference (referee)",
+    ["sector", "mode"],
+)
+VALUE_GAIN = Gauge(
+    "dex_value_gain_yuan", "value(fused) - value(siloed): the fusion gain (referee)", ["sector"]
+)
 READY = Gauge("dex_ready", "1 when connected to Kafka with partitions assigned", ["service"])
 HTTP_INGESTED = Counter(
     "dex_ingested", "Readings accepted by an ingestion API", ["service", "provider"]

@@ -2,8 +2,9 @@
 
 Metrics (the choice of how counters stay consistent while outcomes can still change):
 
-* ``dex_multiplier{sector}`` (with ``sector="overall"``) and ``dex_value_yuan{sector,mode}`` are
-  gauges, set from the summary after every completed tick: always equal to the summary.
+* ``dex_multiplier{sector}``, ``dex_relative_value{sector,mode}``, ``dex_value_gain_yuan{sector}``
+  (each with ``sector="overall"``) and ``dex_value_yuan{sector,mode}`` are gauges, set from the
+  summary after every completed tick: always equal to the summary (NaN where not defined).
 * ``dex_decisions_total{sector,mode,outcome}``, ``dex_loss_avoided_yuan_total{sector,mode}``,
   ``dex_action_cost_yuan_total{sector,mode}`` and ``dex_warning_lead_time_seconds{sector,mode}``
   only count what is final (``Scoreboard.settle``): hits when they happen, an impact's avoided
@@ -30,6 +31,7 @@ from shared.contracts.simulator import (
     HazardOccurred,
     ImpactOccurred,
     TickAdvanced,
+    ValueReference,
 )
 from shared.contracts.topics import TopicRole, by_role
 from shared.runtime import Agent
@@ -37,7 +39,9 @@ from shared.runtime import Agent
 log = logging.getLogger(__name__)
 
 
-def on_truth(state: RefereeState, event: ImpactOccurred | HazardOccurred) -> list[Event]:
+def on_truth(
+    state: RefereeState, event: ImpactOccurred | HazardOccurred | ValueReference
+) -> list[Event]:
     """Ground truth: recorded on the board (a repeat is ignored); scored at the tick's end."""
     state.board.add_truth(event)
     return []
@@ -89,8 +93,13 @@ def scores_event(
             fused=ModeScore(**figures["fused"]),
             multiplier=figures["multiplier"],
             multiplier_basis=figures["multiplier_basis"],
+            multiplier_reason=figures["multiplier_reason"],
             value_gain_yuan=figures["value_gain_yuan"],
+            gap_closed=figures["gap_closed"],
             avoidable_yuan=figures["avoidable_yuan"],
+            loss_without_action_yuan=figures["loss_without_action_yuan"],
+            perfect_value_yuan=figures["perfect_value_yuan"],
+            reference_value_yuan=figures["reference_value_yuan"],
         )
         for name, figures in summary.items()
         if name != "overall"
@@ -112,7 +121,11 @@ def scores_event(
         sectors=sectors,
         overall_multiplier=overall["multiplier"],
         overall_multiplier_basis=overall["multiplier_basis"],
+        overall_multiplier_reason=overall["multiplier_reason"],
         overall_value_gain_yuan=overall["value_gain_yuan"],
+        overall_gap_closed=overall["gap_closed"],
+        overall_rev_siloed=overall["siloed"]["rev"],
+        overall_rev_fused=overall["fused"]["rev"],
         overall_avoidable_yuan=overall["avoidable_yuan"],
         impacts=counts["impacts"],
         hazards=counts["hazards"],
@@ -150,6 +163,10 @@ def _set_gauges(summary: dict[str, Any]) -> None:
         ratio = figures["multiplier"]
         # An undefined multiplier is exported as NaN (a gap on a graph), never as a made-up 0.
         metrics.MULTIPLIER.labels(name).set(float("nan") if ratio is None else ratio)
+        metrics.VALUE_GAIN.labels(name).set(figures["value_gain_yuan"])
+        for mode in Mode:
+            rev = figures[mode.value]["rev"]
+            metrics.REV.labels(name, mode.value).set(float("nan") if rev is None else rev)
         if name == "overall":
             continue
         for mode in Mode:
@@ -164,6 +181,7 @@ SCORE: Agent[RefereeState] = Agent(
     handlers={
         ImpactOccurred: on_truth,
         HazardOccurred: on_truth,
+        ValueReference: on_truth,
         **{spec.model: on_decision for spec in by_role(TopicRole.DECISIONS)},
     },
     on_tick=score_tick,

@@ -27,6 +27,10 @@ class ModeScore(BaseModel):
     value_yuan: float = Field(description="Loss avoided minus cost")
     decisions: int = Field(ge=0, description="Taken decisions (lifts are not scored)")
     people_relocated: int = Field(default=0, ge=0, description="People moved by evacuations")
+    loss_yuan: float = Field(default=0.0, ge=0, description="Loss with this mode's decisions")
+    rev: float | None = Field(
+        default=None, description="Relative economic value: 1 perfect, 0 the reference"
+    )
 
 
 class SectorScore(BaseModel):
@@ -38,9 +42,18 @@ class SectorScore(BaseModel):
     siloed: ModeScore
     fused: ModeScore
     multiplier: float | None = Field(description="value(fused)/value(siloed), see the basis")
-    multiplier_basis: str = Field(max_length=32, description="identical/ratio/avoidable_floor/…")
+    multiplier_basis: str = Field(max_length=32, description="ratio, or n/a with the reason")
+    multiplier_reason: str | None = Field(default=None, max_length=200)
     value_gain_yuan: float = Field(description="value(fused) - value(siloed)")
+    gap_closed: float | None = Field(
+        default=None, description="value gain / (perfect value - value(siloed))"
+    )
     avoidable_yuan: float = Field(ge=0, description="What a perfect, free decision-maker saves")
+    loss_without_action_yuan: float = Field(default=0.0, ge=0)
+    perfect_value_yuan: float = Field(default=0.0, ge=0, description="V*: perfect information")
+    reference_value_yuan: float | None = Field(
+        default=None, ge=0, description="V_ref: the better of never and always acting"
+    )
 
 
 class ScoresPublished(Event):
@@ -58,7 +71,11 @@ class ScoresPublished(Event):
     sectors: tuple[SectorScore, ...] = Field(default=(), max_length=32)
     overall_multiplier: float | None = None
     overall_multiplier_basis: str = Field(max_length=32)
+    overall_multiplier_reason: str | None = Field(default=None, max_length=200)
     overall_value_gain_yuan: float
+    overall_gap_closed: float | None = None
+    overall_rev_siloed: float | None = None
+    overall_rev_fused: float | None = None
     overall_avoidable_yuan: float = Field(ge=0)
     impacts: int = Field(ge=0, description="Ground-truth impacts received so far")
     hazards: int = Field(ge=0, description="Ground-truth hazard episodes received so far")

@@ -55,6 +55,12 @@ class Mitigation(BaseModel):
     avoidable_people: int = Field(default=0, ge=0)
     full_benefit_by: AwareDatetime
     no_benefit_after: AwareDatetime
+    perfect_cost_yuan: float = Field(
+        default=0.0,
+        ge=0,
+        description="What the action costs a decision-maker with perfect information: for this "
+        "asset's part that is hit only, in place by full_benefit_by, lifted when the loss ends",
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Mitigation:
@@ -143,6 +149,28 @@ class HazardOccurred(Event):
     unit: str = Field(max_length=16, description="mm/h, °C anomaly, m visibility, m/s, m level")
 
 
+class ValueReference(Event):
+    """Ground truth: what one sector's "always act" strategy would cost over the whole run.
+
+    The climatological reference of the cost-loss literature is the better of never acting (value
+    0) and always acting: every action that mitigates anything of an asset kept in force on every
+    asset of the sector for the whole run. Always acting avoids every avoidable loss, so its value
+    is the sector's total avoidable loss less ``always_cost_yuan``; the referee takes the better of
+    the two as the reference of the relative economic value. Published once, at the run's start.
+    """
+
+    EVENT_TYPE = "ValueReference"
+    classification: Classification = Classification.IMPORTANT
+
+    sector: SectorName
+    always_cost_yuan: float = Field(ge=0)
+    assets: int = Field(ge=0, description="The sector's assets in the scenario")
+    hours: int = Field(ge=1, description="The run's length")
+    unpriced_actions: tuple[str, ...] = Field(
+        default=(), description="Actions with no price, counted as free (a lower bound)"
+    )
+
+
 # ---------------------------------------------------------------------------------------------
 # The simulated clock.
 # ---------------------------------------------------------------------------------------------
@@ -201,6 +229,18 @@ SIMULATOR_HAZARDS = TopicSpec(
     marked=True,
     description="Ground-truth hazard episodes per city; read by the referee only",
 )
+SIMULATOR_REFERENCES = TopicSpec(
+    sector="simulator",
+    event="references",
+    version=1,
+    model=ValueReference,
+    classification=Classification.IMPORTANT,
+    role=TopicRole.TRUTH,
+    marked=True,
+    partitions=1,
+    description="Each sector's cost of always acting, the reference of its relative value; "
+    "read by the referee only",
+)
 # The clock's topics have one partition: every event is province-wide and order is the point.
 SIMULATOR_TICKS = TopicSpec(
     sector="simulator",
@@ -223,4 +263,10 @@ SIMULATOR_WATERMARKS = TopicSpec(
     description="Each service reports the last tick it fully processed",
 )
 
-TOPICS = (SIMULATOR_TRUTH, SIMULATOR_HAZARDS, SIMULATOR_TICKS, SIMULATOR_WATERMARKS)
+TOPICS = (
+    SIMULATOR_TRUTH,
+    SIMULATOR_HAZARDS,
+    SIMULATOR_REFERENCES,
+    SIMULATOR_TICKS,
+    SIMULATOR_WATERMARKS,
+)

@@ -298,6 +298,7 @@ class Resources(_Frozen):
     boats: int = Field(ge=0)
     depots: int = Field(ge=0)
     tents: int = Field(ge=0)
+    line_crews: int = Field(ge=0, description="Power-line crews for de-icing")
 
 
 class Facility(_Frozen):
@@ -372,6 +373,9 @@ class Mitigation(_Frozen):
     people_share: float = Field(default=0, ge=0, le=1)
     lead_h: float = Field(ge=0)
     stages: tuple[str, ...] | None = None
+    #: The action's price when actions.yaml has none (a new sector's coded rule says it here,
+    #: as its service's rules file does).
+    cost: CostSpec | None = None
 
 
 class DamageRule(_Frozen):
@@ -534,6 +538,13 @@ class World(_Frozen):
             if g.id == gauge_id:
                 return g
         raise KeyError(f"unknown gauge {gauge_id!r}")
+
+    def price(self, action: str, per: Per) -> CostSpec | None:
+        """The action's price per ``per`` in actions.yaml, or None when it has none."""
+        spec = self.actions.get(action)
+        if spec is None:
+            return None
+        return next((c for c in spec.costs if c.per is per), None)
 
     def charge(self, action: str, per: Per, quantity: float) -> Charge:
         """What a decision to take ``action`` over ``quantity`` units of ``per`` costs."""

@@ -15,6 +15,7 @@ from shared.contracts.simulator import (
     ImpactOccurred,
     Mitigation,
     TickAdvanced,
+    ValueReference,
 )
 
 T0 = datetime(2020, 7, 8, 12, tzinfo=UTC)
@@ -33,8 +34,10 @@ def impact(
     avoidable: float = 8_000_000.0,
     at: datetime = T0,
     full_benefit_h: float = 6.0,
+    perfect_cost: float = 0.0,
 ) -> ImpactOccurred:
-    """An impact at ``at``: fully avoidable by ``action`` in place ``full_benefit_h`` before."""
+    """An impact at ``at``: fully avoidable by ``action`` in place ``full_benefit_h`` before, at
+    ``perfect_cost`` for a decision-maker with perfect information."""
     return ImpactOccurred(
         event_id=derived_id("test-impact", impact_id),
         occurred_at=at,
@@ -54,6 +57,7 @@ def impact(
                 avoidable_yuan=avoidable,
                 full_benefit_by=at - timedelta(hours=full_benefit_h),
                 no_benefit_after=at,
+                perfect_cost_yuan=perfect_cost,
             ),
         ),
     )
@@ -150,4 +154,18 @@ def marker(tick: int, *, final: bool = False, run_id: str = "run-r") -> TickAdva
         total_ticks=2,
         tick_start=T0 + timedelta(hours=tick),
         final=final,
+    )
+
+
+def reference(sector: str = "agriculture", always_cost: float = 1e12) -> ValueReference:
+    """What always acting costs ``sector`` (by default far more than anything it could avoid)."""
+    return ValueReference(
+        event_id=derived_id("test-reference", sector, always_cost),
+        occurred_at=T0,
+        source="simulator",
+        region="360000",
+        sector=sector,
+        always_cost_yuan=always_cost,
+        assets=1,
+        hours=48,
     )

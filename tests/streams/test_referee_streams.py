@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -183,7 +184,9 @@ async def test_a_decision_scored_when_its_truth_arrives_a_tick_later_becomes_a_h
     assert (score.siloed.false_alarms, score.siloed.misses) == (1, 1)
     assert score.fused.value_yuan == 5_000_000.0 - 1_500_000.0
     assert score.fused.mean_lead_time_s == 4 * 3600.0
-    assert score.multiplier_basis == "avoidable_floor"  # siloed lost money
+    assert (score.multiplier, score.multiplier_basis) == (None, "n/a")  # siloed lost money
+    assert score.multiplier_reason and "siloed value is not positive" in score.multiplier_reason
+    assert score.value_gain_yuan == score.fused.value_yuan - score.siloed.value_yuan
     assert last.impacts == 1
     assert last.event_id == derived_id("scores", "run-s", 1)
 
@@ -196,7 +199,8 @@ async def test_a_decision_scored_when_its_truth_arrives_a_tick_later_becomes_a_h
     assert false_alarms - fa_before == 1
     lead_count = sample("dex_warning_lead_time_seconds_count", sector="transport", mode="fused")
     assert lead_count - leads_before == 1
-    assert sample("dex_multiplier", sector="transport") == score.multiplier
+    assert math.isnan(sample("dex_multiplier", sector="transport"))  # n/a is a gap, not a 0
+    assert sample("dex_value_gain_yuan", sector="transport") == score.value_gain_yuan
     assert sample("dex_value_yuan", sector="transport", mode="fused") == 3_500_000.0
 
     # the run is over: the HTTP API still answers with its scores

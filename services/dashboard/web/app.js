@@ -198,7 +198,7 @@ function renderMultipliers(snap) {
     return;
   }
   const bySector = Object.fromEntries(scores.sectors.map((s) => [s.sector, s]));
-  const unscored = { multiplier: null, basis: "undefined", value_gain_yuan: 0, fused: { hits: 0, misses: 0 }, siloed: { hits: 0, misses: 0 } };
+  const unscored = { multiplier: null, basis: "n/a", value_gain_yuan: 0, fused: { hits: 0, misses: 0 }, siloed: { hits: 0, misses: 0 } };
   const cards = decisionSectors().map((name) => {
     const s = bySector[name] ?? unscored;
     const trend = s.multiplier === null ? "" : s.multiplier > 1.0005 ? "up" : s.multiplier < 0.9995 ? "down" : "";

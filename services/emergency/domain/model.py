@@ -552,7 +552,7 @@ class ResponseModel:
         self, city: City, measure: Measure, level: ResponseLevel | None, people: object
     ) -> Charge:
         """What a city measure costs: teams on standby for its level, people moved, levee km
-        patrolled, line crews out (prices: shared/world/actions.yaml)."""
+        patrolled, the city's line crews out (resources.yaml; prices: actions.yaml)."""
         action = measure.action
         if measure is Measure.EVACUATION:
             count = people if isinstance(people, int | float) else 0
@@ -560,9 +560,8 @@ class ResponseModel:
         if measure is Measure.LEVEE_REINFORCEMENT:
             return self.world.charge(action, Per.KM, city.levee_km)
         if measure is Measure.POWER_LINE_DEICING:
-            customers = city.population / self.world.damage.constants.people_per_customer
-            crews = customers / 100_000 * self.rules.deicing_crews_per_100k_customers
-            return self.world.charge(action, Per.CREW, crews)
+            stock = self._stock.get(city.code)
+            return self.world.charge(action, Per.CREW, stock.line_crews if stock else 0)
         quota = self.rules.resources_per_level[level] if level is not None else {}
         teams = quota.get(ResourceKind.RESCUE_TEAM, 0)
         return self.world.charge(action, Per.CREW, teams)

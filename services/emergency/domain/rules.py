@@ -93,7 +93,6 @@ class ResponseRules(_Frozen):
     resources_per_level: dict[ResponseLevel, dict[ResourceKind, int]]
     reserve_share: float = Field(ge=0, le=1)
     mobilize_h: float = Field(ge=0)
-    deicing_crews_per_100k_customers: float = Field(gt=0)
     convoy_speed_kmh: float = Field(gt=0)
     closure_wait_h: float = Field(ge=0)
     estimate_rules: EstimateRules

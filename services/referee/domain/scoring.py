@@ -3,8 +3,9 @@
 Inputs
 ------
 * Ground truth, which only the referee reads: ``ImpactOccurred`` (the harm one hazard did to one
-  asset, with the ``Mitigation`` options that would have avoided some of it) and
-  ``HazardOccurred`` (a hazard episode in one city).
+  asset, with the ``Mitigation`` options that would have avoided some of it and what each costs a
+  decision-maker with perfect information), ``HazardOccurred`` (a hazard episode in one city)
+  and ``ValueReference`` (what always acting would cost a sector over the run).
 * Every sector's decisions: subclasses of ``DecisionMade``, each made in one ``Mode``.
 
 Every figure below comes from those events (the simulator's mitigations carry the avoidable
@@ -59,22 +60,43 @@ the mode's avoided impacts. It is negative when a decision in force after the lo
 avoided part of an accruing loss. Hazard episodes (``HazardOccurred``) are kept and counted, but
 each impact already says exactly when its asset was hit, which is finer than a city's onset.
 
-Multiplier
-----------
-For one sector (or overall, over the sums of every sector) with ``vf = value(fused)``,
-``vs = value(siloed)`` and ``A`` = the total avoidable loss (Σ over impacts of their largest
-``avoidable_yuan``, what a perfect decision-maker with free actions would save):
+Relative economic value (the measure)
+-------------------------------------
+The cost-loss model of the forecast-value literature (Murphy 1977, "The value of climatological,
+categorical and probabilistic forecasts in the cost-loss ratio situation", Mon. Wea. Rev. 105;
+Richardson 2000, "Skill and relative economic value of the ECMWF ensemble prediction system",
+Q. J. R. Meteorol. Soc. 126), per sector and mode:
 
-* ``vf == vs``: exactly ``1.0`` (basis ``identical``), whatever the sign: the ``--fusion off``
-  control, where both paths see the same data, must come out at 1.0;
-* ``vs > 0``: ``vf / vs`` (basis ``ratio``);
-* ``vs <= 0`` and ``A > 0``: ``1 + (vf - vs) / A`` (basis ``avoidable_floor``). A ratio against
-  zero or against a net loss means nothing (it would flip sign or explode), so the gain from
-  fusion is measured against what was at stake instead: 1 + the share of all avoidable loss that
-  fusion added. It is above 1 when fused did better, below 1 when worse;
-* otherwise (nothing was avoidable and only the costs differ): ``None`` (basis ``undefined``).
+* ``L0`` (``loss_without_action_yuan``): Σ ``loss_yuan`` of the sector's impacts, the loss with
+  no protective action;
+* ``L = L0 − loss avoided`` (``loss_yuan``), ``C`` the cost of the decisions, and the value
+  ``V = L0 − L − C = loss avoided − C`` (``value_yuan``);
+* ``V*`` (``perfect_value_yuan``), the value of perfect information: each impact protected by its
+  best action exactly for the asset's part that is hit, in place just in time and lifted when the
+  loss ends, where that is worth it: Σ over impacts of max(0, max over mitigations of
+  ``avoidable_yuan − perfect_cost_yuan``). Where one action would protect several impacts of an
+  asset at once, its cost is counted for each, so ``V*`` is slightly low there and a decision
+  that covers several at once can reach REV a little above 1;
+* ``V_ref`` (``reference_value_yuan``), the climatological reference: the better of never acting
+  (0) and always acting (every action in force on every asset for the whole run: the sector's
+  avoidable total less ``ValueReference.always_cost_yuan``); ``reference`` says which;
+* ``REV = (V − V_ref) / (V* − V_ref)`` (``rev``): 1 is perfect information, 0 no better than the
+  reference, below 0 worse. ``None`` when ``V* <= V_ref`` (nothing could be gained) or a sector's
+  reference has not arrived.
 
-``value_gain_yuan = vf − vs`` is always reported next to the multiplier.
+Comparing the modes, ``vf = V(fused)``, ``vs = V(siloed)``:
+
+* ``value_gain_yuan = vf − vs`` (ΔV), always reported: the fusion gain in yuan; exactly 0 in the
+  ``--fusion off`` control;
+* ``gap_closed = ΔV / (V* − vs)``: the share of what siloed left on the table that fusion
+  recovered (``None`` when ``V* <= vs``);
+* ``multiplier = vf / vs`` (basis ``ratio``) only where ``vs > 0`` and the avoidable loss ``A``
+  (Σ over impacts of their largest ``avoidable_yuan``) is material, at least
+  ``MATERIAL_AVOIDABLE_YUAN``; otherwise ``None`` (basis ``n/a``) with ``multiplier_reason``. A
+  ratio against zero, a net loss or a trifle flips sign or explodes and means nothing.
+
+Overall, every figure is the sum over sectors (``V*``, ``V_ref`` and ``L0`` too), and REV and the
+gap are computed from the sums.
 
 Order independence and duplicates
 ---------------------------------
@@ -104,6 +126,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -111,7 +134,7 @@ from typing import Any
 
 from shared.contracts.decisions import DecisionMade
 from shared.contracts.envelope import Mode
-from shared.contracts.simulator import HazardOccurred, ImpactOccurred
+from shared.contracts.simulator import HazardOccurred, ImpactOccurred, ValueReference
 from shared.world.costs import Per
 
 
@@ -129,25 +152,36 @@ OUTCOMES: tuple[Outcome, ...] = tuple(Outcome)
 
 
 class MultiplierBasis(StrEnum):
-    """Which rule of the multiplier definition produced a figure (see the module docstring)."""
+    """Whether the multiplier is shown (see "Relative economic value" in the module doc)."""
 
-    IDENTICAL = "identical"
     RATIO = "ratio"
-    AVOIDABLE_FLOOR = "avoidable_floor"
-    UNDEFINED = "undefined"
+    NOT_APPLICABLE = "n/a"
+
+
+#: Below this avoidable loss a sector's multiplier is not shown: a few decisions' costs then
+#: decide the ratio, which swings on noise (the fog scenario's ¥4.5 m gave ×−2.3). ¥10 m is
+#: about one city's day of closures on a busy trunk or a thousandth of a flood season's loss.
+MATERIAL_AVOIDABLE_YUAN = 1.0e7
 
 
 def multiplier(
     *, fused: float, siloed: float, avoidable: float
-) -> tuple[float | None, MultiplierBasis]:
-    """value(fused) / value(siloed), with the documented rule when value(siloed) <= 0."""
-    if fused == siloed:
-        return 1.0, MultiplierBasis.IDENTICAL
-    if siloed > 0:
-        return fused / siloed, MultiplierBasis.RATIO
-    if avoidable > 0:
-        return 1.0 + (fused - siloed) / avoidable, MultiplierBasis.AVOIDABLE_FLOOR
-    return None, MultiplierBasis.UNDEFINED
+) -> tuple[float | None, MultiplierBasis, str | None]:
+    """value(fused) / value(siloed) where that means something; otherwise None and why."""
+    if siloed <= 0:
+        reason = "siloed value is not positive (¥%.0f): a ratio against it means nothing"
+        return None, MultiplierBasis.NOT_APPLICABLE, reason % siloed
+    if avoidable < MATERIAL_AVOIDABLE_YUAN:
+        reason = "avoidable loss ¥%.0f is below the ¥%.0f materiality threshold"
+        return None, MultiplierBasis.NOT_APPLICABLE, reason % (avoidable, MATERIAL_AVOIDABLE_YUAN)
+    return fused / siloed, MultiplierBasis.RATIO, None
+
+
+def relative_value(value: float, *, perfect: float, reference: float) -> float | None:
+    """REV = (V − V_ref) / (V* − V_ref), or None when perfect information gains nothing."""
+    if perfect <= reference:
+        return None
+    return (value - reference) / (perfect - reference)
 
 
 @dataclass
@@ -274,12 +308,18 @@ def _avoidable(impact: ImpactOccurred) -> float:
     return max((m.avoidable_yuan for m in impact.mitigations), default=0.0)
 
 
+def _perfect(impact: ImpactOccurred) -> float:
+    """What perfect information makes of an impact: its best action's saving less its cost."""
+    return max([0.0, *(m.avoidable_yuan - m.perfect_cost_yuan for m in impact.mitigations)])
+
+
 class Scoreboard:
     """The ground truth and the decisions of one run, and their scores."""
 
     def __init__(self) -> None:
         self._impacts: dict[str, ImpactOccurred] = {}
         self._hazards: dict[tuple[str, str], HazardOccurred] = {}
+        self._references: dict[str, ValueReference] = {}
         self._taken: dict[str, DecisionMade] = {}
         self._lift_ids: set[str] = set()
         self._lifts: dict[_LiftKey, list[datetime]] = defaultdict(list)
@@ -307,8 +347,13 @@ class Scoreboard:
 
     # -- input ------------------------------------------------------------------------------
 
-    def add_truth(self, event: ImpactOccurred | HazardOccurred) -> bool:
+    def add_truth(self, event: ImpactOccurred | HazardOccurred | ValueReference) -> bool:
         """Record a ground-truth event; False if it was already known."""
+        if isinstance(event, ValueReference):
+            if event.sector in self._references:
+                return False
+            self._references[event.sector] = event
+            return True
         if isinstance(event, HazardOccurred):
             key = (event.hazard_id, event.region)
             if key in self._hazards:
@@ -471,31 +516,41 @@ class Scoreboard:
             of(sector, mode).people_relocated += round(people)
         return figures
 
-    def _avoidable_by_sector(self) -> dict[str, list[float]]:
-        out: dict[str, list[float]] = defaultdict(list)
+    def _stakes(self) -> dict[str, Stakes]:
+        """What was at stake per sector: the avoidable, the no-action loss, perfect value."""
+        avoidable: dict[str, list[float]] = defaultdict(list)
+        loss: dict[str, list[float]] = defaultdict(list)
+        perfect: dict[str, list[float]] = defaultdict(list)
         for impact in self._impacts.values():
-            out[impact.sector].append(_avoidable(impact))
+            avoidable[impact.sector].append(_avoidable(impact))
+            loss[impact.sector].append(impact.loss_yuan)
+            perfect[impact.sector].append(_perfect(impact))
+        sectors = set(avoidable) | set(self._references)
+        out: dict[str, Stakes] = {}
+        for sector in sectors:
+            ref = self._references.get(sector)
+            out[sector] = Stakes(
+                avoidable=math.fsum(avoidable.get(sector, ())),
+                loss=math.fsum(loss.get(sector, ())),
+                perfect=math.fsum(perfect.get(sector, ())),
+                always_cost=None if ref is None else ref.always_cost_yuan,
+            )
         return out
 
     # -- output -----------------------------------------------------------------------------
 
     def summary(self) -> dict[str, Any]:
-        """Per sector ``{"siloed", "fused", "multiplier", ...}`` and ``"overall"``."""
+        """Per sector ``{"siloed", "fused", "multiplier", "rev"...}`` and ``"overall"``."""
         figures = self._figures()
-        avoidable = self._avoidable_by_sector()
+        stakes = self._stakes()
         out: dict[str, Any] = {}
         totals = {m: ModeFigures() for m in Mode}
         for sector in sorted(figures, key=str):
             per_mode = figures[sector]
             for mode in Mode:
                 totals[mode].absorb(per_mode[mode])
-            out[sector] = {
-                Mode.SILOED.value: per_mode[Mode.SILOED].as_dict(),
-                Mode.FUSED.value: per_mode[Mode.FUSED].as_dict(),
-                **_comparison(per_mode, math.fsum(avoidable.get(sector, ()))),
-            }
-        all_avoidable = math.fsum(v for values in avoidable.values() for v in values)
-        out["overall"] = _comparison(totals, all_avoidable)
+            out[sector] = _comparison(per_mode, stakes.get(sector, Stakes()))
+        out["overall"] = _comparison(totals, Stakes.total(stakes.values()), modes=False)
         return out
 
     def counts(self) -> dict[str, int]:
@@ -549,14 +604,67 @@ class Scoreboard:
         )
 
 
-def _comparison(per_mode: dict[Mode, ModeFigures], avoidable: float) -> dict[str, Any]:
-    """Multiplier, its basis, the value gain and the avoidable total of one sector (or all)."""
+@dataclass(frozen=True)
+class Stakes:
+    """What was at stake for a sector (or all): see "Relative economic value"."""
+
+    avoidable: float = 0.0
+    loss: float = 0.0
+    perfect: float = 0.0
+    #: What always acting costs; None until the sector's ``ValueReference`` arrived.
+    always_cost: float | None = None
+
+    @property
+    def reference(self) -> tuple[float, str] | None:
+        """V_ref and which strategy gives it (never or always acting), if known."""
+        if self.always_cost is None:
+            return None
+        always = self.avoidable - self.always_cost
+        return (always, "always") if always > 0 else (0.0, "never")
+
+    @staticmethod
+    def total(parts: Iterable[Stakes]) -> Stakes:
+        """The sum over sectors (the reference only when every sector's is known)."""
+        items = list(parts)
+        costs = [p.always_cost for p in items]
+        return Stakes(
+            avoidable=math.fsum(p.avoidable for p in items),
+            loss=math.fsum(p.loss for p in items),
+            perfect=math.fsum(p.perfect for p in items),
+            always_cost=None if None in costs else math.fsum(c for c in costs if c is not None),
+        )
+
+
+def _comparison(
+    per_mode: dict[Mode, ModeFigures], stakes: Stakes, *, modes: bool = True
+) -> dict[str, Any]:
+    """Both modes' figures (``modes``), their REV, the gain, the gap and the multiplier."""
     fused = per_mode[Mode.FUSED].value_yuan
     siloed = per_mode[Mode.SILOED].value_yuan
-    ratio, basis = multiplier(fused=fused, siloed=siloed, avoidable=avoidable)
+    ratio, basis, reason = multiplier(fused=fused, siloed=siloed, avoidable=stakes.avoidable)
+    ref = stakes.reference
+    out: dict[str, Any] = {}
+    for mode in Mode:
+        fig = per_mode[mode]
+        rev = None
+        if ref is not None:
+            rev = relative_value(fig.value_yuan, perfect=stakes.perfect, reference=ref[0])
+        block = {
+            "loss_yuan": round(stakes.loss - fig.loss_avoided_yuan, 2),
+            "rev": None if rev is None else round(rev, 4),
+        }
+        out[mode.value] = {**fig.as_dict(), **block} if modes else block
+    gap = stakes.perfect - siloed
     return {
+        **out,
         "multiplier": ratio,
         "multiplier_basis": basis.value,
+        "multiplier_reason": reason,
         "value_gain_yuan": round(fused - siloed, 2),
-        "avoidable_yuan": round(avoidable, 2),
+        "gap_closed": round((fused - siloed) / gap, 4) if gap > 0 else None,
+        "avoidable_yuan": round(stakes.avoidable, 2),
+        "loss_without_action_yuan": round(stakes.loss, 2),
+        "perfect_value_yuan": round(stakes.perfect, 2),
+        "reference_value_yuan": None if ref is None else round(ref[0], 2),
+        "reference": None if ref is None else ref[1],
     }

@@ -16,9 +16,11 @@ from services.simulator.domain.scenario import Scenario
 from shared.contracts.envelope import Event
 from shared.contracts.simulator import (
     SIMULATOR_HAZARDS,
+    SIMULATOR_REFERENCES,
     SIMULATOR_TICKS,
     SIMULATOR_TRUTH,
     ImpactOccurred,
+    ValueReference,
 )
 from shared.contracts.spec import TopicSpec
 from shared.world import World
@@ -90,8 +92,7 @@ class Simulation:
             pending.setdefault(min(hour, n - 1), []).append((spec, event))
 
         for item in derive_truth(self.state, self.sectors.impacts):
-            spec = SIMULATOR_TRUTH if isinstance(item.event, ImpactOccurred) else SIMULATOR_HAZARDS
-            emit(item.publish_hour, spec, item.event)
+            emit(item.publish_hour, _truth_topic(item.event), item.event)
         deriver = ObservationDeriver(
             self.state, self.seed, self.world_key, self.sectors.sensors, self.sectors.parameters
         )
@@ -124,3 +125,12 @@ class Simulation:
         for batch in self.batches():
             yield from batch.events
             yield SIMULATOR_TICKS, self.tick_event_for(batch)
+
+
+def _truth_topic(event: Event) -> TopicSpec:
+    """The topic of a ground-truth event, by its type."""
+    if isinstance(event, ImpactOccurred):
+        return SIMULATOR_TRUTH
+    if isinstance(event, ValueReference):
+        return SIMULATOR_REFERENCES
+    return SIMULATOR_HAZARDS

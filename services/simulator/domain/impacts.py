@@ -21,8 +21,17 @@ from datetime import UTC, timedelta
 from services.simulator.domain.fields import BEIJING_OFFSET, HAZARD_PRESENCE, WorldState
 from shared.contracts.agriculture import Industry
 from shared.contracts.envelope import derived_id
-from shared.contracts.simulator import HazardKind, HazardOccurred, ImpactOccurred, Mitigation
-from shared.world import DamageRule
+from shared.contracts.simulator import (
+    PROVINCE_REGION,
+    HazardKind,
+    HazardOccurred,
+    ImpactOccurred,
+    Mitigation,
+    ValueReference,
+)
+from shared.world import DamageRule, World
+from shared.world import Mitigation as RuleMitigation
+from shared.world.costs import CostSpec, Per
 
 #: The ``source`` of every event the simulator publishes.
 SOURCE = "simulator"
@@ -52,6 +61,10 @@ class Asset:
     quantity: float | None = None
     vehicle_km_per_day: float = 0.0
     gauge: str | None = None
+    #: What each action it may take is counted in, and how many of those units the whole asset
+    #: has (a farm's mu or head, a segment's vehicles an hour or km, a zone's people or levee
+    #: km, a city's crews): the perfect decision-maker's and the "always act" reference's costs.
+    units: Mapping[str, tuple[Per, float]] = field(default_factory=dict)
 
 
 #: The hourly values of one variable of one asset, over the whole span.
@@ -88,7 +101,7 @@ class TruthItem:
     """A ground-truth event and the field hour at which it becomes known (is published)."""
 
     publish_hour: int
-    event: ImpactOccurred | HazardOccurred
+    event: ImpactOccurred | HazardOccurred | ValueReference
 
 
 class Series:
@@ -199,6 +212,8 @@ def derive_truth(state: WorldState, sectors: Sequence[SectorImpacts]) -> list[Tr
             for exposure, asset in assets:
                 if _applies(rule, asset):
                     items.extend(_evaluate(rule, exposure, asset, state, series, attribution))
+        if sector.rules:
+            items.append(TruthItem(0, _reference(sector, [a for _, a in assets], state)))
     items.extend(_hazard_episodes(state))
     # Stable publication order: by hour, then by id (the same scenario gives the same bytes,
     # whatever order the plug-ins list their assets and rules in).
@@ -206,10 +221,69 @@ def derive_truth(state: WorldState, sectors: Sequence[SectorImpacts]) -> list[Tr
     return items
 
 
-def _sort_key(event: ImpactOccurred | HazardOccurred) -> str:
+def _sort_key(event: ImpactOccurred | HazardOccurred | ValueReference) -> str:
     if isinstance(event, ImpactOccurred):
         return "1" + event.impact_id
+    if isinstance(event, ValueReference):
+        return "2" + event.sector
     return "0" + event.hazard_id + event.region
+
+
+def _price(world: World, m: RuleMitigation, asset: Asset) -> tuple[CostSpec, float] | None:
+    """The price of ``m``'s action for ``asset`` and the asset's units of it, if it has both."""
+    counted = asset.units.get(m.action)
+    if counted is None:
+        return None
+    per, units = counted
+    spec = m.cost if m.cost is not None and m.cost.per is per else world.price(m.action, per)
+    return None if spec is None else (spec, units)
+
+
+def _reference(sector: SectorImpacts, assets: list[Asset], state: WorldState) -> ValueReference:
+    """What keeping every mitigating action in force on every asset for the whole run costs."""
+    world = state.world
+    total: list[float] = []
+    unpriced: set[str] = set()
+    for asset in assets:
+        actions = {
+            m.action: m for rule in sector.rules if _applies(rule, asset) for m in rule.mitigations
+        }
+        for action, m in sorted(actions.items()):
+            priced = _price(world, m, asset)
+            if priced is None:
+                unpriced.add(action)
+                continue
+            spec, units = priced
+            total.append(spec.charge(units).over(state.hours))
+    return ValueReference(
+        event_id=derived_id(state.key, "reference", sector.sector),
+        occurred_at=state.times[0],
+        source=SOURCE,
+        region=PROVINCE_REGION,
+        sector=sector.sector,
+        always_cost_yuan=round(sum(total), 2),
+        assets=len(assets),
+        hours=state.hours,
+        unpriced_actions=tuple(sorted(unpriced)),
+    )
+
+
+def _perfect_cost(
+    world: World, m: RuleMitigation, asset: Asset, hours: float, people: int, hit: float
+) -> float:
+    """What ``m``'s action costs covering only what the impact hit, for ``hours``: the people
+    affected, the ``hit`` share of a farm's mu or head, or the whole of anything else."""
+    priced = _price(world, m, asset)
+    if priced is None:
+        return 0.0
+    spec, units = priced
+    if spec.per is Per.PERSON:
+        quantity = float(people)
+    elif spec.per in (Per.MU, Per.HEAD):
+        quantity = units * hit
+    else:
+        quantity = units
+    return round(spec.charge(quantity).over(hours), 2)
 
 
 def _applies(rule: DamageRule, asset: Asset) -> bool:
@@ -394,6 +468,13 @@ def _make(
     )
     # Acting after the loss happened (or, for losses that accrue, after the episode) saves nothing.
     cutoff = end_time or occurred
+    hit = ep.max_share  # the part of the asset the episode reached (1 without a share variable)
+
+    def perfect(m: RuleMitigation) -> float:
+        in_place = min(started - timedelta(hours=m.lead_h), cutoff)
+        hours = (cutoff - in_place).total_seconds() / 3600
+        return _perfect_cost(state.world, m, asset, hours, people, hit)
+
     mitigations = tuple(
         Mitigation(
             action=m.action,
@@ -401,6 +482,7 @@ def _make(
             avoidable_people=round(people * m.people_share),
             full_benefit_by=min(started - timedelta(hours=m.lead_h), cutoff),
             no_benefit_after=cutoff,
+            perfect_cost_yuan=perfect(m),
         )
         for m in rule.mitigations
         if m.stages is None or stage in m.stages

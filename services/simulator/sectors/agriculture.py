@@ -21,6 +21,7 @@ from services.simulator.domain.plugin import (
 from shared.contracts.agriculture import (
     AGRICULTURE_OBSERVATIONS,
     SECTOR,
+    AgricultureAction,
     FarmObservation,
     Industry,
 )
@@ -41,6 +42,7 @@ def farms(state: WorldState) -> list[Asset]:
             industry=f.industry,
             unit="mu" if f.area_mu else None,
             quantity=f.area_mu or None,
+            units={a.value: (f.per, f.units()) for a in AgricultureAction},
         )
         for f in world.farms
         if f.city in state.cities

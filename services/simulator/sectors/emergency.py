@@ -30,11 +30,14 @@ from shared.contracts.emergency import (
     SECTOR,
     AlarmKind,
     CitizenReport,
+    EmergencyAction,
     FacilityKind,
     GaugeReading,
     ReportKind,
     SafetyAlarm,
 )
+from shared.world import City
+from shared.world.costs import Per
 
 
 class Reports(BaseModel):
@@ -59,6 +62,23 @@ class Alarms(BaseModel):
     chemicals_gust_ms: float
 
 
+def _teams(state: WorldState, code: str) -> tuple[int, int]:
+    """A city's own rescue teams and power-line crews (resources.yaml)."""
+    stock = next((r for r in state.world.resources if r.city == code), None)
+    return (stock.rescue_teams, stock.line_crews) if stock else (0, 0)
+
+
+def _zone_units(state: WorldState, city: City, people: int) -> dict[str, tuple[Per, float]]:
+    """What a flood zone's actions are counted in: people moved, the city's levee km patrolled,
+    its rescue teams on standby."""
+    teams, _ = _teams(state, city.code)
+    return {
+        EmergencyAction.EVACUATE.value: (Per.PERSON, float(people)),
+        EmergencyAction.REINFORCE_LEVEE.value: (Per.KM, city.levee_km),
+        EmergencyAction.PREPOSITION_RESCUE.value: (Per.CREW, float(teams)),
+    }
+
+
 def flood_zones(state: WorldState) -> list[Asset]:
     """The lake-side flood plain of every scenario city with a lake gauge."""
     return [
@@ -70,6 +90,7 @@ def flood_zones(state: WorldState) -> list[Asset]:
             people=city.flood_exposed_pop,
             lat=city.lat,
             gauge=city.lake_gauge,
+            units=_zone_units(state, city, city.flood_exposed_pop),
         )
         for city in state.world.cities
         if city.code in state.cities and city.lake_gauge is not None
@@ -87,6 +108,7 @@ def riversides(state: WorldState) -> list[Asset]:
             people=city.river_exposed_pop,
             lat=city.lat,
             gauge=city.river_gauge,
+            units=_zone_units(state, city, city.river_exposed_pop),
         )
         for city in state.world.cities
         if city.code in state.cities and city.river_gauge is not None
@@ -154,10 +176,21 @@ def cities(state: WorldState) -> list[Asset]:
             value_yuan=city.population * per_person,
             people=city.population,
             lat=city.lat,
+            units=_city_units(state, city),
         )
         for city in state.world.cities
         if city.code in state.cities
     ]
+
+
+def _city_units(state: WorldState, city: City) -> dict[str, tuple[Per, float]]:
+    """What a city's actions are counted in: people moved, rescue teams, power-line crews."""
+    teams, crews = _teams(state, city.code)
+    return {
+        EmergencyAction.EVACUATE.value: (Per.PERSON, float(city.population)),
+        EmergencyAction.PREPOSITION_RESCUE.value: (Per.CREW, float(teams)),
+        EmergencyAction.DEICE_POWER_LINES.value: (Per.CREW, float(crews)),
+    }
 
 
 def facilities(state: WorldState) -> list[Asset]:
@@ -172,6 +205,7 @@ def facilities(state: WorldState) -> list[Asset]:
             people=0,
             lat=world.city(fac.city).lat,
             facility_kind=fac.kind.value,
+            units={EmergencyAction.SUSPEND_OPERATIONS.value: (Per.FACILITY, 1.0)},
         )
         for fac in world.facilities
         if fac.city in state.cities

@@ -23,8 +23,15 @@ from services.simulator.domain.plugin import (
     delay,
     gap,
 )
-from shared.contracts.transport import SECTOR, TRANSPORT_OBSERVATIONS, RoadObservation, SurfaceState
+from shared.contracts.transport import (
+    SECTOR,
+    TRANSPORT_OBSERVATIONS,
+    RoadObservation,
+    SurfaceState,
+    TransportAction,
+)
 from shared.world import Segment
+from shared.world.costs import Per
 
 
 class Traffic(BaseModel):
@@ -55,6 +62,11 @@ def segments(state: WorldState) -> list[Asset]:
             unit="km",
             quantity=s.length_km,
             vehicle_km_per_day=s.aadt * s.length_km,
+            units={
+                TransportAction.SPEED_LIMIT.value: (Per.VEHICLE, s.aadt / 24),
+                TransportAction.CLOSE_ROAD.value: (Per.VEHICLE, s.aadt / 24),
+                TransportAction.DE_ICE_ROAD.value: (Per.KM, s.length_km),
+            },
         )
         for s in world.segments
         if s.from_city in state.cities and s.to_city in state.cities

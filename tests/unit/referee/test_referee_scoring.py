@@ -9,18 +9,19 @@ from datetime import timedelta
 import pytest
 
 from services.referee.domain import MultiplierBasis, Scoreboard, multiplier
+from services.referee.domain.scoring import MATERIAL_AVOIDABLE_YUAN
 from shared.contracts.agriculture import AgricultureAction
 from shared.contracts.envelope import Event, Mode
-from shared.contracts.simulator import HazardOccurred, ImpactOccurred
+from shared.contracts.simulator import HazardOccurred, ImpactOccurred, ValueReference
 from shared.contracts.transport import TransportAction
-from tests.factories.referee import JIUJIANG, T0, decision, hazard, impact
+from tests.factories.referee import JIUJIANG, T0, decision, hazard, impact, reference
 
 
 def board_of(*events: Event) -> Scoreboard:
     """A scoreboard fed with ``events`` in the given order."""
     board = Scoreboard()
     for e in events:
-        if isinstance(e, ImpactOccurred | HazardOccurred):
+        if isinstance(e, ImpactOccurred | HazardOccurred | ValueReference):
             board.add_truth(e)
         else:
             board.add_decision(e)  # type: ignore[arg-type]
@@ -173,29 +174,25 @@ def test_a_duplicate_event_counts_once() -> None:
     assert once.add_truth(impact()) is False
 
 
-def test_identical_siloed_and_fused_decisions_give_multiplier_exactly_one() -> None:
-    events: list[Event] = [impact("i1"), impact("i2", asset_id="farm-2")]
+def test_identical_modes_give_a_gain_of_exactly_zero_and_equal_relative_values() -> None:
+    events: list[Event] = [impact("i1"), impact("i2", asset_id="farm-2"), reference()]
     for mode in Mode:
         events += [
             decision("hit", mode=mode, at=T0 - timedelta(hours=4)),
             decision("fa", mode=mode, region=JIUJIANG, cost=123_456.78),
         ]
     summary = board_of(*events).summary()
-    assert summary["agriculture"]["multiplier"] == 1.0
-    assert summary["agriculture"]["multiplier_basis"] == "identical"
-    assert summary["overall"]["multiplier"] == 1.0
+    for name in ("agriculture", "overall"):
+        assert summary[name]["value_gain_yuan"] == 0.0
+        assert summary[name]["gap_closed"] == 0.0
+        assert summary[name]["siloed"]["rev"] == summary[name]["fused"]["rev"]
 
 
-def test_identical_modes_give_one_even_when_both_lose_money() -> None:
-    events = [decision("fa", mode=m, region=JIUJIANG) for m in Mode]
-    summary = board_of(*events).summary()
-    assert summary["agriculture"]["siloed"]["value_yuan"] < 0
-    assert summary["agriculture"]["multiplier"] == 1.0
-
-
-def test_the_multiplier_is_fused_value_over_siloed_value_when_siloed_gained() -> None:
+def test_the_multiplier_is_fused_over_siloed_value_where_siloed_gained_and_much_was_at_stake() -> (
+    None
+):
     board = board_of(
-        impact(),
+        impact(loss=100e6, avoidable=80e6),
         decision(mode=Mode.FUSED, at=T0 - timedelta(hours=12)),
         decision(mode=Mode.SILOED, at=T0 - timedelta(hours=1)),
     )
@@ -203,46 +200,70 @@ def test_the_multiplier_is_fused_value_over_siloed_value_when_siloed_gained() ->
     fused, siloed = summary["fused"]["value_yuan"], summary["siloed"]["value_yuan"]
     assert siloed > 0
     assert summary["multiplier"] == pytest.approx(fused / siloed)
-    assert summary["multiplier_basis"] == "ratio"
+    assert (summary["multiplier_basis"], summary["multiplier_reason"]) == ("ratio", None)
     assert summary["value_gain_yuan"] == pytest.approx(fused - siloed)
 
 
-def test_a_siloed_value_of_zero_is_measured_against_the_avoidable_loss() -> None:
-    board = board_of(impact(), decision(mode=Mode.FUSED))
+def test_no_multiplier_against_a_siloed_value_that_is_not_positive() -> None:
+    for siloed in (
+        decision(mode=Mode.SILOED, region=JIUJIANG, cost=2_000_000.0),  # a net loss
+        None,  # nothing at all: value 0
+    ):
+        events = [impact(loss=100e6, avoidable=80e6), decision(mode=Mode.FUSED)]
+        summary = board_of(*events, *([siloed] if siloed else [])).summary()["agriculture"]
+        assert summary["multiplier"] is None
+        assert summary["multiplier_basis"] == "n/a"
+        assert "siloed value is not positive" in summary["multiplier_reason"]
+        assert summary["value_gain_yuan"] > 0  # the gain is reported all the same
+
+
+def test_no_multiplier_where_too_little_was_at_stake() -> None:
+    value, basis, reason = multiplier(fused=3.0, siloed=2.0, avoidable=MATERIAL_AVOIDABLE_YUAN / 2)
+    assert (value, basis) == (None, MultiplierBasis.NOT_APPLICABLE)
+    assert reason is not None and "materiality" in reason
+    assert multiplier(fused=3.0, siloed=2.0, avoidable=MATERIAL_AVOIDABLE_YUAN)[0] == 1.5
+
+
+# --- relative economic value ------------------------------------------------------------------
+
+
+def test_perfect_information_scores_one_never_acting_zero_and_waste_below_zero() -> None:
+    truth = [impact(perfect_cost=500_000.0), reference()]
+    # an oracle: in place just in time, for exactly the hit, at the perfect cost
+    oracle = decision(mode=Mode.FUSED, at=T0 - timedelta(hours=6), cost=500_000.0)
+    waste = decision(mode=Mode.SILOED, region=JIUJIANG, cost=1_000_000.0)
+    summary = board_of(*truth, oracle, waste).summary()["agriculture"]
+    assert summary["perfect_value_yuan"] == 8_000_000.0 - 500_000.0
+    assert (summary["reference"], summary["reference_value_yuan"]) == ("never", 0.0)
+    assert summary["fused"]["rev"] == 1.0
+    assert summary["siloed"]["rev"] < 0
+    never = board_of(*truth).summary()["agriculture"]
+    assert never["fused"]["rev"] == never["siloed"]["rev"] == 0.0
+    assert never["fused"]["loss_yuan"] == never["loss_without_action_yuan"] == 10_000_000.0
+
+
+def test_the_reference_is_always_acting_when_that_beats_never_acting() -> None:
+    truth = [impact(), reference(always_cost=2_000_000.0)]  # always acting: 8M - 2M
+    summary = board_of(*truth, decision(mode=Mode.FUSED)).summary()["agriculture"]
+    assert (summary["reference"], summary["reference_value_yuan"]) == ("always", 6_000_000.0)
+    # fused saved 8M for 1M: (7 - 6) / (8 - 6)
+    assert summary["fused"]["rev"] == pytest.approx(0.5)
+    assert summary["siloed"]["rev"] == pytest.approx(-3.0)  # never acting is worse here
+
+
+def test_without_its_reference_a_sector_has_no_relative_value_yet() -> None:
+    summary = board_of(impact(), decision(mode=Mode.FUSED)).summary()
+    assert summary["agriculture"]["fused"]["rev"] is None
+    assert summary["agriculture"]["reference"] is None
+    assert summary["overall"]["fused"]["rev"] is None
+
+
+def test_the_gap_closed_is_the_gain_over_what_siloed_left_to_perfect_information() -> None:
+    truth = [impact(perfect_cost=0.0), reference()]
+    board = board_of(*truth, decision(mode=Mode.FUSED), decision(mode=Mode.SILOED, cost=5e6))
     summary = board.summary()["agriculture"]
-    assert summary["siloed"]["value_yuan"] == 0.0
-    # fused gained 8M - 1M = 7M of the 8M that was avoidable at all
-    assert summary["multiplier"] == pytest.approx(1 + 7 / 8)
-    assert summary["multiplier_basis"] == "avoidable_floor"
-    assert summary["avoidable_yuan"] == 8_000_000.0
-
-
-def test_a_negative_siloed_value_is_measured_against_the_avoidable_loss() -> None:
-    board = board_of(
-        impact(),
-        decision(mode=Mode.FUSED),
-        decision(mode=Mode.SILOED, region=JIUJIANG, cost=2_000_000.0),
-    )
-    summary = board.summary()["agriculture"]
-    assert summary["siloed"]["value_yuan"] == -2_000_000.0
-    assert summary["multiplier"] == pytest.approx(1 + (7 + 2) / 8)
-    worse = board_of(
-        impact(),
-        decision(mode=Mode.FUSED, region=JIUJIANG, cost=4_000_000.0),
-        decision(mode=Mode.SILOED, region=JIUJIANG, cost=2_000_000.0),
-    ).summary()["agriculture"]
-    assert worse["multiplier"] < 1.0  # fused lost more than siloed
-
-
-def test_with_nothing_avoidable_and_different_costs_the_multiplier_is_undefined() -> None:
-    value, basis = multiplier(fused=-1.0, siloed=-2.0, avoidable=0.0)
-    assert value is None
-    assert basis is MultiplierBasis.UNDEFINED
-    summary = board_of(
-        decision(mode=Mode.FUSED, cost=1.0), decision(mode=Mode.SILOED, cost=2.0)
-    ).summary()
-    assert summary["agriculture"]["multiplier"] is None
-    assert summary["agriculture"]["value_gain_yuan"] == 1.0
+    # V* = 8M; siloed 8M - 5M = 3M; fused 8M - 1M = 7M: closed 4M of the 5M gap
+    assert summary["gap_closed"] == pytest.approx(0.8)
 
 
 def test_the_overall_multiplier_compares_the_sums_of_every_sector() -> None:
