@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 import yaml
+from playwright.sync_api import expect
 
 from services.dashboard.api import DATA_DIR
 from tests.browser.support import SCREENSHOTS
@@ -130,16 +131,19 @@ def test_during_the_flood_the_map_and_multipliers_follow_the_run(
 
     referee_port = 8105 + system["offset"]
     truth = httpx.get(f"http://127.0.0.1:{referee_port}/scores", timeout=5).json()
-    page.wait_for_timeout(1500)  # the last snapshot reaches the page
-    for sector in ("agriculture", "transport", "emergency"):
+
+    def rev(value: float | None) -> str:
+        return "—" if value is None else f"{value:.2f}"
+
+    # expect(...) waits (up to its timeout) for the last snapshot to reach the page
+    for sector in ("agriculture", "transport", "emergency", "overall"):
         expected = truth[sector]["multiplier"]
-        text = "—" if expected is None else f"×{expected:.2f}"
-        shown_text = page.locator(f"[data-testid=mult-value-{sector}]").inner_text()
-        assert shown_text == text, (sector, shown_text, truth[sector])
-    overall = truth["overall"]["multiplier"]
-    assert page.locator("[data-testid=mult-value-overall]").inner_text() == (
-        "—" if overall is None else f"×{overall:.2f}"
-    )
+        text = "n/a" if expected is None else f"×{expected:.2f}"
+        expect(page.locator(f"[data-testid=mult-value-{sector}]")).to_have_text(text)
+        fused, siloed = truth[sector]["fused"]["rev"], truth[sector]["siloed"]["rev"]
+        expect(page.locator(f"[data-testid=rev-{sector}]")).to_contain_text(
+            f"{rev(fused)} / {rev(siloed)}"
+        )
     page.screenshot(path=str(SCREENSHOTS / "dashboard-final-zh.png"))
 
 

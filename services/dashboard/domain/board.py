@@ -268,14 +268,20 @@ class Board:
             "overall": {
                 "multiplier": s.overall_multiplier,
                 "basis": s.overall_multiplier_basis,
+                "reason": s.overall_multiplier_reason,
                 "value_gain_yuan": s.overall_value_gain_yuan,
+                "gap_closed": s.overall_gap_closed,
+                "fused": {"rev": s.overall_rev_fused},
+                "siloed": {"rev": s.overall_rev_siloed},
             },
             "sectors": [
                 {
                     "sector": x.sector,
                     "multiplier": x.multiplier,
                     "basis": x.multiplier_basis,
+                    "reason": x.multiplier_reason,
                     "value_gain_yuan": x.value_gain_yuan,
+                    "gap_closed": x.gap_closed,
                     "fused": _mode_view(x.fused),
                     "siloed": _mode_view(x.siloed),
                 }
@@ -293,4 +299,5 @@ def _mode_view(m: ModeScore) -> dict[str, Any]:
         "misses": m.misses,
         "false_alarms": m.false_alarms,
         "mean_lead_time_s": m.mean_lead_time_s,
+        "rev": m.rev,
     }

@@ -55,7 +55,10 @@ function yuan(v) {
   return `${sign}¥${a.toFixed(0)}`;
 }
 
-const multiplierText = (m) => (m === null || m === undefined ? "—" : `×${m.toFixed(2)}`);
+const multiplierText = (m) => (m === null || m === undefined ? "n/a" : `×${m.toFixed(2)}`);
+const revText = (r) => (r === null || r === undefined ? "—" : r.toFixed(2));
+// The multiplier's tooltip: how it is computed, or why it is not shown (the referee's reason).
+const basisTitle = (s) => label("bases", s.basis) + (s.reason ? ` — ${s.reason}` : "");
 
 function cityName(city) {
   return state.lang === "zh" ? city.name_zh : city.name_en;
@@ -198,22 +201,24 @@ function renderMultipliers(snap) {
     return;
   }
   const bySector = Object.fromEntries(scores.sectors.map((s) => [s.sector, s]));
-  const unscored = { multiplier: null, basis: "n/a", value_gain_yuan: 0, fused: { hits: 0, misses: 0 }, siloed: { hits: 0, misses: 0 } };
+  const unscored = { multiplier: null, basis: "n/a", reason: null, value_gain_yuan: 0, fused: { hits: 0, misses: 0, rev: null }, siloed: { hits: 0, misses: 0, rev: null } };
   const cards = decisionSectors().map((name) => {
     const s = bySector[name] ?? unscored;
     const trend = s.multiplier === null ? "" : s.multiplier > 1.0005 ? "up" : s.multiplier < 0.9995 ? "down" : "";
     return `<div class="card" data-sector="${name}" data-testid="mult-${name}" style="--sector:${sectorColour(name)}">
       <span class="name">${escapeHtml(label("sectors", name))}</span>
-      <span class="mult-value ${trend}" data-testid="mult-value-${name}" title="${escapeHtml(label("bases", s.basis))}">${multiplierText(s.multiplier)}</span>
+      <span class="mult-value ${trend}" data-testid="mult-value-${name}" title="${escapeHtml(basisTitle(s))}">${multiplierText(s.multiplier)}</span>
       <span class="detail">${escapeHtml(ui("value_gain"))} ${escapeHtml(yuan(s.value_gain_yuan))}</span>
+      <span class="detail" data-testid="rev-${name}">${escapeHtml(ui("rev"))} ${revText(s.fused.rev)} / ${revText(s.siloed.rev)}</span>
       <span class="detail">${escapeHtml(ui("hits"))} ${s.fused.hits} / ${s.siloed.hits}</span>
       <span class="detail">${escapeHtml(ui("misses"))} ${s.fused.misses} / ${s.siloed.misses}</span>
     </div>`;
   });
   cards.push(`<div class="card overall" data-testid="mult-overall">
       <span><span class="name">${escapeHtml(ui("overall"))}</span><br>
-      <span class="detail">${escapeHtml(ui("value_gain"))} ${escapeHtml(yuan(scores.overall.value_gain_yuan))}</span></span>
-      <span class="mult-value" data-testid="mult-value-overall" title="${escapeHtml(label("bases", scores.overall.basis))}">${multiplierText(scores.overall.multiplier)}</span>
+      <span class="detail">${escapeHtml(ui("value_gain"))} ${escapeHtml(yuan(scores.overall.value_gain_yuan))}</span>
+      <span class="detail" data-testid="rev-overall">${escapeHtml(ui("rev"))} ${revText(scores.overall.fused.rev)} / ${revText(scores.overall.siloed.rev)}</span></span>
+      <span class="mult-value" data-testid="mult-value-overall" title="${escapeHtml(basisTitle(scores.overall))}">${multiplierText(scores.overall.multiplier)}</span>
     </div>`);
   box.innerHTML = cards.join("");
 }
