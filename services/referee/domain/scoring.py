@@ -51,8 +51,10 @@ it), both decided after it, or else until the referee's clock (the end of the la
 tick; the run's end at its last tick). An action lifted early costs only the time it ran; one
 lifted before it took effect costs only its setup.
 
-``people_relocated`` is, per mode, the people moved by decisions priced per person (evacuation),
-counting each situation (``decision_key``) once at its largest revision.
+``people_relocated`` is, per mode, the people moved by decisions priced per person (evacuation):
+each taken decision moves its ``quantity`` less the people already moved by the decision it
+revises (same key, decided before it, not lifted in between), never a negative number; after a
+lift the next decision moves its people afresh.
 
 The lead time of an avoided impact is its ``occurred_at`` (when the loss happened to that asset)
 minus the ``effective_at`` of the decision credited with it; ``mean_lead_time_s`` averages it over
@@ -74,9 +76,11 @@ Q. J. R. Meteorol. Soc. 126), per sector and mode:
 * ``V*`` (``perfect_value_yuan``), the value of perfect information: each impact protected by its
   best action exactly for the asset's part that is hit, in place just in time and lifted when the
   loss ends, where that is worth it: Σ over impacts of max(0, max over mitigations of
-  ``avoidable_yuan − perfect_cost_yuan``). Where one action would protect several impacts of an
-  asset at once, its cost is counted for each, so ``V*`` is slightly low there and a decision
-  that covers several at once can reach REV a little above 1;
+  ``avoidable_yuan − perfect_cost_yuan``). The impacts of one episode (its loss steps) share one
+  protection of the asset (the simulator charges each only its own stretch of it), but where one
+  action protects the episodes of several rules on an asset at once (rice heat at heading and at
+  milk), each pays for it, so ``V*`` is slightly low there and a decision covering both can
+  reach REV a little above 1;
 * ``V_ref`` (``reference_value_yuan``), the climatological reference: the better of never acting
   (0) and always acting (every action in force on every asset for the whole run: the sector's
   avoidable total less ``ValueReference.always_cost_yuan``); ``reference`` says which;
@@ -338,6 +342,7 @@ class Scoreboard:
         self._charged: dict[str, float] = {}
         # (occurred_at, effective_at) of every lift and taken decision, by key
         self._enders: dict[_LiftKey, list[tuple[datetime, datetime]]] = defaultdict(list)
+        self._lifted_at: dict[_LiftKey, list[tuple[datetime, datetime]]] = defaultdict(list)
         self._now: datetime | None = None
 
     def advance_to(self, at: datetime) -> None:
@@ -379,6 +384,7 @@ class Scoreboard:
             self._lift_ids.add(decision_id)
             self._lifts[_key(event)].append(event.effective_at)
             self._enders[_key(event)].append((event.occurred_at, event.effective_at))
+            self._lifted_at[_key(event)].append((event.occurred_at, event.effective_at))
         else:
             if decision_id in self._taken:
                 return False
@@ -497,14 +503,10 @@ class Scoreboard:
                     fig.lead_times_s.append(lead)
                 elif _avoidable(impact) > 0:
                     fig.misses += 1
-        relocated: dict[tuple[str, Mode, str], float] = {}
         for decision_id, decision in self._taken.items():
             fig = of(decision.sector, decision.mode)
             fig.decisions += 1
             fig.costs.append(self._cost(decision)[0])
-            if decision.cost_unit.startswith(Per.PERSON.value):
-                slot = (decision.sector, decision.mode, decision.decision_key)
-                relocated[slot] = max(relocated.get(slot, 0.0), decision.quantity)
             outcome = self._outcome(decision_id)
             if outcome is Outcome.HIT:
                 fig.hits += 1
@@ -512,9 +514,28 @@ class Scoreboard:
                 fig.late += 1
             else:
                 fig.false_alarms += 1
-        for (sector, mode, _), people in relocated.items():
+        for (sector, mode), people in self._relocated().items():
             of(sector, mode).people_relocated += round(people)
         return figures
+
+    def _relocated(self) -> dict[tuple[str, Mode], float]:
+        """People moved per sector and mode (see the module doc)."""
+        chains: dict[_LiftKey, list[tuple[datetime, datetime, float | None]]] = defaultdict(list)
+        for decision in self._taken.values():
+            if decision.cost_unit.startswith(Per.PERSON.value):
+                key = _key(decision)
+                chains[key].append((decision.occurred_at, decision.effective_at, decision.quantity))
+        out: dict[tuple[str, Mode], float] = defaultdict(float)
+        for key, taken in chains.items():
+            lifts = [(o, e, None) for o, e in self._lifted_at.get(key, ())]
+            moved = 0.0
+            for _, _, quantity in sorted([*taken, *lifts], key=lambda x: (x[0], x[1])):
+                if quantity is None:  # a lift: everybody goes home
+                    moved = 0.0
+                    continue
+                out[(key[0], key[1])] += max(0.0, quantity - moved)
+                moved = quantity
+        return out
 
     def _stakes(self) -> dict[str, Stakes]:
         """What was at stake per sector: the avoidable, the no-action loss, perfect value."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import operator
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 
 from services.simulator.domain.fields import BEIJING_OFFSET, HAZARD_PRESENCE, WorldState
 from shared.contracts.agriculture import Industry
@@ -269,21 +269,35 @@ def _reference(sector: SectorImpacts, assets: list[Asset], state: WorldState) ->
 
 
 def _perfect_cost(
-    world: World, m: RuleMitigation, asset: Asset, hours: float, people: int, hit: float
+    world: World,
+    m: RuleMitigation,
+    asset: Asset,
+    ep: _Episode,
+    window: tuple[datetime, datetime],
+    people: int,
 ) -> float:
-    """What ``m``'s action costs covering only what the impact hit, for ``hours``: the people
-    affected, the ``hit`` share of a farm's mu or head, or the whole of anything else."""
+    """What ``m``'s action costs a perfect decision-maker for this impact.
+
+    It covers only what the episode hits: the people this impact affects (moved from
+    ``window[0]``, before the hazard, until their loss at ``window[1]``), or the hit share of a
+    farm's mu or head, or the whole of anything else. Those last are protected once for the
+    episode: its first impact pays the setup and the stretch up to its loss, each later one only
+    the stretch since the one before, so the episode's impacts share one protection.
+    """
     priced = _price(world, m, asset)
     if priced is None:
         return 0.0
     spec, units = priced
+    start, end = window
     if spec.per is Per.PERSON:
-        quantity = float(people)
-    elif spec.per in (Per.MU, Per.HEAD):
-        quantity = units * hit
-    else:
-        quantity = units
-    return round(spec.charge(quantity).over(hours), 2)
+        charge = spec.charge(float(people))
+        return round(charge.over((end - start).total_seconds() / 3600), 2)
+    charge = spec.charge(units * ep.max_share if spec.per in (Per.MU, Per.HEAD) else units)
+    paid = ep.paid_until.get(m.action)
+    ep.paid_until[m.action] = max(end, paid) if paid is not None else end
+    if paid is None:
+        return round(charge.over((end - start).total_seconds() / 3600), 2)
+    return round(charge.yuan_per_h * max(0.0, (end - paid).total_seconds() / 3600), 2)
 
 
 def _applies(rule: DamageRule, asset: Asset) -> bool:
@@ -309,6 +323,9 @@ class _Episode:
     off_hours: int = 0
     last: int = 0
     step: int = 0
+    #: Per action, how far the perfect decision-maker's protection of the asset is already
+    #: charged to the episode's earlier impacts (each step is charged only its own stretch).
+    paid_until: dict[str, datetime] = field(default_factory=dict)
 
 
 def _evaluate(
@@ -468,12 +485,10 @@ def _make(
     )
     # Acting after the loss happened (or, for losses that accrue, after the episode) saves nothing.
     cutoff = end_time or occurred
-    hit = ep.max_share  # the part of the asset the episode reached (1 without a share variable)
 
     def perfect(m: RuleMitigation) -> float:
         in_place = min(started - timedelta(hours=m.lead_h), cutoff)
-        hours = (cutoff - in_place).total_seconds() / 3600
-        return _perfect_cost(state.world, m, asset, hours, people, hit)
+        return _perfect_cost(state.world, m, asset, ep, (in_place, cutoff), people)
 
     mitigations = tuple(
         Mitigation(

@@ -388,16 +388,22 @@ def test_settlements_count_cost_as_it_accrues_and_add_up_to_the_summary() -> Non
     assert math.fsum(counted) == agri(board)["cost_yuan"] == 135.0
 
 
-def test_people_relocated_count_each_evacuation_once_at_its_largest_revision() -> None:
+def test_people_relocated_count_the_people_each_evacuation_moves_once() -> None:
     from shared.contracts.emergency import EmergencyAction
 
-    def evac(key: str, people: int, hours: int) -> object:
+    def evac(key: str, people: int, hours: int, status: str = "taken") -> object:
         return decision(
             key, at=T0 + timedelta(hours=hours), sector="emergency",
             action=EmergencyAction.EVACUATE, asset_ids=(), quantity=people,
-            cost_unit="person-day",
+            cost_unit="person-day", status=status,
         )  # fmt: skip
 
-    board = board_of(evac("nc", 1_000, 0), evac("nc", 5_000, 2), evac("jj", 700, 1))
+    # raised from 1,000 to 5,000 people, then lowered: 5,000 moved; 700 in another city
+    board = board_of(evac("nc", 1_000, 0), evac("nc", 5_000, 2), evac("nc", 3_000, 3),
+                     evac("jj", 700, 1))  # fmt: skip
     assert board.summary()["emergency"]["fused"]["people_relocated"] == 5_700
     assert board.summary()["emergency"]["siloed"]["people_relocated"] == 0
+    # lifted and evacuated again under the same key (the other mode held the situation open):
+    # the second evacuation moves its people afresh
+    again = board_of(evac("nc", 1_000, 0), evac("nc", 0, 5, "lifted"), evac("nc", 1_000, 9))
+    assert again.summary()["emergency"]["fused"]["people_relocated"] == 2_000

@@ -17,6 +17,7 @@ from shared.contracts.topics import REFEREE_ONLY, REGISTRY
 from shared.contracts.transport import TransportAction
 from shared.contracts.weather import StationObservation
 from shared.world import load_world
+from shared.world.costs import Per
 from tests.factories.simulator import RUN_ID, flood, short, stream
 
 SCENARIOS = sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
@@ -206,3 +207,49 @@ def test_world_reference_data_is_complete() -> None:
     }
     assert world.gauge("xingzi").warning_m == 19.0
     assert {s.road for s in world.segments} >= {"G60", "G70", "G45", "G35", "G56"}
+
+
+def test_an_episode_s_impacts_share_one_perfect_protection_of_the_asset() -> None:
+    """The perfect decision-maker irrigates a heading farm once for the whole hot spell: the
+    spell's impacts (one per loss step) together cost that one protection, not one each."""
+    sim = simulation(get_scenario("heatwave-rice-flowering"), 1)
+    spells: dict[tuple[str, object], list[ImpactOccurred]] = defaultdict(list)
+    for _, ev in sim.all_events():
+        if isinstance(ev, ImpactOccurred) and ev.impact_id.startswith("rice-heat-heading"):
+            spells[(ev.asset_id, ev.exposure_started_at)].append(ev)
+    world = load_world()
+    several = [s for s in spells.values() if len(s) > 1]
+    assert several, "a spell long enough for several loss steps"
+    for spell in several:
+        spell.sort(key=lambda e: e.occurred_at)
+        farm = next(f for f in world.farms if f.farm_id == spell[0].asset_id)
+        m0, last = spell[0].mitigations[0], spell[-1].mitigations[0]
+        hours = (last.no_benefit_after - m0.full_benefit_by).total_seconds() / 3600
+        once = world.charge(m0.action, farm.per, farm.units()).over(hours)
+        total = sum(e.mitigations[0].perfect_cost_yuan for e in spell)
+        assert total == pytest.approx(once, rel=1e-6, abs=len(spell))
+
+
+def test_each_sector_s_reference_is_the_cost_of_always_acting_on_every_asset() -> None:
+    from shared.contracts.simulator import ValueReference
+
+    sim = simulation(short("fog-expressway", 1), 1)
+    refs = {ev.sector: ev for _, ev in sim.all_events() if isinstance(ev, ValueReference)}
+    assert set(refs) == {"agriculture", "transport", "emergency"}
+    world = load_world()
+    transport = refs["transport"]
+    segments = [s for s in world.segments if {s.from_city, s.to_city} <= set(sim.state.cities)]
+    hours = sim.state.hours
+    # every segment: a speed limit and a closure (per vehicle an hour) and de-icing (per km)
+    expected = sum(
+        world.charge(TransportAction.SPEED_LIMIT, Per.VEHICLE, s.aadt / 24).over(hours)
+        + world.charge(TransportAction.CLOSE_ROAD, Per.VEHICLE, s.aadt / 24).over(hours)
+        + world.charge(TransportAction.DE_ICE_ROAD, Per.KM, s.length_km).over(hours)
+        for s in segments
+    )
+    assert transport.always_cost_yuan == pytest.approx(expected, rel=1e-9)
+    assert (transport.assets, transport.hours, transport.unpriced_actions) == (
+        len(segments),
+        hours,
+        (),
+    )
