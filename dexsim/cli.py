@@ -57,7 +57,9 @@ scenario_app.command("validate")(sim_cli.validate)
 app.add_typer(scenario_app, name="scenario")
 app.command("simulate")(sim_cli.simulate)
 app.command("bench-sim")(sim_cli.bench)
-console = Console()
+#: Piped into a file or a CI log, Rich would wrap every table at 80 columns, which truncates the
+#: scores table's figures; a terminal keeps its own width (and $COLUMNS still wins).
+console = Console(width=None if sys.stdout.isatty() or os.environ.get("COLUMNS") else 160)
 err = Console(stderr=True)
 
 READY_TIMEOUT_S = 90.0
