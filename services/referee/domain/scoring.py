@@ -9,8 +9,9 @@ Inputs
 * Every sector's decisions: subclasses of ``DecisionMade``, each made in one ``Mode``.
 
 Every figure below comes from those events (the simulator's mitigations carry the avoidable
-yuan and the benefit windows, the decisions carry their costs). Nothing is weighted, scored or
-scaled by a constant written here.
+yuan, the benefit windows and the perfect-information costs, the decisions carry their prices).
+Nothing is weighted, scored or scaled by a constant written here; the one constant,
+``MATERIAL_AVOIDABLE_YUAN``, only decides whether a multiplier is shown.
 
 Matching
 --------
