@@ -325,11 +325,15 @@ class ActionSpec(_Frozen):
             raise ValueError("an action has at most one price per kind of unit")
         return costs
 
+    def find(self, per: Per) -> CostSpec | None:
+        """The action's price per ``per``, or None when it is not priced that way."""
+        return next((c for c in self.costs if c.per is per), None)
+
     def cost(self, per: Per) -> CostSpec:
         """The action's price per ``per``; a clear error when it is not priced that way."""
-        for c in self.costs:
-            if c.per is per:
-                return c
+        found = self.find(per)
+        if found is not None:
+            return found
         known = ", ".join(c.per.value for c in self.costs)
         raise KeyError(f"the action is priced per {known}, not per {per.value}")
 
@@ -542,9 +546,7 @@ class World(_Frozen):
     def price(self, action: str, per: Per) -> CostSpec | None:
         """The action's price per ``per`` in actions.yaml, or None when it has none."""
         spec = self.actions.get(action)
-        if spec is None:
-            return None
-        return next((c for c in spec.costs if c.per is per), None)
+        return None if spec is None else spec.find(per)
 
     def charge(self, action: str, per: Per, quantity: float) -> Charge:
         """What a decision to take ``action`` over ``quantity`` units of ``per`` costs."""

@@ -327,7 +327,6 @@ class Scoreboard:
         self._references: dict[str, ValueReference] = {}
         self._taken: dict[str, DecisionMade] = {}
         self._lift_ids: set[str] = set()
-        self._lifts: dict[_LiftKey, list[datetime]] = defaultdict(list)
         self._impacts_at: dict[_Slot, set[str]] = defaultdict(set)
         self._taken_at: dict[_Slot, set[str]] = defaultdict(set)
         # Impacts whose score is stale; rescoring is deferred to the next read so that a burst
@@ -383,7 +382,6 @@ class Scoreboard:
             if decision_id in self._lift_ids:
                 return False
             self._lift_ids.add(decision_id)
-            self._lifts[_key(event)].append(event.effective_at)
             self._enders[_key(event)].append((event.occurred_at, event.effective_at))
             self._lifted_at[_key(event)].append((event.occurred_at, event.effective_at))
         else:
@@ -403,7 +401,7 @@ class Scoreboard:
         """True unless the decision was lifted before the asset's exposure started."""
         return not any(
             decision.effective_at < lifted <= impact.exposure_started_at
-            for lifted in self._lifts.get(_key(decision), ())
+            for _, lifted in self._lifted_at.get(_key(decision), ())
         )
 
     def _ends_at(self, decision: DecisionMade) -> datetime | None:
