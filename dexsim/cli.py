@@ -545,6 +545,210 @@ def _run(
     console.print(f"report written to {_rel(runner.write_report(doc, path))}")
 
 
+# --------------------------------------------------------------------- ensembles and sweeps
+def _band_text(b: dict[str, float] | None, digits: int = 3, scale: float = 1.0) -> str:
+    if b is None:
+        return "n/a"
+    p5, p50, p95 = (b[k] / scale for k in ("p5", "p50", "p95"))
+    return f"{p50:,.{digits}f} [{p5:,.{digits}f}, {p95:,.{digits}f}]"
+
+
+def _print_bands(title: str, doc: dict[str, Any]) -> None:
+    table = Table(title=title)
+    for col in ("sector", "REV siloed", "REV fused", "gain ΔV (¥m)", "gap closed", "multiplier"):
+        table.add_column(col, justify="left" if col == "sector" else "right")
+    for name, b in [*doc["sectors"].items(), ("overall", doc["overall"])]:
+        table.add_row(
+            name, _band_text(b["rev_siloed"]), _band_text(b["rev_fused"]),
+            _band_text(b["gain_yuan"], 1, 1e6), _band_text(b["gap_closed"]),
+            _band_text(b["multiplier"]),
+        )  # fmt: skip
+    console.print(table)
+    console.print("each cell: median [5%, 95%] over the seeds")
+    for name, b in [*doc["sectors"].items(), ("overall", doc["overall"])]:
+        if b.get("multiplier_reason"):
+            console.print(f"multiplier n/a, {name}: {b['multiplier_reason']}")
+
+
+def _print_flows(flows: list[dict[str, Any]]) -> None:
+    table = Table(title="What each cross-sector data flow was worth (Shapley value)")
+    for col in ("source", "target", "topic", "value (¥m)", "method"):
+        table.add_column(col, justify="right" if col == "value (¥m)" else "left")
+    for f in flows:
+        table.add_row(
+            f["source"], f["target"], f["topic"], _band_text(f["value_yuan"], 2, 1e6), f["method"]
+        )
+    console.print(table)
+
+
+def _world_progress(label: str, total: int) -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TextColumn(label), TimeElapsedColumn(), console=console,
+    )  # fmt: skip
+
+
+def _check_scenario(scenario: str) -> str:
+    from services.simulator.data import ScenarioFileError, resolve_scenario
+
+    try:
+        return resolve_scenario(scenario).name
+    except KeyError as exc:
+        raise typer.BadParameter(str(exc.args[0]), param_hint="--scenario") from None
+    except ScenarioFileError as exc:
+        raise typer.BadParameter("; ".join(exc.problems), param_hint="--scenario") from None
+
+
+def _write_doc(doc: dict[str, Any], out: Path, chart: str) -> None:
+    path = runner.write_report(doc, out)
+    html_path = path.with_suffix(".html")
+    html_path.write_text(chart, encoding="utf-8")
+    console.print(f"written: {_rel(path)} and the chart {_rel(html_path)}")
+
+
+@app.command()
+def ensemble(
+    scenario: Annotated[str, typer.Option(help="Scenario name or a scenario file's path")],
+    seeds: Annotated[int, typer.Option(help="How many seeds (worlds)", min=1)] = 30,
+    first_seed: Annotated[int, typer.Option(help="The first seed; the rest follow")] = 1,
+    flows: Annotated[
+        bool, typer.Option(help="Also value each cross-sector data flow (Shapley; slower)")
+    ] = False,
+    flow_seeds: Annotated[
+        int | None, typer.Option(help="Seeds for the flows' values; default: all of them", min=1)
+    ] = None,
+    jobs: Annotated[
+        int | None, typer.Option(help="Worker processes; default: one per core")
+    ] = None,
+    hours: Annotated[int | None, typer.Option(help="Only the scenario's first hours")] = None,
+    out: Annotated[Path | None, typer.Option(help="JSON path (the chart goes beside it)")] = None,
+    publish: Annotated[
+        bool, typer.Option(help="Publish the summary event to the running system's broker")
+    ] = True,
+) -> None:
+    """Score many seeds of a scenario in-process and report every measure's band."""
+    from dexsim import charts
+    from dexsim import ensemble as ens
+    from dexsim.inprocess import Variation, WorldSpec
+    from shared.contracts.referee import ensemble_event
+
+    name = _check_scenario(scenario)
+    workers = jobs or ens.default_jobs()
+    seed_list = ens.seeds_from(first_seed, seeds)
+    specs = [WorldSpec(scenario, s, Variation(), hours) for s in seed_list]
+    started = time.monotonic()
+    with _world_progress("seeds", len(specs)) as progress:
+        task = progress.add_task(f"{name}: scoring", total=len(specs))
+        results = ens.run_worlds(
+            specs, ens.score_one, jobs=workers, on_done=lambda _: progress.advance(task)
+        )
+    timing = {"ensemble_s": round(time.monotonic() - started, 1), "jobs": workers}
+    flow_results: list[Any] = []
+    if flows:
+        started = time.monotonic()
+        chosen = specs[: flow_seeds or len(specs)]
+        with _world_progress("seeds (every coalition of flows)", len(chosen)) as progress:
+            task = progress.add_task(f"{name}: valuing data flows", total=len(chosen))
+            flow_results = ens.run_worlds(
+                chosen, ens.value_flows, jobs=workers, on_done=lambda _: progress.advance(task)
+            )
+        timing["flows_s"] = round(time.monotonic() - started, 1)
+    doc = ens.ensemble_doc(
+        name, Variation(), results, flow_results=flow_results, timing=timing, hours=hours
+    )
+    _print_bands(f"{name}: {len(results)} seeds in {timing['ensemble_s']} s", doc)
+    if flow_results:
+        _print_flows(doc["flows"])
+        console.print(f"flows valued over {len(flow_results)} seeds in {timing['flows_s']} s")
+    path = out or PROJECT_ROOT / "reports" / "ensemble" / f"{name}-{len(results)}seeds.json"
+    _write_doc(doc, path, charts.ensemble_html(doc))
+    if publish:
+        _publish(*ensemble_event(doc))
+
+
+@app.command()
+def sweep(
+    scenario: Annotated[str, typer.Option(help="Scenario name or a scenario file's path")],
+    vary: Annotated[
+        str,
+        typer.Option(
+            help="NAME=V1,V2,... with NAME one of forecast_error (scale of the forecast error; "
+            "0 perfect, 1 calibrated), sensor_dropout (added chance a reading is lost), "
+            "latency_h (hours every cross-sector read is delayed)"
+        ),
+    ],
+    seeds: Annotated[int, typer.Option(help="Seeds per value", min=1)] = 10,
+    first_seed: Annotated[int, typer.Option(help="The first seed; the rest follow")] = 1,
+    jobs: Annotated[
+        int | None, typer.Option(help="Worker processes; default: one per core")
+    ] = None,
+    hours: Annotated[int | None, typer.Option(help="Only the scenario's first hours")] = None,
+    out: Annotated[Path | None, typer.Option(help="JSON path (the chart goes beside it)")] = None,
+    publish: Annotated[
+        bool, typer.Option(help="Publish the summary event to the running system's broker")
+    ] = True,
+) -> None:
+    """Every measure's band against one parameter (forecast error, dropout or latency)."""
+    from dexsim import charts
+    from dexsim import ensemble as ens
+    from shared.contracts.referee import sweep_event
+
+    name = _check_scenario(scenario)
+    try:
+        param, values = ens.parse_vary(vary)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--vary") from None
+    workers = jobs or ens.default_jobs()
+    seed_list = ens.seeds_from(first_seed, seeds)
+    started = time.monotonic()
+    points = []
+    with _world_progress("worlds", len(values) * len(seed_list)) as progress:
+        task = progress.add_task(f"{name}: {param}", total=len(values) * len(seed_list))
+        for point in ens.sweep_points(
+            scenario, param, values, seed_list, jobs=workers, hours=hours,
+            on_done=lambda _: progress.advance(task),
+        ):  # fmt: skip
+            points.append(point)
+    doc = {
+        "scenario": name,
+        "param": param,
+        "seeds": seed_list,
+        "hours": hours,
+        "points": points,
+        "timing": {"sweep_s": round(time.monotonic() - started, 1), "jobs": workers},
+    }
+    table = Table(title=f"{name}: {param} swept over {len(seed_list)} seeds per value")
+    for col in (param, "REV siloed", "REV fused", "gain ΔV (¥m)", "gap closed"):
+        table.add_column(col, justify="right")
+    for p in points:
+        o = p["overall"]
+        table.add_row(
+            f"{p['value']:g}", _band_text(o["rev_siloed"]), _band_text(o["rev_fused"]),
+            _band_text(o["gain_yuan"], 1, 1e6), _band_text(o["gap_closed"]),
+        )  # fmt: skip
+    console.print(table)
+    console.print("overall; each cell: median [5%, 95%] over the seeds (per sector in the JSON)")
+    path = out or PROJECT_ROOT / "reports" / "sweep" / f"{name}-{param}.json"
+    _write_doc(doc, path, charts.sweep_html(doc))
+    if publish:
+        _publish(*sweep_event(doc))
+
+
+def _publish(spec: Any, event: Any) -> None:
+    """Publish a summary event if the system's broker answers; say so if it does not."""
+    from shared.kafka import publish_one
+
+    try:
+        asyncio.run(publish_one(spec, event, timeout_s=5.0))
+    except Exception as exc:  # no broker running: the report stands on its own
+        console.print(
+            f"summary event not published ({type(exc).__name__}: {exc or 'no answer'}); with "
+            "the system up (`dexsim up`), the referee exports it and the dashboard shows it"
+        )
+        return
+    console.print(f"summary event published on {spec.name}")
+
+
 # ------------------------------------------------------------------------------------ bench
 @app.command()
 def bench(

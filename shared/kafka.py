@@ -10,6 +10,8 @@ from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
+from shared.contracts.envelope import Event
+from shared.contracts.spec import TopicSpec
 from shared.contracts.topics import REGISTRY
 from shared.settings import SystemSettings
 
@@ -81,3 +83,25 @@ async def partitions_of(topics: list[str], *, servers: str | None = None) -> lis
         for topic in described
         for p in topic["partitions"]
     ]
+
+
+async def publish_one(
+    spec: TopicSpec, event: Event, *, servers: str | None = None, timeout_s: float = 5.0
+) -> None:
+    """Publish one event (acks=all) from a command-line tool; raise if the broker does not ack.
+
+    The cluster is asked for its metadata first, so a system that is not running fails within
+    ``timeout_s`` instead of after the producer's own retries.
+    """
+    servers = servers or bootstrap_servers()
+    producer = AIOKafkaProducer(
+        bootstrap_servers=servers, acks="all", request_timeout_ms=int(timeout_s * 1000)
+    )
+    try:
+        await asyncio.wait_for(producer.start(), timeout=timeout_s)
+        await ensure_topics([spec.name], servers=servers)
+        await asyncio.wait_for(
+            producer.send_and_wait(spec.name, event.to_bytes(), key=event.key), timeout=timeout_s
+        )
+    finally:
+        await producer.stop()

@@ -66,6 +66,31 @@ REV = Gauge(
 VALUE_GAIN = Gauge(
     "dex_value_gain_yuan", "value(fused) - value(siloed): the fusion gain (referee)", ["sector"]
 )
+ENSEMBLE_REV = Gauge(
+    "dex_ensemble_relative_value",
+    "REV per mode over the last ensemble of a scenario, at a quantile over its seeds (referee)",
+    ["scenario", "sector", "mode", "quantile"],
+)
+ENSEMBLE_GAIN = Gauge(
+    "dex_ensemble_value_gain_yuan",
+    "The fusion gain over the last ensemble of a scenario, at a quantile over seeds (referee)",
+    ["scenario", "sector", "quantile"],
+)
+ENSEMBLE_GAP = Gauge(
+    "dex_ensemble_gap_closed",
+    "Share of the gap to perfect information fusion closed, at a quantile over seeds (referee)",
+    ["scenario", "sector", "quantile"],
+)
+ENSEMBLE_MULTIPLIER = Gauge(
+    "dex_ensemble_multiplier",
+    "value(fused)/value(siloed) at a quantile over seeds; NaN where not defined (referee)",
+    ["scenario", "sector", "quantile"],
+)
+FLOW_VALUE = Gauge(
+    "dex_flow_value_yuan",
+    "What a cross-sector data flow was worth (Shapley value), at a quantile over seeds (referee)",
+    ["scenario", "source", "target", "topic", "quantile"],
+)
 READY = Gauge("dex_ready", "1 when connected to Kafka with partitions assigned", ["service"])
 HTTP_INGESTED = Counter(
     "dex_ingested", "Readings accepted by an ingestion API", ["service", "provider"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from services.referee import api, streams
@@ -15,10 +16,16 @@ class RefereeSettings(ServiceSettings):
 
     model_config = SettingsConfigDict(env_prefix="DEXSIM_REFEREE_", frozen=True, extra="ignore")
 
+    interim_scores: bool = Field(
+        default=True,
+        description="Publish scores after every tick (the live dashboard); off, only each run's "
+        "final scores (the in-process ensembles, which read only those)",
+    )
+
 
 def new_state(settings: RefereeSettings) -> RefereeState:
     """The service's state: an empty scoreboard (the referee reads no data files)."""
-    return RefereeState()
+    return RefereeState(interim_scores=settings.interim_scores)
 
 
 MANIFEST: Manifest[RefereeState] = Manifest(
@@ -26,7 +33,7 @@ MANIFEST: Manifest[RefereeState] = Manifest(
     port=8105,
     settings=RefereeSettings,
     state=new_state,
-    agents=(streams.SCORE,),
+    agents=(streams.SCORE, streams.ENSEMBLES),
     routers=(api.scores_router,),
     sector=None,
     clocked=True,

@@ -25,7 +25,15 @@ from shared import metrics
 from shared.contracts.decisions import DecisionMade
 from shared.contracts.emergency import Measure, ResponseDecided
 from shared.contracts.envelope import Event, Mode, derived_id
-from shared.contracts.referee import REFEREE_SCORES, ModeScore, ScoresPublished, SectorScore
+from shared.contracts.referee import (
+    REFEREE_ENSEMBLES,
+    REFEREE_SCORES,
+    Band,
+    EnsembleSummarized,
+    ModeScore,
+    ScoresPublished,
+    SectorScore,
+)
 from shared.contracts.simulator import (
     PROVINCE_REGION,
     HazardOccurred,
@@ -65,6 +73,8 @@ def score_tick(state: RefereeState, marker: TickAdvanced) -> list[ScoresPublishe
     state.run_id = marker.run_id
     state.board.advance_to(marker.occurred_at)
     _count(state.board.settle(final=marker.final))
+    if not (marker.final or state.interim_scores):
+        return []
     summary = state.board.summary()
     _set_gauges(summary)
     metrics.SCORED_TICK.set(marker.tick)
@@ -80,6 +90,31 @@ def score_tick(state: RefereeState, marker: TickAdvanced) -> list[ScoresPublishe
         # The next run starts from an empty board; its events only arrive after this marker.
         state.board, state.run_id = Scoreboard(), None
     return [scores]
+
+
+def on_ensemble(state: RefereeState, event: EnsembleSummarized) -> list[Event]:
+    """An ensemble's bands: kept per scenario and exported with a ``quantile`` label."""
+    state.ensembles[event.scenario] = event
+    for block in event.measures:
+        for name, gauge, labels in (
+            ("rev_siloed", metrics.ENSEMBLE_REV, (block.sector, "siloed")),
+            ("rev_fused", metrics.ENSEMBLE_REV, (block.sector, "fused")),
+            ("gain_yuan", metrics.ENSEMBLE_GAIN, (block.sector,)),
+            ("gap_closed", metrics.ENSEMBLE_GAP, (block.sector,)),
+            ("multiplier", metrics.ENSEMBLE_MULTIPLIER, (block.sector,)),
+        ):
+            _set_band(gauge, (event.scenario, *labels), getattr(block, name))
+    for flow in event.flows:
+        names = (event.scenario, flow.source, flow.target, flow.topic)
+        _set_band(metrics.FLOW_VALUE, names, flow.value_yuan)
+    return []
+
+
+def _set_band(gauge: Any, labels: tuple[str, ...], band: Band | None) -> None:
+    """A band's three quantiles as one gauge's ``quantile`` label (NaN where undefined)."""
+    for quantile, value in (("0.05", "p5"), ("0.5", "p50"), ("0.95", "p95")):
+        figure = float("nan") if band is None else getattr(band, value)
+        gauge.labels(*labels, quantile).set(figure)
 
 
 def scores_event(
@@ -189,4 +224,14 @@ SCORE: Agent[RefereeState] = Agent(
     # Each ScoresPublished already closes a tick and nothing downstream waits for the referee's
     # ticks, so the scores topic carries scores only (the dashboard reads it as it comes).
     forward_markers=False,
+)
+
+#: Ensembles' summaries (``dexsim ensemble``): they belong to no scenario tick, so this agent
+#: handles them as they come, even in a lockstep run, and the clock does not wait for it.
+ENSEMBLES: Agent[RefereeState] = Agent(
+    name="ensembles",
+    reads=(REFEREE_ENSEMBLES,),
+    handlers={EnsembleSummarized: on_ensemble},
+    forward_markers=False,
+    lockstep=False,
 )

@@ -127,13 +127,22 @@ def load_plugins() -> tuple[SectorPlugin, ...]:
     return tuple(found)
 
 
-def simulation(scenario: Scenario, seed: int, *, run_id: str | None = None) -> Simulation:
-    """A run of ``scenario`` with ``seed`` in the shipped world, model and plug-ins."""
+def simulation(
+    scenario: Scenario,
+    seed: int,
+    *,
+    run_id: str | None = None,
+    model: ObservationModel | None = None,
+) -> Simulation:
+    """A run of ``scenario`` with ``seed`` in the shipped world, model and plug-ins.
+
+    ``model`` replaces the shipped observation model (a sweep's varied one).
+    """
     return Simulation(
         scenario,
         seed,
         world=load_world(),
-        model=load_observation_model(),
+        model=model or load_observation_model(),
         plugins=load_plugins(),
         run_id=run_id,
     )

@@ -53,6 +53,11 @@ class Agent(Generic[S]):
     #: downstream know when they have a whole tick. A side agent that reads a sector which
     #: reads this one back must not (the two would wait for each other for ever).
     forward_markers: bool = True
+    #: Part of a scenario's lockstep: with ``tick_sync`` on, its events wait for their tick.
+    #: False for an agent reading what belongs to no tick (an ensemble's summary, published by
+    #: a command): it handles events as they arrive, the clock does not wait for it, and the
+    #: in-process bus leaves it out.
+    lockstep: bool = True
 
     def __post_init__(self) -> None:
         models = [t.model for t in self.outputs]

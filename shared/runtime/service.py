@@ -185,6 +185,49 @@ class _AgentState(Generic[S]):
         return marker
 
 
+T = TypeVar("T")
+
+
+def due_in_order(
+    held: Sequence[T],
+    until: datetime,
+    event_of: Callable[[T], Event],
+    ready_at: Callable[[T], datetime] | None = None,
+) -> tuple[list[T], list[T]]:
+    """Split held items into those due by ``until`` (in the order they are handled) and the rest.
+
+    An item is due when its event occurred by the tick's end (``ready_at`` may put it later: the
+    in-process bus's cross-sector latency). Within a tick, partitions interleave differently on
+    every run; the fixed order (time, event type, id) makes the same scenario and seed give the
+    same decisions. The Kafka runtime and the in-process bus (``shared.runtime.bus``) both order
+    a tick's events with this one function.
+    """
+    when = ready_at or (lambda item: event_of(item).occurred_at)
+    due = [item for item in held if when(item) <= until]
+    rest = [item for item in held if when(item) > until]
+
+    def order(item: T) -> tuple[datetime, str, str]:
+        event = event_of(item)
+        return (event.occurred_at, event.event_type, str(event.event_id))
+
+    due.sort(key=order)
+    return due, rest
+
+
+def route(agent: str, outputs: dict[type[Event], TopicSpec], events: Iterable[Event]) -> Outbox:
+    """Each output event with the agent's output topic of its type."""
+    out: Outbox = []
+    for event in events:
+        spec = outputs.get(type(event))
+        if spec is None:
+            raise TypeError(
+                f"agent {agent} produced a {type(event).__name__}, which none of its "
+                "output topics carries"
+            )
+        out.append((spec, event))
+    return out
+
+
 class ProduceFailedError(RuntimeError):
     """The broker did not acknowledge a service's output: the produce stage's failure."""
 
@@ -290,7 +333,7 @@ class ServiceRuntime(Generic[S]):
             metrics.EVENTS_CONSUMED.labels(self.name, t).inc(n)
         for t, n in dupes.items():
             metrics.DUPLICATES.labels(self.name, t).inc(n)
-        if self.settings.tick_sync:
+        if self.settings.tick_sync and agent.agent.lockstep:
             # Held until their tick completes, then handled in a deterministic order.
             agent.held.extend(received)
         elif received:
@@ -321,11 +364,7 @@ class ServiceRuntime(Generic[S]):
         if marker is None:
             return
         if agent.held:
-            due = [r for r in agent.held if r.event.occurred_at <= marker.occurred_at]
-            agent.held = [r for r in agent.held if r.event.occurred_at > marker.occurred_at]
-            # Within a tick, partitions interleave differently on every run; a fixed order makes
-            # the same scenario and seed give the same decisions.
-            due.sort(key=lambda r: (r.event.occurred_at, r.event.event_type, str(r.event.event_id)))
+            due, agent.held = due_in_order(agent.held, marker.occurred_at, lambda r: r.event)
             if due:
                 await self._acked(await self._handle(agent, due))
         if agent.agent.forward_markers or agent.agent.on_tick is not None:
@@ -364,7 +403,11 @@ class ServiceRuntime(Generic[S]):
         A service's side agents (e.g. one reading another sector's replies to this tick) count
         too, so the clock does not start the next tick before their input has been applied.
         """
-        done = min(a.last_done if a.run_id == marker.run_id else -1 for a in self._agents)
+        done = min(
+            a.last_done if a.run_id == marker.run_id else -1
+            for a in self._agents
+            if a.agent.lockstep
+        )
         if done < 0 or self._reported.get(marker.run_id, -1) >= done:
             return
         self._reported[marker.run_id] = done
@@ -421,17 +464,7 @@ class ServiceRuntime(Generic[S]):
         return [*failed, *await self._send_all(out, produced_at)]
 
     def _route(self, agent: _AgentState[S], events: Iterable[Event]) -> Outbox:
-        """Each output event with the agent's output topic of its type."""
-        out: Outbox = []
-        for event in events:
-            spec = agent.outputs.get(type(event))
-            if spec is None:
-                raise TypeError(
-                    f"agent {agent.name} produced a {type(event).__name__}, which none of its "
-                    "output topics carries"
-                )
-            out.append((spec, event))
-        return out
+        return route(agent.name, agent.outputs, events)
 
     async def _partitions(self, topic: str) -> int:
         count = self._partition_counts.get(topic)

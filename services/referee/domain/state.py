@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from services.referee.domain.scoring import Scoreboard
-from shared.contracts.referee import ScoresPublished
+from shared.contracts.referee import EnsembleSummarized, ScoresPublished
 
 
 @dataclass
@@ -20,6 +20,10 @@ class RefereeState:
     latest_summary: dict[str, Any] | None = None
     #: (region, mode) -> (effective_at, rank) of the latest response-level decision
     levels: dict[tuple[str, str], tuple[datetime, int]] = field(default_factory=dict)
+    #: Publish scores after every tick (the live dashboard); off, only a run's final scores.
+    interim_scores: bool = True
+    #: The last ensemble summary per scenario.
+    ensembles: dict[str, EnsembleSummarized] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         """The current run's summary, or the last completed run's once a new one has not begun."""

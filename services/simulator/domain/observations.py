@@ -26,12 +26,55 @@ from shared.contracts.spec import TopicSpec
 _M = TypeVar("_M", bound=BaseModel)
 
 
+#: The forecast section's fields that set the size of its errors (the rest set the phantom
+#: cells' shape): ``varied(forecast_error=k)`` scales these by k.
+FORECAST_ERROR_FIELDS = (
+    "temp_sd_0",
+    "temp_sd_per_day",
+    "wind_rel_sd_per_day",
+    "vis_log_sd_0",
+    "vis_log_sd_per_day",
+    "position_km_0",
+    "position_km_per_day",
+    "timing_h_0",
+    "timing_h_per_day",
+    "intensity_log_sd_0",
+    "intensity_log_sd_per_day",
+    "phantom_per_day",
+)
+
+
 class ObservationModel(RootModel[dict[str, dict[str, Any]]]):
     """``observation_model.yaml`` as parsed: its sections by name, each owned by one plug-in.
 
     A plug-in declares the sections it reads (``ModelSection``) and validates them with its own
     models when a simulation is assembled, so a section no plug-in owns is an error.
     """
+
+    def varied(
+        self, *, forecast_error: float = 1.0, sensor_dropout: float = 0.0
+    ) -> ObservationModel:
+        """The model with its forecast errors scaled and every sensor's loss raised.
+
+        ``forecast_error`` multiplies the size of every forecast error (0 gives perfect
+        forecasts: no position, timing or intensity error and no phantom cells); a reading is
+        lost with ``1 - (1 - drop_p)(1 - sensor_dropout)``. The defaults return the model as is.
+        """
+        if forecast_error == 1.0 and sensor_dropout == 0.0:
+            return self
+        if forecast_error < 0 or not 0 <= sensor_dropout < 1:
+            raise ValueError("forecast_error must be >= 0 and sensor_dropout in [0, 1)")
+        sections: dict[str, dict[str, Any]] = {}
+        for name, section in self.root.items():
+            section = dict(section)
+            if name == "forecast":
+                for key in FORECAST_ERROR_FIELDS:
+                    if key in section:
+                        section[key] = section[key] * forecast_error
+            if "drop_p" in section:
+                section["drop_p"] = 1 - (1 - section["drop_p"]) * (1 - sensor_dropout)
+            sections[name] = section
+        return ObservationModel(sections)
 
 
 class SensorNoise(BaseModel):

@@ -1,0 +1,206 @@
+"""Ensembles, sweeps and the value of data flows: many worlds scored in-process, in parallel.
+
+``dexsim ensemble`` and ``dexsim sweep`` use this. Each world (a scenario, a seed and a
+variation) is simulated once and played through every clocked service on the in-process bus
+(``dexsim.inprocess``); worlds run in worker processes, one per core by default. The measures
+and their bands come from ``dexsim.values``.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import random
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from typing import Any
+
+from dexsim.inprocess import Variation, WorldSpec, flow_label, fused_flows, score, simulate
+from dexsim.values import ShapleyValue, band, bands, per_world, shapley
+from shared.runtime.bus import Flow
+
+
+@dataclass
+class WorldResult:
+    """One world's measures (per sector and overall) and, when asked, its flows' values."""
+
+    seed: int
+    measures: dict[str, dict[str, Any]]
+    flows: dict[Flow, ShapleyValue] = field(default_factory=dict)
+    #: How the flows were valued: "exact" or "sampled"; "" when they were not.
+    flow_method: str = ""
+    seconds: float = 0.0
+
+
+def score_one(spec: WorldSpec) -> WorldResult:
+    """Simulate and score one world (fused and siloed in the one run)."""
+    started = time.perf_counter()
+    summary = score(simulate(spec), latency_h=spec.variation.latency_h)
+    return WorldResult(spec.seed, per_world(summary), seconds=time.perf_counter() - started)
+
+
+def value_flows(spec: WorldSpec) -> WorldResult:
+    """One world's measures and the Shapley value of every cross-sector flow in it.
+
+    v(S) is the overall fusion gain with only the flows in S read; v(∅) = 0 without a run (the
+    fused models then read what the siloed ones read), v(all) is the world's own run.
+    """
+    started = time.perf_counter()
+    ticks = simulate(spec)
+    latency = spec.variation.latency_h
+    summary = score(ticks, latency_h=latency)
+    players = fused_flows()
+    everything = frozenset(players)
+
+    def gain(coalition: frozenset[Flow]) -> float:
+        if not coalition:
+            return 0.0
+        if coalition == everything:
+            return float(summary["overall"]["value_gain_yuan"])
+        withheld = [f for f in players if f not in coalition]
+        return float(
+            score(ticks, withheld=withheld, latency_h=latency)["overall"]["value_gain_yuan"]
+        )
+
+    values = shapley(players, gain, rng=random.Random(spec.seed))
+    from dexsim.values import EXACT_UP_TO
+
+    return WorldResult(
+        spec.seed,
+        per_world(summary),
+        flows=values,
+        flow_method="exact" if len(players) <= EXACT_UP_TO else "sampled",
+        seconds=time.perf_counter() - started,
+    )
+
+
+def default_jobs() -> int:
+    """One worker per core."""
+    return max(1, os.cpu_count() or 1)
+
+
+def run_worlds(
+    specs: Sequence[WorldSpec],
+    work: Callable[[WorldSpec], WorldResult],
+    *,
+    jobs: int,
+    on_done: Callable[[WorldResult], None] | None = None,
+) -> list[WorldResult]:
+    """Every world through ``work``, in ``jobs`` worker processes; results in the specs' order."""
+    results: dict[int, WorldResult] = {}
+    if jobs <= 1 or len(specs) <= 1:
+        for i, spec in enumerate(specs):
+            results[i] = work(spec)
+            if on_done is not None:
+                on_done(results[i])
+    else:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            futures = {pool.submit(work, spec): i for i, spec in enumerate(specs)}
+            for future in as_completed(futures):
+                results[futures[future]] = future.result()
+                if on_done is not None:
+                    on_done(results[futures[future]])
+    return [results[i] for i in range(len(specs))]
+
+
+def seeds_from(first: int, count: int) -> list[int]:
+    """``count`` consecutive seeds from ``first``."""
+    if count < 1:
+        raise ValueError("run at least one seed")
+    return list(range(first, first + count))
+
+
+def ensemble_doc(
+    scenario: str,
+    variation: Variation,
+    results: Sequence[WorldResult],
+    *,
+    flow_results: Sequence[WorldResult] = (),
+    timing: dict[str, float] | None = None,
+    hours: int | None = None,
+) -> dict[str, Any]:
+    """The ensemble's JSON document (see the README's "Ensembles" for its shape)."""
+    summary = bands([r.measures for r in results])
+    doc: dict[str, Any] = {
+        "scenario": scenario,
+        "seeds": [r.seed for r in results],
+        "hours": hours,
+        "variation": dict(variation.__dict__),
+        "sectors": {k: v for k, v in summary.items() if k != "overall"},
+        "overall": summary.get("overall", {}),
+        "flows": flows_doc(flow_results),
+        "timing": timing or {},
+        "worlds": [{"seed": r.seed, "measures": r.measures} for r in results],
+    }
+    return doc
+
+
+def flows_doc(results: Sequence[WorldResult]) -> list[dict[str, Any]]:
+    """Each flow's value band over worlds, most valuable (median) first."""
+    if not results:
+        return []
+    out: list[dict[str, Any]] = []
+    for flow in fused_flows():
+        values = [r.flows[flow].value for r in results if flow in r.flows]
+        errors = [r.flows[flow].stderr for r in results if flow in r.flows]
+        source, target = flow_label(flow)
+        out.append(
+            {
+                "source": source,
+                "target": target,
+                "topic": flow[0],
+                "value_yuan": band(values, digits=2),
+                "stderr_yuan": round(max(errors), 2) if errors else None,
+                "method": results[0].flow_method,
+                "seeds": [r.seed for r in results],
+            }
+        )
+    out.sort(key=lambda f: -float((f["value_yuan"] or {}).get("p50", 0.0)))
+    return out
+
+
+def sweep_points(
+    scenario: str,
+    param: str,
+    values: Sequence[float],
+    seeds: Sequence[int],
+    *,
+    jobs: int,
+    hours: int | None = None,
+    on_done: Callable[[WorldResult], None] | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Each value of ``param``: the ensemble's bands over ``seeds`` at that value."""
+    base = Variation()
+    for value in values:
+        variation = base.with_value(param, value)
+        specs = [WorldSpec(scenario, s, variation, hours) for s in seeds]
+        results = run_worlds(specs, score_one, jobs=jobs, on_done=on_done)
+        summary = bands([r.measures for r in results])
+        yield {
+            "value": value,
+            "sectors": {k: v for k, v in summary.items() if k != "overall"},
+            "overall": summary.get("overall", {}),
+        }
+
+
+def parse_vary(text: str) -> tuple[str, list[float]]:
+    """``name=v1,v2,...`` -> (name, values), with a clear error."""
+    name, sep, rest = text.partition("=")
+    name = name.strip()
+    if not sep or not rest.strip():
+        raise ValueError("use NAME=V1,V2,... (for example forecast_error=0,1,2,3)")
+    if name not in Variation.PARAMETERS:
+        known = ", ".join(f"{k} ({v})" for k, v in Variation.PARAMETERS.items())
+        raise ValueError(f"unknown parameter {name!r}; known: {known}")
+    try:
+        values = [float(v) for v in rest.split(",") if v.strip()]
+    except ValueError:
+        raise ValueError(f"{rest!r}: the values must be numbers") from None
+    for v in values:
+        Variation().with_value(name, v)  # range check
+    if len(values) < 2:
+        raise ValueError("a sweep needs at least two values")
+    return name, values

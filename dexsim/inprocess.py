@@ -1,0 +1,141 @@
+"""One world scored in-process: the simulator's ticks through every clocked service on the bus.
+
+``dexsim ensemble``, ``dexsim sweep`` and the value of data flows run the scenario many times;
+this is their one engine. It builds every clocked service from its manifest (the same handlers
+the Kafka services run), plays the simulation's ticks through ``shared.runtime.bus`` and returns
+the referee's final summary, the shape ``dexsim run`` reports.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import timedelta
+from functools import cache
+from typing import Any, ClassVar
+
+from dexsim.registry import clocked, entry
+from shared.contracts.envelope import Event
+from shared.contracts.simulator import TickAdvanced
+from shared.contracts.spec import TopicSpec
+from shared.contracts.topics import REGISTRY
+from shared.runtime.bus import Flow, InProcessBus
+
+#: One tick of a simulation: its events and the marker that closes it.
+Tick = tuple[list[tuple[TopicSpec, Event]], TickAdvanced]
+
+#: The service whose state holds the scores.
+SCORER = "referee"
+
+
+@dataclass(frozen=True)
+class Variation:
+    """What a sweep changes about a world (the defaults change nothing)."""
+
+    #: Scale of the forecast's error field (0: perfect forecasts; 1: the calibrated model).
+    forecast_error: float = 1.0
+    #: Added chance that a sensor reading is lost (every sensor kind).
+    sensor_dropout: float = 0.0
+    #: Hours every cross-sector read is delayed (the bus only; the Kafka path has no delay).
+    latency_h: float = 0.0
+
+    #: The parameters ``dexsim sweep --vary`` accepts, with what each means.
+    PARAMETERS: ClassVar[dict[str, str]] = {
+        "forecast_error": "scale of the forecast error field (0 perfect, 1 calibrated)",
+        "sensor_dropout": "added chance that a sensor reading is lost",
+        "latency_h": "hours every cross-sector read is delayed",
+    }
+
+    def with_value(self, param: str, value: float) -> Variation:
+        """This variation with one parameter set."""
+        if param not in self.PARAMETERS:
+            known = ", ".join(self.PARAMETERS)
+            raise ValueError(f"unknown parameter {param!r}; known: {known}")
+        if value < 0 or (param == "sensor_dropout" and value >= 1):
+            raise ValueError(f"{param}={value} is out of range")
+        return Variation(**{**self.__dict__, param: value})
+
+
+@dataclass(frozen=True)
+class WorldSpec:
+    """One world to score: a scenario (by name or file), a seed, a variation, an hour limit."""
+
+    scenario: str
+    seed: int
+    variation: Variation = field(default_factory=Variation)
+    hours: int | None = None
+
+
+@cache
+def fused_flows() -> tuple[Flow, ...]:
+    """Every cross-sector flow of the clocked services: (topic, reading service), from manifests."""
+    flows: list[Flow] = []
+    for e in clocked():
+        for agent in e.manifest.agents:
+            for spec in agent.fused_reads:
+                flow = (spec.name, e.name)
+                if flow not in flows:
+                    flows.append(flow)
+    return tuple(flows)
+
+
+def flow_label(flow: Flow) -> tuple[str, str]:
+    """(source sector, target service) of a flow, for reports."""
+    topic, target = flow
+    spec = REGISTRY.get(topic)
+    return (spec.sector if spec is not None and spec.sector else topic), target
+
+
+def simulate(spec: WorldSpec) -> list[Tick]:
+    """The simulation of one world, materialised tick by tick (reused across coalitions)."""
+    from dexsim.runner import shortened
+    from services.simulator.data import load_observation_model, resolve_scenario, simulation
+
+    sc = shortened(resolve_scenario(spec.scenario), spec.hours)
+    v = spec.variation
+    model = load_observation_model().varied(
+        forecast_error=v.forecast_error, sensor_dropout=v.sensor_dropout
+    )
+    sim = simulation(sc, spec.seed, model=model)
+    return [(batch.events, _marker(sim.tick_event_for(batch))) for batch in sim.batches()]
+
+
+def score(
+    ticks: Sequence[Tick],
+    *,
+    fusion: bool = True,
+    withheld: Iterable[Flow] = (),
+    latency_h: float = 0.0,
+) -> dict[str, Any]:
+    """Play materialised ticks through every clocked service; the referee's final summary."""
+    services = []
+    for e in clocked():
+        options: dict[str, Any] = {"fusion": fusion, "tick_sync": True}
+        if "interim_scores" in e.manifest.settings.model_fields:
+            options["interim_scores"] = False  # only the final scores are read here
+        settings = e.manifest.settings(**options)
+        services.append((e.manifest, settings))
+    bus = InProcessBus(services, withheld=withheld, latency=timedelta(hours=latency_h))
+    for events, marker in ticks:
+        bus.play_tick(events, marker)
+    if bus.stats.failures:
+        failed = ", ".join(f"{a} on {t} x{n}" for (a, t), n in bus.stats.failures.items())
+        raise RuntimeError(
+            f"handlers failed in-process (the Kafka path dead-letters them): {failed}"
+        )
+    state = bus.state(entry(SCORER).name)
+    summary: dict[str, Any] | None = state.latest_summary
+    if summary is None:
+        raise RuntimeError("the referee published no final scores: the run had no final tick")
+    return summary
+
+
+def score_world(spec: WorldSpec, *, fusion: bool = True) -> dict[str, Any]:
+    """Simulate and score one world."""
+    return score(simulate(spec), fusion=fusion, latency_h=spec.variation.latency_h)
+
+
+def _marker(event: Event) -> TickAdvanced:
+    if not isinstance(event, TickAdvanced):
+        raise TypeError(f"the simulator closed a tick with a {type(event).__name__}")
+    return event
