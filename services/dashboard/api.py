@@ -1,9 +1,10 @@
 """Dashboard HTTP adapter: the page, its front-end packages, the snapshot, live updates, runs.
 
 Everything the browser receives is public-grade: the board's aggregates (``domain/board.py``),
-the labels (the page's own from ``data/labels.yaml``, sectors and actions from the contracts),
-the scenario library (listed by the operator's ``dexsim scenarios --json``), and whether a run
-started from here is still going.
+the latest ensemble and sweep of each scenario (``domain/summaries.py``), the labels (the
+page's own from ``data/labels.yaml``, sectors and actions from the contracts), the scenario
+library (listed by the operator's ``dexsim scenarios --json``), and whether a run started from
+here is still going.
 Front-end packages are served from ``web/node_modules`` (installed by ``npm ci``), never from
 a CDN, so the page works with no internet access.
 """
@@ -21,6 +22,7 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Depends, Header, HTTPException, Request, status
+from fastapi import Path as PathParam
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
@@ -173,8 +175,12 @@ async def _scenarios(state: DashboardState) -> list[Scenario]:
         raise HTTPException(status.HTTP_503_SERVICE_UNAVAILABLE, str(exc)) from None
 
 
-#: GET /api/snapshot, /api/labels, /api/scenarios, /events; POST /api/runs.
+#: GET /api/snapshot, /api/labels, /api/scenarios, /api/ensembles/{scenario},
+#: /api/sweeps/{scenario}, /events; POST /api/runs.
 data = APIRouter(tags=["dashboard"])
+
+#: A scenario's name in a path (the contracts allow up to 64 characters).
+ScenarioName = Annotated[str, PathParam(min_length=1, max_length=64)]
 
 
 @data.get("/api/snapshot")
@@ -187,6 +193,37 @@ async def get_snapshot(state: State) -> dict[str, Any]:
 async def get_labels(state: State) -> dict[str, Any]:
     """Sector, colour, signal, action and page labels in Chinese and English."""
     return {**state.labels, **contract_labels()}
+
+
+@data.get(
+    "/api/ensembles/{scenario}",
+    responses={404: {"description": "No ensemble of this scenario has been published"}},
+)
+async def get_ensemble(scenario: ScenarioName, state: State) -> dict[str, Any]:
+    """The latest ensemble of a scenario: every measure's band and each data flow's value."""
+    found = state.board.summaries.ensemble(scenario)
+    if found is None:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            f"no ensemble of {scenario!r} yet: run `dexsim ensemble --scenario {scenario}`",
+        )
+    return found
+
+
+@data.get(
+    "/api/sweeps/{scenario}",
+    responses={404: {"description": "No sweep of this scenario has been published"}},
+)
+async def get_sweep(scenario: ScenarioName, state: State) -> dict[str, Any]:
+    """The latest sensitivity sweep of a scenario: the measures' bands at each value."""
+    found = state.board.summaries.sweep(scenario)
+    if found is None:
+        raise HTTPException(
+            status.HTTP_404_NOT_FOUND,
+            f"no sweep of {scenario!r} yet: run "
+            f"`dexsim sweep --scenario {scenario} --vary forecast_error=0,1,2`",
+        )
+    return found
 
 
 @data.get(

@@ -1,4 +1,4 @@
-"""The dashboard's manifest: warnings, decisions, scores and ticks in; the leadership page out."""
+"""The dashboard's manifest: warnings, decisions, scores, ticks and ensembles in; the page out."""
 
 from __future__ import annotations
 
@@ -62,12 +62,13 @@ MANIFEST: Manifest[DashboardState] = Manifest(
     port=8080,
     settings=DashboardSettings,
     state=new_state,
-    agents=(streams.CLOCK, streams.FEED, streams.SCORES),
+    agents=(streams.CLOCK, streams.FEED, streams.SCORES, streams.SUMMARIES),
     routers=(api.page, api.data),
     clocked=False,
     description=(
         "The leadership dashboard: warnings, response levels, decisions, cross-sector flows and "
-        "the referee's multiplier per sector, live over server-sent events (public aggregates)."
+        "the referee's scores per sector, and the bands of the latest ensemble and sweep of each "
+        "scenario, live over server-sent events (public aggregates)."
     ),
     data_files=("services/dashboard/data/labels.yaml",),
 )

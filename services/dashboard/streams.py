@@ -1,6 +1,7 @@
-"""Dashboard stream adapter: warnings, decisions, response levels, scores and ticks -> the board.
+"""Dashboard stream adapter: warnings, decisions, response levels, scores, ticks and ensembles'
+summaries -> the board.
 
-Three agents, because the topics differ in what they carry:
+Four agents, because the topics differ in what they carry:
 
 * ``clock`` reads ``simulator.ticks.v1``; the runtime treats every ``TickAdvanced`` there as a
   tick marker, so the board hears of it through ``on_tick`` (it has no handlers);
@@ -8,7 +9,10 @@ Three agents, because the topics differ in what they carry:
   in the contracts, so a new sector's decisions reach the page with no edit here;
 * ``scores`` reads ``referee.scores.v1``, which carries no tick markers. That agent therefore
   never completes a tick, so the dashboard never reports a watermark and the simulator's clock
-  must not wait for it.
+  must not wait for it;
+* ``summaries`` reads ``referee.ensembles.v1`` and ``referee.sweeps.v1``: what ``dexsim ensemble``
+  and ``dexsim sweep`` publish. They belong to no scenario tick (``lockstep=False``) and outlive
+  a run.
 
 The dashboard publishes nothing (no outputs, so no markers are forwarded).
 """
@@ -18,7 +22,14 @@ from __future__ import annotations
 from services.dashboard.state import DashboardState
 from shared.contracts.decisions import DecisionMade
 from shared.contracts.envelope import Event
-from shared.contracts.referee import REFEREE_SCORES, ScoresPublished
+from shared.contracts.referee import (
+    REFEREE_ENSEMBLES,
+    REFEREE_SCORES,
+    REFEREE_SWEEPS,
+    EnsembleSummarized,
+    ScoresPublished,
+    SweepSummarized,
+)
 from shared.contracts.simulator import SIMULATOR_TICKS, TickAdvanced
 from shared.contracts.topics import TopicRole, by_role
 from shared.contracts.weather import WarningIssued
@@ -49,6 +60,18 @@ def on_scores(state: DashboardState, event: ScoresPublished) -> list[Event]:
     return []
 
 
+def on_ensemble(state: DashboardState, event: EnsembleSummarized) -> list[Event]:
+    """An ensemble's bands and its flows' values: its scenario's latest ensemble."""
+    state.board.on_ensemble(event)
+    return []
+
+
+def on_sweep(state: DashboardState, event: SweepSummarized) -> list[Event]:
+    """A sensitivity sweep's bands: its scenario's latest sweep."""
+    state.board.on_sweep(event)
+    return []
+
+
 def on_tick(state: DashboardState, tick: TickAdvanced) -> list[Event]:
     """The simulator finished a tick: move the scenario clock."""
     state.board.on_tick(tick)
@@ -67,4 +90,13 @@ FEED: Agent[DashboardState] = Agent(name="feed", reads=FEED_TOPICS, handlers=_FE
 
 SCORES: Agent[DashboardState] = Agent(
     name="scores", reads=(REFEREE_SCORES,), handlers={ScoresPublished: on_scores}
+)
+
+#: Summaries of many worlds, published by the operator's commands: handled as they come.
+SUMMARIES: Agent[DashboardState] = Agent(
+    name="summaries",
+    reads=(REFEREE_ENSEMBLES, REFEREE_SWEEPS),
+    handlers={EnsembleSummarized: on_ensemble, SweepSummarized: on_sweep},
+    forward_markers=False,
+    lockstep=False,
 )

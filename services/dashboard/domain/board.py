@@ -3,7 +3,8 @@
 The board keeps only public-grade aggregates: per city the active warning colours and the
 response level; a short feed of decisions reduced to sector, mode, city, action and level (no
 asset, farm, segment, person or cost appears); counts of cross-sector data flows; the referee's
-published scores (already ``public`` aggregates) over simulated time; and the scenario clock.
+published scores (already ``public`` aggregates) over simulated time; the scenario clock; and
+the latest ensemble and sweep of each scenario (``summaries.py``), which outlive a run.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from services.dashboard.domain.summaries import Summaries, shown_ratio
 from shared.contracts.decisions import DecisionMade
 from shared.contracts.emergency import Measure, ResponseDecided, ResponseLevel
 from shared.contracts.envelope import Mode
-from shared.contracts.referee import ModeScore, ScoresPublished
+from shared.contracts.referee import EnsembleSummarized, ModeScore, ScoresPublished, SweepSummarized
 from shared.contracts.simulator import TickAdvanced
 from shared.contracts.weather import Colour, WarningIssued
 
@@ -74,6 +76,8 @@ class Board:
     def __init__(self, cities: list[CityRef]) -> None:
         self._refs = list(cities)
         self.version = 0
+        #: Ensembles and sweeps belong to no run: a new run (or ``clear``) keeps them.
+        self.summaries = Summaries()
         self._reset()
 
     def _reset(self) -> None:
@@ -201,6 +205,16 @@ class Board:
             self._series.append(point)
         self.version += 1
 
+    def on_ensemble(self, summary: EnsembleSummarized) -> None:
+        """An ensemble's bands: its scenario's latest (an older one changes nothing)."""
+        if self.summaries.on_ensemble(summary):
+            self.version += 1
+
+    def on_sweep(self, summary: SweepSummarized) -> None:
+        """A sensitivity sweep's bands: its scenario's latest (an older one changes nothing)."""
+        if self.summaries.on_sweep(summary):
+            self.version += 1
+
     # ------------------------------------------------------------------------------ outputs
     def snapshot(self) -> dict[str, Any]:
         """Everything the page shows, as JSON-ready public-grade aggregates."""
@@ -219,6 +233,8 @@ class Board:
             ],
             "scores": self._scores_view(),
             "series": list(self._series),
+            # Only which summaries there are: the page fetches one when its id changes.
+            "summaries": self.summaries.index(),
         }
 
     def _clock_view(self) -> dict[str, Any] | None:
@@ -266,9 +282,9 @@ class Board:
             "total_ticks": s.total_ticks,
             "final": s.final,
             "overall": {
-                "multiplier": s.overall_multiplier,
-                "basis": s.overall_multiplier_basis,
-                "reason": s.overall_multiplier_reason,
+                **_ratio_view(
+                    s.overall_multiplier, s.overall_multiplier_basis, s.overall_multiplier_reason
+                ),
                 "value_gain_yuan": s.overall_value_gain_yuan,
                 "gap_closed": s.overall_gap_closed,
                 "fused": {"rev": s.overall_rev_fused},
@@ -277,9 +293,7 @@ class Board:
             "sectors": [
                 {
                     "sector": x.sector,
-                    "multiplier": x.multiplier,
-                    "basis": x.multiplier_basis,
-                    "reason": x.multiplier_reason,
+                    **_ratio_view(x.multiplier, x.multiplier_basis, x.multiplier_reason),
                     "value_gain_yuan": x.value_gain_yuan,
                     "gap_closed": x.gap_closed,
                     "fused": _mode_view(x.fused),
@@ -289,6 +303,12 @@ class Board:
                 if x.sector != "weather"
             ],
         }
+
+
+def _ratio_view(ratio: float | None, basis: str, reason: str | None) -> dict[str, Any]:
+    """The multiplier, its basis and reason as shown: never negative (``summaries.shown_ratio``)."""
+    shown, basis, reason = shown_ratio(ratio, basis, reason)
+    return {"multiplier": shown, "basis": basis, "reason": reason}
 
 
 def _mode_view(m: ModeScore) -> dict[str, Any]:

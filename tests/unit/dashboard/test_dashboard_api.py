@@ -21,6 +21,7 @@ from tests.factories.dashboard import (
     state,
     tick,
 )
+from tests.unit.dashboard.summaries import SCENARIO, ensemble, sweep
 
 SAME_ORIGIN = {"Origin": "http://testserver"}
 
@@ -178,3 +179,42 @@ def test_the_page_and_its_own_scripts_are_served_under_a_same_origin_policy(
     assert "SECTOR_COLOURS" not in script.text
     assert http.get("/static/secrets.env").status_code == 404
     assert http.get("/vendor/jquery.js").status_code == 404
+
+
+def test_a_scenarios_latest_ensemble_is_served_and_a_missing_one_says_how_to_make_it(
+    tmp_path: Path,
+) -> None:
+    found = state(tmp_path)
+    http, _ = client(found)
+    missing = http.get(f"/api/ensembles/{SCENARIO}")
+    assert missing.status_code == 404
+    assert f"dexsim ensemble --scenario {SCENARIO}" in missing.json()["detail"]
+    summary = ensemble()
+    found.board.on_ensemble(summary)
+    served = http.get(f"/api/ensembles/{SCENARIO}")
+    assert served.status_code == 200
+    assert served.json() == found.board.summaries.ensemble(SCENARIO)
+    assert served.json()["id"] == str(summary.event_id)
+    assert served.json()["flows"][0]["value_yuan"]["p50"] == 9.0e7
+    listed = http.get("/api/snapshot").json()["summaries"]["ensembles"]
+    assert [e["id"] for e in listed] == [str(summary.event_id)]
+
+
+def test_a_scenarios_latest_sweep_is_served_and_a_missing_one_says_how_to_make_it(
+    tmp_path: Path,
+) -> None:
+    found = state(tmp_path)
+    http, _ = client(found)
+    missing = http.get(f"/api/sweeps/{SCENARIO}")
+    assert missing.status_code == 404
+    assert f"dexsim sweep --scenario {SCENARIO}" in missing.json()["detail"]
+    found.board.on_sweep(sweep())
+    served = http.get(f"/api/sweeps/{SCENARIO}").json()
+    assert served["param"] == "forecast_error"
+    assert [p["value"] for p in served["points"]] == [0.0, 1.0, 2.0]
+
+
+def test_a_scenario_name_longer_than_the_contracts_allow_is_refused(tmp_path: Path) -> None:
+    http, _ = client(state(tmp_path))
+    assert http.get("/api/ensembles/" + "x" * 65).status_code == 422
+    assert http.get("/api/sweeps/" + "x" * 65).status_code == 422

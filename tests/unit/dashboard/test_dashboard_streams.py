@@ -8,12 +8,13 @@ from faust.types import TP
 from services.dashboard.service import MANIFEST
 from shared import metrics
 from shared.contracts.emergency import ResponseLevel
-from shared.contracts.referee import REFEREE_SCORES
+from shared.contracts.referee import REFEREE_ENSEMBLES, REFEREE_SCORES, REFEREE_SWEEPS
 from shared.contracts.simulator import SIMULATOR_TICKS
 from shared.contracts.topics import TopicRole, by_role
 from shared.contracts.weather import WarningIssued
 from tests.factories.dashboard import JINGDEZHEN, city, rain_warnings, response_level, tick
 from tests.factories.runtime import service
+from tests.unit.dashboard.summaries import SCENARIO, ensemble, sweep
 
 
 def test_the_feed_reads_every_warning_and_decision_topic_the_contracts_declare() -> None:
@@ -26,6 +27,8 @@ def test_the_feed_reads_every_warning_and_decision_topic_the_contracts_declare()
     assert set(runtime.codecs) == {t.name for t in topics} | {
         SIMULATOR_TICKS.name,
         REFEREE_SCORES.name,
+        REFEREE_ENSEMBLES.name,
+        REFEREE_SWEEPS.name,
     }
 
 
@@ -63,4 +66,20 @@ async def test_the_clock_follows_the_simulators_tick_markers_without_reporting_a
         await ctx.put(tick(4).to_bytes(), key=b"360000", partition=0)
     clock = runtime.state.board.snapshot()["clock"]
     assert clock is not None and clock["tick"] == 4
+    assert sink.sent == []
+
+
+async def test_ensembles_and_sweeps_reach_the_board_as_they_come_and_nothing_is_published() -> None:
+    runtime, sink = service(MANIFEST)
+    agent = runtime.faust_app.agents["dashboard.summaries"]
+    assert not next(a for a in MANIFEST.agents if a.name == "summaries").lockstep
+    summary, swept = ensemble(), sweep()
+    async with agent.test_context() as ctx:
+        await ctx.put(summary.to_bytes(), key=summary.key)
+        await ctx.put(swept.to_bytes(), key=swept.key)
+    shown = runtime.state.board.summaries
+    found = shown.ensemble(SCENARIO)
+    assert found is not None and found["id"] == str(summary.event_id)
+    found = shown.sweep(SCENARIO)
+    assert found is not None and found["id"] == str(swept.event_id)
     assert sink.sent == []
