@@ -3,11 +3,15 @@
 The page must load with no console errors and nothing fetched from beyond this machine; during
 a replay of the 2020 Poyang Lake flood, started from the page itself, the map must colour a
 lake-side city with a CMA warning colour and the multiplier panel must show the referee's own
-figures; the language toggle must switch the labels. Screenshots go to reports/screenshots/.
+figures; an ensemble's and a sweep's summaries, published on the system's broker as
+``dexsim ensemble`` and ``dexsim sweep`` publish them, must reach the value panel, the flows'
+values and the sweep chart with their figures; the language toggle must switch the labels.
+Screenshots go to reports/screenshots/.
 """
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -19,7 +23,10 @@ import yaml
 from playwright.sync_api import expect
 
 from services.dashboard.api import DATA_DIR
+from shared.contracts.referee import ensemble_event, sweep_event
+from shared.kafka import publish_one
 from tests.browser.support import SCREENSHOTS
+from tests.support import metric_total, run_sync, wait_until
 
 # The default 300 s limit guards against hangs; a Poyang run watched in the browser takes
 # longer on a busy machine.
@@ -84,7 +91,16 @@ def test_a_laptop_screen_shows_every_panel(browser: Any, system: dict[str, Any])
     pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     pg.goto(system["url"])
     pg.wait_for_timeout(1500)
-    for testid in ("map", "multipliers", "loss-chart", "flows", "feed", "clock"):
+    panels = ("map", "multipliers", "loss-chart", "flows", "feed", "clock")
+    panels += (
+        "value-panel",
+        "rev-chart",
+        "flow-values-panel",
+        "flow-values",
+        "sweep-panel",
+        "sweep",
+    )
+    for testid in panels:
         box = pg.locator(f"[data-testid={testid}]").bounding_box()
         assert box is not None and box["width"] > 100 and box["height"] > 20, testid
         assert box["y"] + box["height"] <= 768 + 1, testid
@@ -138,13 +154,144 @@ def test_during_the_flood_the_map_and_multipliers_follow_the_run(
     # expect(...) waits (up to its timeout) for the last snapshot to reach the page
     for sector in ("agriculture", "transport", "emergency", "overall"):
         expected = truth[sector]["multiplier"]
-        text = "n/a" if expected is None else f"×{expected:.2f}"
+        # A negative ratio means nothing: the page shows n/a for it as for an undefined one.
+        text = "n/a" if expected is None or expected < 0 else f"×{expected:.2f}"
         expect(page.locator(f"[data-testid=mult-value-{sector}]")).to_have_text(text)
         fused, siloed = truth[sector]["fused"]["rev"], truth[sector]["siloed"]["rev"]
         expect(page.locator(f"[data-testid=rev-{sector}]")).to_contain_text(
             f"{rev(fused)} / {rev(siloed)}"
         )
     page.screenshot(path=str(SCREENSHOTS / "dashboard-final-zh.png"))
+
+
+# ----------------------------------------------------------------- ensembles and sweeps
+#: What every chart series of ``id`` holds, as rows (a bar's value alone), compared in the page.
+CHART_HOLDS = """([id, expected]) => {
+  const chart = echarts.getInstanceByDom(document.getElementById(id));
+  if (!chart) return false;
+  const rows = (d) => (Array.isArray(d) ? d : [d.value]);
+  const found = Object.fromEntries(chart.getOption().series.map((s) => [s.id, s.data.map(rows)]));
+  const close = (a, b) => Math.abs(a - b) <= 1e-9 * Math.max(1, Math.abs(b));
+  return Object.entries(expected).every(([sid, want]) =>
+    found[sid] && found[sid].length === want.length &&
+    want.every((r, i) => r.every((v, j) => close(found[sid][i][j], v))));
+}"""
+
+
+def _band(p5: float, p50: float, p95: float) -> dict[str, float]:
+    return {"p5": p5, "p50": p50, "p95": p95}
+
+
+def _block(
+    gain: dict[str, float], multiplier: dict[str, float] | None, reason: str | None = None
+) -> dict[str, Any]:
+    return {
+        "rev_siloed": _band(0.1, 0.2, 0.3),
+        "rev_fused": _band(0.3, 0.45, 0.6),
+        "gain_yuan": gain,
+        "gap_closed": _band(0.2, 0.35, 0.5),
+        "multiplier": multiplier,
+        "multiplier_reason": reason,
+    }
+
+
+def _flow(source: str, target: str, topic: str, band: dict[str, float] | None) -> dict[str, Any]:
+    return {"source": source, "target": target, "topic": topic, "value_yuan": band, "seeds": [1]}
+
+
+NOT_DEFINED = "n/a in 3 of 5 worlds; the commonest reason (3): siloed value is not positive"
+
+
+def _publish(system: dict[str, Any], spec: Any, event: Any) -> None:
+    servers = system["env"]["KAFKA_BOOTSTRAP_SERVERS"]
+    # Playwright's sync API runs an event loop here: the producer gets one on a worker thread.
+    run_sync(lambda: publish_one(spec, event, servers=servers, timeout_s=30.0))
+
+
+def test_an_ensemble_and_a_sweep_reach_the_value_panel_the_flows_and_the_sweep_chart(
+    page: Any, system: dict[str, Any]
+) -> None:
+    # A first seed no earlier summary has: the caption tells this ensemble from any other.
+    first = 1000 + int(time.time()) % 100_000
+    ensemble_doc = {
+        "scenario": SCENARIO,
+        "seeds": list(range(first, first + 5)),
+        "hours": None,
+        "sectors": {
+            # Fused lost money in some worlds: the band reaches below zero, so no multiplier.
+            "agriculture": _block(_band(0.6e8, 0.9e8, 1.2e8), _band(-0.3, 1.2, 2.0)),
+            "transport": _block(_band(0.1e8, 0.33e8, 0.5e8), None, NOT_DEFINED),
+        },
+        "overall": _block(_band(0.45e8, 1.23e8, 2.10e8), _band(1.1, 1.4, 1.9)),
+        "flows": [
+            _flow("weather", "agriculture", "weather.forecasts.v1", _band(0.5e8, 0.8e8, 1.1e8)),
+            _flow("weather", "transport", "weather.forecasts.v1", _band(0.1e8, 0.3e8, 0.4e8)),
+            _flow("transport", "emergency", "transport.road-status.v1", None),
+        ],
+    }
+    points = [
+        {"value": value, "overall": _block(_band(lo, mid, hi), None, NOT_DEFINED), "sectors": {}}
+        for value, (lo, mid, hi) in ((0.0, (2e8, 3e8, 4e8)), (1.0, (0.5e8, 1.2e8, 2e8)))
+    ]
+    points.append({"value": 2.0, "overall": _block(_band(-0.2e8, 0.4e8, 1e8), None), "sectors": {}})
+    sweep_doc = {"scenario": SCENARIO, "param": "forecast_error", "seeds": [1, 2, 3, 4]}
+    sweep_doc["points"] = points
+    _publish(system, *ensemble_event(ensemble_doc))
+    _publish(system, *sweep_event(sweep_doc))
+
+    # The value panel: the gain ΔV in 亿元 with its band, the gap closed, multipliers never <0.
+    wait = {"timeout": 60_000}
+    caption = page.locator("[data-testid=ensemble-caption]")
+    expect(caption).to_contain_text(f"集合推演 5 个种子（自种子 {first}）", **wait)
+    expect(page.locator("[data-testid=ensemble-hint]")).to_have_count(0)
+    expect(page.locator("[data-testid=ens-gain-overall]")).to_have_text("1.23 [0.45, 2.10]")
+    expect(page.locator("[data-testid=ens-gain-agriculture]")).to_have_text("0.90 [0.60, 1.20]")
+    expect(page.locator("[data-testid=ens-gap-overall]")).to_have_text("35% [20%, 50%]")
+    expect(page.locator("[data-testid=ens-mult-overall]")).to_have_text("×1.40 [1.10, 1.90]")
+    agriculture = page.locator("[data-testid=ens-mult-agriculture]")
+    expect(agriculture).to_have_text("n/a")
+    expect(agriculture).to_have_attribute("title", re.compile("negative"))
+    transport = page.locator("[data-testid=ens-mult-transport]")
+    expect(transport).to_have_text("n/a")
+    expect(transport).to_have_attribute("title", NOT_DEFINED)
+
+    # The flows' values: the two valued flows, most valuable first, each with its band.
+    expect(page.locator("[data-testid=flow-values-hint]")).to_be_hidden()
+    expect(page.locator("[data-testid=flow-values-caption]")).to_contain_text("2 条数据流")
+    flows = {
+        "flow-value": [[0.8e8], [0.3e8]],
+        "flow-band": [[0, 0.5e8, 1.1e8, 0.8e8], [1, 0.1e8, 0.4e8, 0.3e8]],
+    }
+    page.wait_for_function(CHART_HOLDS, arg=["flow-values-chart", flows], timeout=10_000)
+    names = page.evaluate(
+        "() => echarts.getInstanceByDom(document.getElementById('flow-values-chart'))"
+        ".getOption().yAxis[0].data"
+    )
+    assert names == ["气象服务 → 现代农业", "气象服务 → 交通运输"], names
+
+    # The sweep: the gain's median line and band against the forecast error, and REV lines.
+    expect(page.locator("[data-testid=sweep-hint]")).to_be_hidden(**wait)
+    expect(page.locator("[data-testid=sweep-caption]")).to_contain_text("3 个取值，各 4 个种子")
+    sweep = {
+        "sweep-gain": [[0, 3e8], [1, 1.2e8], [2, 0.4e8]],
+        "sweep-band": [[0, 2e8, 4e8], [1, 0.5e8, 2e8], [2, -0.2e8, 1e8]],
+        "sweep-rev-fused": [[0, 0.45], [1, 0.45], [2, 0.45]],
+        "sweep-rev-siloed": [[0, 0.2], [1, 0.2], [2, 0.2]],
+    }
+    page.wait_for_function(CHART_HOLDS, arg=["sweep-chart", sweep], timeout=10_000)
+    page.screenshot(path=str(SCREENSHOTS / "dashboard-ensemble-zh.png"))
+
+    # The referee exports the same summary for Grafana (the leadership dashboard's bands).
+    referee = f"http://127.0.0.1:{8105 + system['offset']}"
+    wait_until(
+        "the referee's ensemble gauge",
+        lambda: metric_total(
+            referee, "dex_ensemble_value_gain_yuan", scenario=SCENARIO, sector="overall",
+            quantile="0.5",
+        ) == 1.23e8,
+        timeout=60,
+    )  # fmt: skip
+    assert page.errors == []
 
 
 def test_the_language_toggle_switches_the_labels(page: Any) -> None:
