@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -125,3 +127,175 @@ def test_the_dashboard_provider_points_at_the_dashboards_folder() -> None:
     (provider,) = providers["providers"]
     assert provider["type"] == "file"
     assert "DEXSIM_GRAFANA_DASHBOARDS" in provider["options"]["path"]
+
+
+# ------------------------------------------------------------- template variables, ensembles
+LEADERSHIP = GRAFANA / "dashboards" / "leadership-overview.json"
+#: Gauges that hold one value per scenario (the latest ensemble's bands, the flows' values).
+PER_SCENARIO = ("dex_ensemble_", "dex_flow_value_yuan")
+#: ``label_values(metric{...}, label)``: a variable's values from one metric's label.
+LABEL_VALUES = re.compile(r"^label_values\(\s*([A-Za-z_:][\w:]*)\s*(?:\{[^}]*\})?\s*,\s*\w+\s*\)$")
+
+
+def variables(dashboard: dict[str, Any]) -> list[dict[str, Any]]:
+    """The dashboard's template variables."""
+    found: list[dict[str, Any]] = dashboard.get("templating", {}).get("list", [])
+    return found
+
+
+def variable_query(variable: dict[str, Any]) -> str:
+    """A query variable's PromQL (Grafana stores it as a string or as ``{"query": ...}``)."""
+    query = variable["query"]
+    return str(query["query"] if isinstance(query, dict) else query)
+
+
+@pytest.mark.parametrize("path", DASHBOARDS, ids=lambda p: p.name)
+def test_every_query_variable_draws_on_a_declared_metric_from_the_provisioned_datasource(
+    path: Path,
+) -> None:
+    uid = yaml.safe_load((GRAFANA / "provisioning/datasources/dexsim.yml").read_text())
+    uid = uid["datasources"][0]["uid"]
+    known = declared_series() | recorded_series()
+    for variable in variables(json.loads(path.read_text(encoding="utf-8"))):
+        if variable["type"] != "query":
+            continue
+        assert variable["datasource"]["uid"] == uid, variable["name"]
+        query = variable_query(variable)
+        match = LABEL_VALUES.match(query)
+        names = [match.group(1)] if match else metric_names(query)
+        assert names and set(names) <= known, f"{variable['name']}: {query}"
+
+
+def test_the_leadership_dashboard_picks_the_scenario_of_the_ensemble_panels() -> None:
+    dashboard = json.loads(LEADERSHIP.read_text(encoding="utf-8"))
+    (scenario,) = [v for v in variables(dashboard) if v["name"] == "scenario"]
+    assert variable_query(scenario) == "label_values(dex_ensemble_value_gain_yuan, scenario)"
+    per_scenario = [
+        (panel["title"], t["expr"])
+        for panel in panels(dashboard)
+        for t in panel.get("targets", [])
+        if any(n.startswith(PER_SCENARIO) for n in metric_names(t["expr"]))
+    ]
+    # ΔV, REV per mode and the gap closed at their quantiles, and the flows' values.
+    named = {n for _, expr in per_scenario for n in metric_names(expr)}
+    assert named >= {
+        "dex_ensemble_value_gain_yuan",
+        "dex_ensemble_relative_value",
+        "dex_ensemble_gap_closed",
+        "dex_flow_value_yuan",
+    }
+    # Every scenario's last ensemble stays exported: a panel that did not pick one would mix them.
+    for title, expr in per_scenario:
+        assert 'scenario="$scenario"' in expr, title
+    flows = [p for p in panels(dashboard) if p["type"] == "bargauge"]
+    assert any(
+        'quantile="0.5"' in t["expr"] and "dex_flow_value_yuan" in t["expr"]
+        for p in flows
+        for t in p["targets"]
+    ), "a bar gauge of each flow's median value"
+
+
+def _as_instant_query(expr: str) -> str:
+    """A dashboard query with Grafana's variables replaced, so that promtool can evaluate it."""
+    for variable, value in (
+        ("$scenario", "poyang-flood-2020"),
+        ("$__rate_interval", "1m"),
+        ("$__range", "5m"),
+        ("$__interval", "15s"),
+    ):
+        expr = expr.replace(variable, value)
+    return expr
+
+
+def _queries(dashboard: dict[str, Any]) -> list[str]:
+    return [t["expr"] for p in panels(dashboard) for t in p.get("targets", []) if t.get("expr")]
+
+
+@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool is not installed")
+@pytest.mark.parametrize("path", DASHBOARDS, ids=lambda p: p.name)
+def test_every_panel_query_is_promql_that_promtool_accepts(path: Path, tmp_path: Path) -> None:
+    dashboard = json.loads(path.read_text(encoding="utf-8"))
+    rules = [
+        {"record": f"dashboard:query_{i}", "expr": _as_instant_query(expr)}
+        for i, expr in enumerate(_queries(dashboard))
+    ]
+    (tmp_path / "queries.yml").write_text(
+        yaml.safe_dump({"groups": [{"name": "q", "rules": rules}]})
+    )
+    result = subprocess.run(
+        ["promtool", "check", "rules", "queries.yml"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.mark.skipif(shutil.which("promtool") is None, reason="promtool is not installed")
+def test_the_ensemble_panels_show_the_chosen_scenarios_bands_and_leave_undefined_ones_blank(
+    tmp_path: Path,
+) -> None:
+    dashboard = json.loads(LEADERSHIP.read_text(encoding="utf-8"))
+    by_metric: dict[tuple[str, str], str] = {}
+    for panel in panels(dashboard):
+        for t in panel.get("targets", []):
+            for name in metric_names(t["expr"]):
+                if name.startswith(PER_SCENARIO):
+                    by_metric[(name, panel["type"])] = _as_instant_query(t["expr"])
+    poyang = 'scenario="poyang-flood-2020"'
+    flow = f'{poyang}, source="weather", target="agriculture", topic="weather.forecasts.v1"'
+    series = [
+        (f'dex_ensemble_value_gain_yuan{{{poyang}, sector="overall", quantile="0.5"}}', "1.23e8"),
+        ('dex_ensemble_value_gain_yuan{scenario="fog", sector="overall", quantile="0.5"}', "7e8"),
+        (f'dex_ensemble_gap_closed{{{poyang}, sector="overall", quantile="0.5"}}', "0.35"),
+        (f'dex_ensemble_gap_closed{{{poyang}, sector="transport", quantile="0.5"}}', "NaN"),
+        (
+            f'dex_ensemble_relative_value{{{poyang}, sector="overall", mode="fused", '
+            'quantile="0.05"}',
+            "0.3",
+        ),
+        (f'dex_flow_value_yuan{{{flow}, quantile="0.5"}}', "8e7"),
+        (f'dex_flow_value_yuan{{{flow}, quantile="0.95"}}', "NaN"),
+    ]
+    expected = {
+        ("dex_ensemble_value_gain_yuan", "table"): [('{sector="overall", quantile="0.5"}', 1.23)],
+        ("dex_ensemble_gap_closed", "table"): [('{sector="overall", quantile="0.5"}', 0.35)],
+        ("dex_ensemble_relative_value", "table"): [
+            (
+                '{sector="overall", mode="fused", quantile="0.05", sector_mode="overall · fused"}',
+                0.3,
+            )
+        ],
+        ("dex_flow_value_yuan", "bargauge"): [('{source="weather", target="agriculture"}', 0.8)],
+        ("dex_flow_value_yuan", "table"): [
+            (
+                '{source="weather", target="agriculture", quantile="0.5", '
+                'flow="weather → agriculture"}',
+                0.8,
+            )
+        ],
+    }
+    assert set(expected) <= set(by_metric), sorted(by_metric)
+    (tmp_path / "none.yml").write_text("groups: []\n")
+    doc = {
+        "rule_files": ["none.yml"],
+        "evaluation_interval": "1m",
+        "tests": [
+            {
+                "interval": "1m",
+                "input_series": [{"series": s, "values": " ".join([v] * 5)} for s, v in series],
+                "promql_expr_test": [
+                    {
+                        "expr": by_metric[key],
+                        "eval_time": "2m",
+                        "exp_samples": [{"labels": lab, "value": val} for lab, val in rows],
+                    }
+                    for key, rows in expected.items()
+                ],
+            }
+        ],
+    }
+    (tmp_path / "ensembles.test.yml").write_text(yaml.safe_dump(doc, allow_unicode=True))
+    result = subprocess.run(
+        ["promtool", "test", "rules", "ensembles.test.yml"],
+        cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout + result.stderr
