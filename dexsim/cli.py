@@ -483,6 +483,13 @@ def run(
     hours: Annotated[
         int | None, typer.Option(help="Play only the scenario's first hours (a quick run)")
     ] = None,
+    flows: Annotated[
+        bool,
+        typer.Option(
+            help="Also value each cross-sector data flow of this world (Shapley, in-process; "
+            "one run per coalition of flows)"
+        ),
+    ] = True,
 ) -> None:
     """Play a scenario through every service and print the referee's scores (multiplier)."""
     from services.simulator.data import ScenarioFileError, resolve_scenario
@@ -506,14 +513,14 @@ def run(
     seed = sc.seed if seed is None else seed
     try:
         with runner.exclusive_run(run_dir()):
-            _run(scenario, sc, seed, speed, fusion, report, timeout, hours)
+            _run(scenario, sc, seed, speed, fusion, report, timeout, hours, flows)
     except runner.RunInProgressError as exc:
         raise _fail(str(exc)) from None
 
 
 def _run(
     scenario: str, sc: Any, seed: int, speed: str, fusion: str, report: Path | None,
-    timeout: float, hours: int | None,
+    timeout: float, hours: int | None, flows: bool = True,
 ) -> None:  # fmt: skip
     started = time.monotonic()
     _restart_services(fusion == "on", READY_TIMEOUT_S)
@@ -540,9 +547,47 @@ def _run(
         scenario=sc.name, seed=seed, fusion=fusion == "on", scores=scores, events=events,
         clock=clock, wall_s=time.monotonic() - started,
     )  # fmt: skip
+    if flows and fusion == "on":
+        doc.update(_flows_of_run(scenario, seed, hours, scores))
+    else:
+        doc["flows"] = None
+        doc["flows_reason"] = "fusion off: no flow is read" if fusion == "off" else "--no-flows"
     _print_report(doc)
+    if doc["flows"]:
+        _print_flows(doc["flows"])
     path = report or PROJECT_ROOT / "reports" / f"{sc.name}-s{seed}-fusion-{fusion}.json"
     console.print(f"report written to {_rel(runner.write_report(doc, path))}")
+
+
+def _flows_of_run(
+    scenario: str, seed: int, hours: int | None, scores: dict[str, Any]
+) -> dict[str, Any]:
+    """The report's ``flows``: each data flow's Shapley value in this world, played in-process.
+
+    The in-process bus scores the same world first; if that differs from the broker's scores
+    (it must not: see the e2e tests) the flows are reported with a warning.
+    """
+    from dexsim import ensemble as ens
+    from dexsim.inprocess import Variation, WorldSpec
+
+    started = time.monotonic()
+    with console.status("valuing each cross-sector data flow (every coalition, in-process)"):
+        result = ens.value_flows(
+            WorldSpec(scenario, seed, Variation(), hours), jobs=ens.default_jobs()
+        )
+    same = result.summary == scores
+    if not same:
+        err.print(
+            "[yellow]the in-process bus scored this world differently from the broker run; "
+            "the flows' values below are the in-process world's[/]"
+        )
+    return {
+        "flows": ens.flows_doc([result]),
+        "flows_check": {
+            "in_process_scores_equal": same,
+            "seconds": round(time.monotonic() - started, 1),
+        },
+    }
 
 
 # --------------------------------------------------------------------- ensembles and sweeps

@@ -17,8 +17,8 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any
 
-from dexsim.inprocess import Variation, WorldSpec, flow_label, fused_flows, score, simulate
-from dexsim.values import ShapleyValue, band, bands, per_world, shapley
+from dexsim.inprocess import Tick, Variation, WorldSpec, flow_label, fused_flows, score, simulate
+from dexsim.values import EXACT_UP_TO, ShapleyValue, band, bands, coalitions, per_world, shapley
 from shared.runtime.bus import Flow
 
 
@@ -32,20 +32,25 @@ class WorldResult:
     #: How the flows were valued: "exact" or "sampled"; "" when they were not.
     flow_method: str = ""
     seconds: float = 0.0
+    #: The referee's summary of the world (the fused run with every flow).
+    summary: dict[str, Any] = field(default_factory=dict)
 
 
 def score_one(spec: WorldSpec) -> WorldResult:
     """Simulate and score one world (fused and siloed in the one run)."""
     started = time.perf_counter()
     summary = score(simulate(spec), latency_h=spec.variation.latency_h)
-    return WorldResult(spec.seed, per_world(summary), seconds=time.perf_counter() - started)
+    return WorldResult(
+        spec.seed, per_world(summary), seconds=time.perf_counter() - started, summary=summary
+    )
 
 
-def value_flows(spec: WorldSpec) -> WorldResult:
+def value_flows(spec: WorldSpec, *, jobs: int = 1) -> WorldResult:
     """One world's measures and the Shapley value of every cross-sector flow in it.
 
     v(S) is the overall fusion gain with only the flows in S read; v(∅) = 0 without a run (the
-    fused models then read what the siloed ones read), v(all) is the world's own run.
+    fused models then read what the siloed ones read), v(all) is the world's own run. With
+    ``jobs`` > 1 the coalitions of an exact valuation are played in that many processes.
     """
     started = time.perf_counter()
     ticks = simulate(spec)
@@ -53,27 +58,55 @@ def value_flows(spec: WorldSpec) -> WorldResult:
     summary = score(ticks, latency_h=latency)
     players = fused_flows()
     everything = frozenset(players)
+    known: dict[frozenset[Flow], float] = {
+        frozenset(): 0.0,
+        everything: float(summary["overall"]["value_gain_yuan"]),
+    }
+    exact = len(players) <= EXACT_UP_TO
+    if exact and jobs > 1:
+        todo = [c for c in coalitions(players) if c not in known]
+        known.update(zip(todo, _play_coalitions(ticks, todo, latency, jobs), strict=True))
 
     def gain(coalition: frozenset[Flow]) -> float:
-        if not coalition:
-            return 0.0
-        if coalition == everything:
-            return float(summary["overall"]["value_gain_yuan"])
-        withheld = [f for f in players if f not in coalition]
-        return float(
-            score(ticks, withheld=withheld, latency_h=latency)["overall"]["value_gain_yuan"]
-        )
+        if coalition not in known:
+            known[coalition] = _gain(ticks, coalition, latency)
+        return known[coalition]
 
     values = shapley(players, gain, rng=random.Random(spec.seed))
-    from dexsim.values import EXACT_UP_TO
-
     return WorldResult(
         spec.seed,
         per_world(summary),
         flows=values,
-        flow_method="exact" if len(players) <= EXACT_UP_TO else "sampled",
+        flow_method="exact" if exact else "sampled",
         seconds=time.perf_counter() - started,
+        summary=summary,
     )
+
+
+def _gain(ticks: Sequence[Tick], coalition: frozenset[Flow], latency: float) -> float:
+    """The overall fusion gain when the fused models read only ``coalition``'s flows."""
+    withheld = [f for f in fused_flows() if f not in coalition]
+    return float(score(ticks, withheld=withheld, latency_h=latency)["overall"]["value_gain_yuan"])
+
+
+#: The world the coalition workers play (inherited through fork rather than pickled per task).
+_WORLD: list[Sequence[Tick]] = []
+
+
+def _gain_of(args: tuple[frozenset[Flow], float]) -> float:
+    return _gain(_WORLD[0], *args)
+
+
+def _play_coalitions(
+    ticks: Sequence[Tick], todo: Sequence[frozenset[Flow]], latency: float, jobs: int
+) -> list[float]:
+    _WORLD[:] = [ticks]
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
+            return list(pool.map(_gain_of, [(c, latency) for c in todo]))
+    finally:
+        _WORLD.clear()
 
 
 def default_jobs() -> int:

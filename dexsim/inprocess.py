@@ -20,6 +20,7 @@ from shared.contracts.simulator import TickAdvanced
 from shared.contracts.spec import TopicSpec
 from shared.contracts.topics import REGISTRY
 from shared.runtime.bus import Flow, InProcessBus
+from shared.runtime.manifest import Manifest
 
 #: One tick of a simulation: its events and the marker that closes it.
 Tick = tuple[list[tuple[TopicSpec, Event]], TickAdvanced]
@@ -106,16 +107,23 @@ def score(
     fusion: bool = True,
     withheld: Iterable[Flow] = (),
     latency_h: float = 0.0,
+    manifests: Sequence[Manifest[Any]] | None = None,
+    marked: Iterable[str] = (),
 ) -> dict[str, Any]:
-    """Play materialised ticks through every clocked service; the referee's final summary."""
+    """Play materialised ticks through every clocked service; the referee's final summary.
+
+    ``manifests`` replaces the clocked services' (a test's variant), ``marked`` names the topics
+    outside the registry that ``ticks`` feeds (see ``InProcessBus``).
+    """
     services = []
-    for e in clocked():
+    for manifest in manifests or [e.manifest for e in clocked()]:
         options: dict[str, Any] = {"fusion": fusion, "tick_sync": True}
-        if "interim_scores" in e.manifest.settings.model_fields:
+        if "interim_scores" in manifest.settings.model_fields:
             options["interim_scores"] = False  # only the final scores are read here
-        settings = e.manifest.settings(**options)
-        services.append((e.manifest, settings))
-    bus = InProcessBus(services, withheld=withheld, latency=timedelta(hours=latency_h))
+        services.append((manifest, manifest.settings(**options)))
+    bus = InProcessBus(
+        services, withheld=withheld, latency=timedelta(hours=latency_h), marked=marked
+    )
     for events, marker in ticks:
         bus.play_tick(events, marker)
     if bus.stats.failures:

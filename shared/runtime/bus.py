@@ -102,7 +102,9 @@ class InProcessBus:
     ``services`` are (manifest, settings) pairs; each state is built by the manifest's factory
     with those settings (``fusion`` decides whether an agent subscribes to its ``fused_reads``).
     ``withheld`` flows are cross-sector reads the bus leaves out (the value of a data flow is
-    measured by withholding it); ``latency`` delays every cross-sector read.
+    measured by withholding it); ``latency`` delays every cross-sector read; ``marked`` names
+    topics outside the registry that the caller feeds with the simulator's ticks (a test's
+    substitute for a registered topic).
     """
 
     def __init__(
@@ -111,6 +113,7 @@ class InProcessBus:
         *,
         withheld: Iterable[Flow] = (),
         latency: timedelta = timedelta(0),
+        marked: Iterable[str] = (),
     ) -> None:
         self.latency = latency
         self.states: dict[str, Any] = {}
@@ -147,7 +150,7 @@ class InProcessBus:
                         outputs={t.model: t for t in agent.outputs},
                     )
                 )
-        self.nodes = _in_marker_order(nodes)
+        self.nodes = _in_marker_order(nodes, frozenset(marked))
 
     def state(self, service: str) -> Any:
         """The state of one service (its models, its scoreboard)."""
@@ -207,7 +210,7 @@ class InProcessBus:
         self.stats.published += len(out)
 
 
-def _in_marker_order(nodes: list[_Node]) -> list[_Node]:
+def _in_marker_order(nodes: list[_Node], marked: frozenset[str] = frozenset()) -> list[_Node]:
     """The agents in the order a tick's markers reach them (see the module doc).
 
     A topic's marker comes from the simulator (its ``marked`` topics) or from the one agent that
@@ -226,7 +229,7 @@ def _in_marker_order(nodes: list[_Node]) -> list[_Node]:
         for topic in node.topics:
             registered = REGISTRY.get(topic)
             found = set(writers.get(topic, ()))
-            if registered is not None and registered.marked:
+            if (registered is not None and registered.marked) or topic in marked:
                 found.add(SIMULATOR)
             if not found:
                 raise TopologyError(

@@ -36,7 +36,7 @@ def reports(dexsim: Dexsim, tmp_path_factory: pytest.TempPathFactory) -> dict[st
     out = tmp_path_factory.mktemp("reports")
     return {
         "on": play(dexsim, out / "on.json", scenario=SCENARIO),
-        "again": play(dexsim, out / "again.json", scenario=SCENARIO),
+        "again": play(dexsim, out / "again.json", "--no-flows", scenario=SCENARIO),
         "off": play(dexsim, out / "off.json", "--fusion", "off", scenario=SCENARIO),
         "fog": play(dexsim, out / "fog.json", scenario="fog-expressway"),
     }
@@ -127,6 +127,39 @@ def test_one_seed_gives_the_same_scores_on_every_run(reports: dict[str, Any]) ->
     assert first["overall"] == second["overall"]
 
 
+@pytest.mark.parametrize("run", ["on", "fog"])
+def test_the_report_values_every_data_flow_and_the_values_add_up_to_the_gain(
+    reports: dict[str, Any], run: str
+) -> None:
+    doc = reports[run]
+    flows = doc["flows"]
+    assert doc["flows_check"]["in_process_scores_equal"] is True
+    from dexsim.inprocess import fused_flows
+
+    assert {(f["topic"], f["target"]) for f in flows} == set(fused_flows())
+    for f in flows:
+        assert f["method"] == "exact" and f["seeds"] == [doc["seed"]]
+        assert f["value_yuan"]["p5"] == f["value_yuan"]["p50"] == f["value_yuan"]["p95"]
+    # Shapley values are efficient: together they are the run's whole fusion gain
+    total = sum(f["value_yuan"]["p50"] for f in flows)
+    assert total == pytest.approx(doc["overall"]["value_gain_yuan"], abs=0.01 * len(flows))
+    assert reports["again"]["flows"] is None and reports["again"]["flows_reason"] == "--no-flows"
+    assert reports["off"]["flows"] is None
+
+
+@pytest.mark.parametrize(("run", "fusion"), [("on", True), ("off", False), ("fog", True)])
+def test_the_in_process_bus_gives_the_kafka_run_s_scores_to_the_fen(
+    reports: dict[str, Any], run: str, fusion: bool
+) -> None:
+    # The differential test of the two paths: ensembles, sweeps and the flows' values run the
+    # services' handlers in-process; one seed through the broker must score exactly the same.
+    from dexsim.inprocess import WorldSpec, score, simulate
+
+    doc = reports[run]
+    in_process = score(simulate(WorldSpec(doc["scenario"], doc["seed"])), fusion=fusion)
+    assert in_process == {**doc["sectors"], "overall": doc["overall"]}
+
+
 def test_every_dashboard_query_names_a_metric_the_running_services_export(
     reports: dict[str, Any],
 ) -> None:
@@ -204,7 +237,7 @@ def test_a_service_killed_during_a_repeated_run_holds_the_clock(
     report = tmp_path / "killed.json"
     proc = subprocess.Popen(
         [sys.executable, "-m", "dexsim.cli", "run", "--scenario", SCENARIO, "--seed", "7",
-         "--report", str(report)],
+         "--no-flows", "--report", str(report)],
         env=e2e_env(kafka_bootstrap), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:

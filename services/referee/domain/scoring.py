@@ -95,8 +95,8 @@ Comparing the modes, ``vf = V(fused)``, ``vs = V(siloed)``:
   ``--fusion off`` control;
 * ``gap_closed = ΔV / (V* − vs)``: the share of what siloed left on the table that fusion
   recovered (``None`` when ``V* <= vs``);
-* ``multiplier = vf / vs`` (basis ``ratio``) only where ``vs > 0`` and the avoidable loss ``A``
-  (Σ over impacts of their largest ``avoidable_yuan``) is material, at least
+* ``multiplier = vf / vs`` (basis ``ratio``) only where ``vs > 0``, ``vf > 0`` and the avoidable
+  loss ``A`` (Σ over impacts of their largest ``avoidable_yuan``) is material, at least
   ``MATERIAL_AVOIDABLE_YUAN``; otherwise ``None`` (basis ``n/a``) with ``multiplier_reason``. A
   ratio against zero, a net loss or a trifle flips sign or explodes and means nothing.
 
@@ -176,6 +176,9 @@ def multiplier(
     if siloed <= 0:
         reason = "siloed value is not positive (¥%.0f): a ratio against it means nothing"
         return None, MultiplierBasis.NOT_APPLICABLE, reason % siloed
+    if fused <= 0:
+        reason = "fused value is not positive (¥%.0f): fusion lost what siloed gained; see ΔV"
+        return None, MultiplierBasis.NOT_APPLICABLE, reason % fused
     if avoidable < MATERIAL_AVOIDABLE_YUAN:
         reason = "avoidable loss ¥%.0f is below the ¥%.0f materiality threshold"
         return None, MultiplierBasis.NOT_APPLICABLE, reason % (avoidable, MATERIAL_AVOIDABLE_YUAN)

@@ -217,6 +217,14 @@ def test_no_multiplier_against_a_siloed_value_that_is_not_positive() -> None:
         assert summary["value_gain_yuan"] > 0  # the gain is reported all the same
 
 
+def test_never_a_negative_multiplier_where_fusion_lost_money() -> None:
+    for fused in (-1.0, 0.0):
+        value, basis, reason = multiplier(fused=fused, siloed=2.0, avoidable=1e9)
+        assert (value, basis) == (None, MultiplierBasis.NOT_APPLICABLE)
+        assert reason is not None and "fused value is not positive" in reason
+    assert multiplier(fused=0.5, siloed=2.0, avoidable=1e9)[0] == 0.25
+
+
 def test_no_multiplier_where_too_little_was_at_stake() -> None:
     value, basis, reason = multiplier(fused=3.0, siloed=2.0, avoidable=MATERIAL_AVOIDABLE_YUAN / 2)
     assert (value, basis) == (None, MultiplierBasis.NOT_APPLICABLE)
