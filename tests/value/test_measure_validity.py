@@ -3,7 +3,7 @@
 * **control**: with fusion off the gain is exactly 0 in every sector, and the siloed result is
   the same whether fusion is on or off (independence), for every scenario and several seeds;
 * **perfect information**: oracle decisions (each loss protected exactly where and when it
-  happens, at its perfect-information cost) score REV 1;
+  happens, at its perfect-information cost) score REV of at least 1;
 * **determinism**: the same world scores the same twice;
 * **monotone**: on a small sweep of forecast error the fused REV median does not rise as the
   forecasts get worse;
@@ -132,9 +132,12 @@ def test_oracle_decisions_score_a_relative_value_of_one(
         rev = block["fused"]["rev"]
         if rev is None:  # perfect information gains nothing over the reference here
             continue
-        # Where one protection covers several impacts of an asset, the oracle's decision for one
-        # also protects the others, so its value can exceed V* a little (never fall short).
-        assert 1.0 - 1e-6 <= rev <= 1.02, (name, block)
+        # V* is attainable: acting exactly where and when losses occur scores at least it. It
+        # can score more where one protection covers several impacts of an asset (rules that
+        # share an action, or an impact not worth protecting alone that another's protection
+        # covers for free), which V* counts impact by impact: REV 1.09-1.14 for agriculture in
+        # the freezing rain and the drought (issue 14's note).
+        assert rev >= 1.0 - 1e-6, (name, block)
 
 
 def test_fused_value_does_not_rise_as_forecasts_get_worse() -> None:
