@@ -99,10 +99,19 @@ def band_rows(
             f'fill="{colour}" opacity="0.35"><title>p5 {b["p5"]} · p50 {b["p50"]} · '
             f"p95 {b['p95']}</title></rect>"
             f'<circle cx="{xm:.1f}" cy="{y}" r="4" fill="{colour}"/>'
-            f'<text x="{min(x1 + 6, right - 60):.1f}" y="{y + 4}" font-size="10">{median}</text>'
+            + _median_label(median, x0, x1, xm, y, left, right)
         )
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _median_label(text: str, x0: float, x1: float, xm: float, y: float, lo: int, hi: int) -> str:
+    """The median's figure beside its band: right of it, else left, else above the dot."""
+    if x1 + 70 < hi:
+        return f'<text x="{x1 + 6:.1f}" y="{y + 4}" font-size="10">{text}</text>'
+    if x0 - 70 > lo:
+        return f'<text x="{x0 - 6:.1f}" y="{y + 4}" font-size="10" text-anchor="end">{text}</text>'
+    return f'<text x="{xm:.1f}" y="{y - 7}" font-size="9" text-anchor="middle">{text}</text>'
 
 
 def band_lines(

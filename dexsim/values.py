@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import math
 import random
+import re
 import statistics
 from collections import Counter
 from collections.abc import Callable, Hashable, Iterable, Sequence
@@ -94,7 +95,7 @@ def bands(worlds: Sequence[dict[str, dict[str, Any]]]) -> dict[str, dict[str, An
         block: dict[str, Any] = {m: band(r[m] for r in rows) for m in MEASURES}
         block["gain_yuan"] = band((r["gain_yuan"] for r in rows), digits=2)
         block["n"] = {m: sum(r[m] is not None for r in rows) for m in MEASURES}
-        undefined = [r["multiplier_reason"] for r in rows if r["multiplier"] is None]
+        undefined = [_kind(r["multiplier_reason"]) for r in rows if r["multiplier"] is None]
         block["multiplier_reason"] = None
         if undefined:
             block["multiplier"] = None
@@ -105,6 +106,12 @@ def bands(worlds: Sequence[dict[str, dict[str, Any]]]) -> dict[str, dict[str, An
             )
         out[name] = block
     return out
+
+
+def _kind(reason: str | None) -> str:
+    """A multiplier's reason without its world's figures, so that reasons can be counted."""
+    text = re.sub(r"\s*\(¥-?[0-9.,]+\)", "", reason or "not given")
+    return re.sub(r"¥-?[0-9.,]+", "¥…", text)
 
 
 @dataclass(frozen=True)

@@ -20,11 +20,11 @@ These summaries are aggregates over simulated worlds (``public``) and belong to 
 starting a run does not clear them. A summary replaces the scenario's previous one only if it is
 not older (a redelivered old summary does not hide a newer one).
 
-**No negative multiplier is shown.** The referee gives none where the siloed value is not
-positive or too little was at stake, and says why; a ratio can still come out negative where
-the fused path lost money while the siloed path gained. A ratio that changes sign compares a loss
-with a gain and means nothing, so such a multiplier (or a band reaching below zero) is withheld
-here too, with that reason; the gain ΔV says what fusion did.
+**No negative multiplier is shown.** The referee gives none where the siloed or the fused value
+is not positive or too little was at stake, and says why. A ratio that changes sign compares a
+loss with a gain and means nothing, so the page also withholds one that arrives negative (a
+summary from an older referee, say), or a band reaching below zero, with that reason; the gain
+ΔV says what fusion did.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ marks); the real services' order is checked from their manifests.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from pydantic_settings import SettingsConfigDict
@@ -27,8 +27,7 @@ from shared.contracts.weather import (
 from shared.runtime import Agent, Manifest
 from shared.runtime.bus import InProcessBus, TopologyError
 from shared.settings import ServiceSettings
-
-T0 = datetime(2020, 7, 8, tzinfo=UTC)
+from tests.factories.referee import T0, marker
 
 
 class ToySettings(ServiceSettings):
@@ -51,20 +50,6 @@ def forecast(hour: float) -> ForecastIssued:
     at = T0 + timedelta(hours=hour)
     return ForecastIssued(
         occurred_at=at, source="t", region="360100", run_at=at, steps=(ForecastStep(valid_at=at),)
-    )
-
-
-def marker(tick: int) -> TickAdvanced:
-    return TickAdvanced(
-        occurred_at=T0 + timedelta(hours=tick + 1),
-        source="simulator",
-        region="360000",
-        run_id="run-1",
-        scenario="s",
-        seed=1,
-        tick=tick,
-        total_ticks=10,
-        tick_start=T0 + timedelta(hours=tick),
     )
 
 
