@@ -38,7 +38,7 @@ def _yuan(value: float) -> str:
         return f"{value / 1e8:.2f} 亿"
     if abs(value) >= 1e4:
         return f"{value / 1e4:,.0f} 万"
-    return f"{value:,.0f}"
+    return f"{value:,.0f}" if abs(value) >= 10 or value == int(value) else f"{value:g}"
 
 
 def _esc(text: object) -> str:
