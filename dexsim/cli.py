@@ -633,6 +633,17 @@ def _world_progress(label: str, total: int) -> Progress:
     )  # fmt: skip
 
 
+# The options ``dexsim ensemble`` and ``dexsim sweep`` share.
+ScenarioOption = Annotated[str, typer.Option(help="Scenario name or a scenario file's path")]
+FirstSeedOption = Annotated[int, typer.Option(help="The first seed; the rest follow")]
+JobsOption = Annotated[int | None, typer.Option(help="Worker processes; default: one per core")]
+HoursOption = Annotated[int | None, typer.Option(help="Only the scenario's first hours")]
+OutOption = Annotated[Path | None, typer.Option(help="JSON path (the chart goes beside it)")]
+PublishOption = Annotated[
+    bool, typer.Option(help="Publish the summary event to the running system's broker")
+]
+
+
 def _check_scenario(scenario: str) -> str:
     from services.simulator.data import ScenarioFileError, resolve_scenario
 
@@ -653,23 +664,19 @@ def _write_doc(doc: dict[str, Any], out: Path, chart: str) -> None:
 
 @app.command()
 def ensemble(
-    scenario: Annotated[str, typer.Option(help="Scenario name or a scenario file's path")],
+    scenario: ScenarioOption,
     seeds: Annotated[int, typer.Option(help="How many seeds (worlds)", min=1)] = 30,
-    first_seed: Annotated[int, typer.Option(help="The first seed; the rest follow")] = 1,
+    first_seed: FirstSeedOption = 1,
     flows: Annotated[
         bool, typer.Option(help="Also value each cross-sector data flow (Shapley; slower)")
     ] = False,
     flow_seeds: Annotated[
         int | None, typer.Option(help="Seeds for the flows' values; default: all of them", min=1)
     ] = None,
-    jobs: Annotated[
-        int | None, typer.Option(help="Worker processes; default: one per core")
-    ] = None,
-    hours: Annotated[int | None, typer.Option(help="Only the scenario's first hours")] = None,
-    out: Annotated[Path | None, typer.Option(help="JSON path (the chart goes beside it)")] = None,
-    publish: Annotated[
-        bool, typer.Option(help="Publish the summary event to the running system's broker")
-    ] = True,
+    jobs: JobsOption = None,
+    hours: HoursOption = None,
+    out: OutOption = None,
+    publish: PublishOption = True,
 ) -> None:
     """Score many seeds of a scenario in-process and report every measure's band."""
     from dexsim import charts
@@ -713,7 +720,7 @@ def ensemble(
 
 @app.command()
 def sweep(
-    scenario: Annotated[str, typer.Option(help="Scenario name or a scenario file's path")],
+    scenario: ScenarioOption,
     vary: Annotated[
         str,
         typer.Option(
@@ -723,15 +730,11 @@ def sweep(
         ),
     ],
     seeds: Annotated[int, typer.Option(help="Seeds per value", min=1)] = 10,
-    first_seed: Annotated[int, typer.Option(help="The first seed; the rest follow")] = 1,
-    jobs: Annotated[
-        int | None, typer.Option(help="Worker processes; default: one per core")
-    ] = None,
-    hours: Annotated[int | None, typer.Option(help="Only the scenario's first hours")] = None,
-    out: Annotated[Path | None, typer.Option(help="JSON path (the chart goes beside it)")] = None,
-    publish: Annotated[
-        bool, typer.Option(help="Publish the summary event to the running system's broker")
-    ] = True,
+    first_seed: FirstSeedOption = 1,
+    jobs: JobsOption = None,
+    hours: HoursOption = None,
+    out: OutOption = None,
+    publish: PublishOption = True,
 ) -> None:
     """Every measure's band against one parameter (forecast error, dropout or latency)."""
     from dexsim import charts

@@ -8,6 +8,7 @@ and their bands come from ``dexsim.values``.
 
 from __future__ import annotations
 
+import dataclasses
 import multiprocessing
 import os
 import random
@@ -15,11 +16,14 @@ import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from dexsim.inprocess import Tick, Variation, WorldSpec, flow_label, fused_flows, score, simulate
 from dexsim.values import EXACT_UP_TO, ShapleyValue, band, bands, coalitions, per_world, shapley
 from shared.runtime.bus import Flow
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 @dataclass
@@ -100,11 +104,9 @@ def _gain_of(args: tuple[frozenset[Flow], float]) -> float:
 def _play_coalitions(
     ticks: Sequence[Tick], todo: Sequence[frozenset[Flow]], latency: float, jobs: int
 ) -> list[float]:
-    _WORLD[:] = [ticks]
+    _WORLD[:] = [ticks]  # set before the workers fork, so each has the world without pickling
     try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            return list(pool.map(_gain_of, [(c, latency) for c in todo]))
+        return run_worlds([(c, latency) for c in todo], _gain_of, jobs=jobs)
     finally:
         _WORLD.clear()
 
@@ -115,28 +117,29 @@ def default_jobs() -> int:
 
 
 def run_worlds(
-    specs: Sequence[WorldSpec],
-    work: Callable[[WorldSpec], WorldResult],
+    items: Sequence[T],
+    work: Callable[[T], R],
     *,
     jobs: int,
-    on_done: Callable[[WorldResult], None] | None = None,
-) -> list[WorldResult]:
-    """Every world through ``work``, in ``jobs`` worker processes; results in the specs' order."""
-    results: dict[int, WorldResult] = {}
-    if jobs <= 1 or len(specs) <= 1:
-        for i, spec in enumerate(specs):
-            results[i] = work(spec)
+    on_done: Callable[[R], None] | None = None,
+) -> list[R]:
+    """``work`` on every item (a world, say), in ``jobs`` forked worker processes; the results
+    in the items' order."""
+    results: dict[int, R] = {}
+    if jobs <= 1 or len(items) <= 1:
+        for i, item in enumerate(items):
+            results[i] = work(item)
             if on_done is not None:
                 on_done(results[i])
     else:
         context = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=jobs, mp_context=context) as pool:
-            futures = {pool.submit(work, spec): i for i, spec in enumerate(specs)}
+            futures = {pool.submit(work, item): i for i, item in enumerate(items)}
             for future in as_completed(futures):
                 results[futures[future]] = future.result()
                 if on_done is not None:
                     on_done(results[futures[future]])
-    return [results[i] for i in range(len(specs))]
+    return [results[i] for i in range(len(items))]
 
 
 def seeds_from(first: int, count: int) -> list[int]:
@@ -161,7 +164,7 @@ def ensemble_doc(
         "scenario": scenario,
         "seeds": [r.seed for r in results],
         "hours": hours,
-        "variation": dict(variation.__dict__),
+        "variation": dataclasses.asdict(variation),
         "sectors": {k: v for k, v in summary.items() if k != "overall"},
         "overall": summary.get("overall", {}),
         "flows": flows_doc(flow_results),

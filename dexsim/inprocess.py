@@ -8,6 +8,7 @@ the referee's final summary, the shape ``dexsim run`` reports.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -54,7 +55,7 @@ class Variation:
             raise ValueError(f"unknown parameter {param!r}; known: {known}")
         if value < 0 or (param == "sensor_dropout" and value >= 1):
             raise ValueError(f"{param}={value} is out of range")
-        return Variation(**{**self.__dict__, param: value})
+        return dataclasses.replace(self, **{param: value})
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,6 @@ The in-process path is the Kafka path's exact twin (``tests/e2e`` compares them 
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -66,9 +64,7 @@ def _checks(job: tuple[str, int]) -> dict[str, Any]:
 def checks() -> dict[tuple[str, int], dict[str, Any]]:
     """Every scenario's worlds and their runs, two worlds at a time."""
     jobs = [(s, seed) for s in SCENARIOS for seed in SEEDS]
-    context = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=2, mp_context=context) as pool:
-        return dict(zip(jobs, pool.map(_checks, jobs), strict=True))
+    return dict(zip(jobs, run_worlds(jobs, _checks, jobs=2), strict=True))
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS)
