@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import httpx
 import typer
+import yaml
 from rich.console import Console
 from rich.progress import (
     BarColumn,
@@ -780,6 +781,49 @@ def sweep(
     _write_doc(doc, path, charts.sweep_html(doc))
     if publish:
         _publish(*sweep_event(doc))
+
+
+@app.command("calibrate-forecasts")
+def calibrate_forecasts(
+    seeds: Annotated[int, typer.Option(help="Hindcast seeds per scenario", min=2)] = 10,
+    verify_seeds: Annotated[
+        int, typer.Option(help="Held-out seeds per scenario for the reliability table", min=0)
+    ] = 4,
+    jobs: JobsOption = None,
+) -> None:
+    """Fit the forecaster's probability model on hindcasts and write it for the simulator."""
+    from dexsim import calibrate
+    from dexsim import ensemble as ens
+    from services.simulator.data import CALIBRATION_FILE, load_scenarios
+
+    workers = jobs or ens.default_jobs()
+    worlds = seeds * len(load_scenarios())
+    started = time.monotonic()
+    with _world_progress("hindcasts", worlds) as progress:
+        task = progress.add_task("hindcasts", total=worlds)
+        fitted = calibrate.fit(seeds=seeds, jobs=workers, on_done=lambda _: progress.advance(task))
+    header = (
+        "# The forecaster's probability model: written by `dexsim calibrate-forecasts` from "
+        f"{worlds} hindcasts\n# (every library scenario, seeds {fitted.seeds[0]}.."
+        f"{fitted.seeds[-1]}); do not edit. See services/simulator/domain/probability.py.\n"
+    )
+    body = yaml.safe_dump(fitted.model_dump(mode="json"), sort_keys=False, width=100)
+    CALIBRATION_FILE.write_text(header + body, encoding="utf-8")
+    console.print(
+        f"fitted {len(fitted.products)} products in {time.monotonic() - started:.0f} s; "
+        f"written: {_rel(CALIBRATION_FILE)}"
+    )
+    if verify_seeds:
+        rows = calibrate.held_out(verify_seeds, jobs=workers)
+        table = Table(title=f"reliability on {verify_seeds} held-out seeds per scenario")
+        for col in ("product", "forecast p", "n", "mean p", "observed"):
+            table.add_column(col, justify="right")
+        for r in calibrate.reliability(fitted, rows):
+            table.add_row(
+                str(r["product"]), str(r["bin"]), str(r["n"]),
+                f"{r['forecast']:.3f}", f"{r['observed']:.3f}",
+            )  # fmt: skip
+        console.print(table)
 
 
 def _publish(spec: Any, event: Any) -> None:

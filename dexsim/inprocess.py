@@ -90,14 +90,13 @@ def flow_label(flow: Flow) -> tuple[str, str]:
 
 def simulate(spec: WorldSpec) -> list[Tick]:
     """The simulation of one world, materialised tick by tick (reused across coalitions)."""
+    from dexsim.calibrate import calibrated_model
     from dexsim.runner import shortened
-    from services.simulator.data import load_observation_model, resolve_scenario, simulation
+    from services.simulator.data import resolve_scenario, simulation
 
     sc = shortened(resolve_scenario(spec.scenario), spec.hours)
     v = spec.variation
-    model = load_observation_model().varied(
-        forecast_error=v.forecast_error, sensor_dropout=v.sensor_dropout
-    )
+    model = calibrated_model(v.forecast_error).varied(sensor_dropout=v.sensor_dropout)
     sim = simulation(sc, spec.seed, model=model)
     return [(batch.events, _marker(sim.tick_event_for(batch))) for batch in sim.batches()]
 

@@ -18,7 +18,7 @@ from pydantic import ValidationError
 import services.simulator.sectors as _sectors
 from services.simulator.domain.calibration import RecordFigure
 from services.simulator.domain.engine import Simulation
-from services.simulator.domain.observations import ObservationModel
+from services.simulator.domain.observations import CALIBRATED, ObservationModel
 from services.simulator.domain.plugin import SectorPlugin
 from services.simulator.domain.scenario import Scenario
 from shared.datafile import read_yaml, yaml_line
@@ -29,6 +29,8 @@ _HERE = Path(__file__).resolve().parent
 SCENARIO_DIR = _HERE / "scenarios"
 #: How sensors see the true state (noise, loss, delay, rates), one section per sensor model.
 OBSERVATION_MODEL_FILE = _HERE / "observation_model.yaml"
+#: The forecaster's fitted probability model (written by ``dexsim calibrate-forecasts``).
+CALIBRATION_FILE = _HERE / "forecast_calibration.yaml"
 #: The public record the world is calibrated against (losses, hydrographs, forecast skill).
 RECORDS_FILE = _HERE / "records.yaml"
 
@@ -105,8 +107,11 @@ def get_scenario(name: str) -> Scenario:
 
 @cache
 def load_observation_model() -> ObservationModel:
-    """Parse observation_model.yaml once."""
-    return ObservationModel.model_validate(read_yaml(OBSERVATION_MODEL_FILE))
+    """Parse observation_model.yaml once, with the forecast calibration fitted for it."""
+    model = ObservationModel.model_validate(read_yaml(OBSERVATION_MODEL_FILE))
+    if CALIBRATION_FILE.is_file():
+        model = model.with_section(CALIBRATED, {"calibration": read_yaml(CALIBRATION_FILE)})
+    return model
 
 
 @cache

@@ -45,7 +45,15 @@ class DecisionMade(Event):
     cost_yuan_per_h: float = Field(
         default=0.0, ge=0, description="Accrues while in force (until lifted, replaced or the end)"
     )
-    expected_loss_avoided_yuan: float = Field(ge=0, description="The model's own estimate")
+    probability: float = Field(
+        default=1.0,
+        ge=0,
+        le=1,
+        description="The chance the model gives the loss it acts on (p in the rule p x L > C)",
+    )
+    expected_loss_avoided_yuan: float = Field(
+        ge=0, description="The model's own estimate, p x L: the chance times the loss avoided"
+    )
     reason: str = Field(default="", max_length=500)
     inputs: tuple[UUID, ...] = Field(default=(), max_length=200, description="Event ids used")
     cross_sector_inputs: tuple[SectorName, ...] = Field(

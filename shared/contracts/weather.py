@@ -170,14 +170,33 @@ class ForecastStep(BaseModel):
     ground_temp_c: float | None = None
 
 
+class Exceedance(BaseModel):
+    """The forecaster's chance that one of its products (a condition; see
+    ``shared.forecasts.ForecastCriterion.product``) comes true within its horizon."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    product: str = Field(min_length=1, max_length=64)
+    probability: float = Field(ge=0, le=1)
+
+
 class ForecastIssued(Event):
-    """Numerical forecast output for one city: hourly steps from the run time onwards."""
+    """Numerical forecast output for one city: hourly steps from the run time onwards, and the
+    calibrated probabilities of the forecaster's products (empty when it issues none)."""
 
     EVENT_TYPE = "ForecastIssued"
     classification: Classification = Classification.INTERNAL
 
     run_at: AwareDatetime
     steps: tuple[ForecastStep, ...] = Field(min_length=1, max_length=240)
+    exceedance: tuple[Exceedance, ...] = Field(default=(), max_length=32)
+
+    def probability(self, product: str) -> float | None:
+        """The issued chance of ``product``, or None when this run carries none."""
+        for e in self.exceedance:
+            if e.product == product:
+                return e.probability
+        return None
 
 
 SECTOR = SectorInfo(

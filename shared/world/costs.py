@@ -93,5 +93,16 @@ class Charge:
         }
 
 
+def worth_acting(probability: float, loss_avoided_yuan: float, cost_yuan: float) -> bool:
+    """The cost–loss rule: act when the expected loss avoided exceeds the cost, p × L > C.
+
+    ``probability`` is the chance of the loss, ``loss_avoided_yuan`` what the action saves if it
+    comes, ``cost_yuan`` what the action costs either way (Thompson and Brier 1955; Murphy 1977,
+    "The value of climatological, categorical and probabilistic forecasts in the cost-loss ratio
+    situation", Monthly Weather Review 105).
+    """
+    return probability * loss_avoided_yuan > cost_yuan
+
+
 #: The charge of a lift (a lift costs nothing; it ends what it lifts).
 NO_CHARGE: dict[str, Any] = {"setup_cost_yuan": 0.0, "cost_yuan_per_h": 0.0}

@@ -43,7 +43,7 @@ from shared.contracts.agriculture import (
 from shared.contracts.envelope import Mode, derived_id
 from shared.contracts.weather import ForecastIssued, SignalType, WarningIssued
 from shared.world import World
-from shared.world.costs import NO_CHARGE, Charge, Per
+from shared.world.costs import NO_CHARGE, Charge, Per, worth_acting
 
 log = logging.getLogger(__name__)
 
@@ -70,6 +70,8 @@ class Trigger:
     inputs: tuple[UUID, ...]
     stage: str | None
     detail: str
+    #: The chance the condition comes (p in p x L > C; see crop_rules.yaml).
+    probability: float
 
 
 @dataclass
@@ -150,6 +152,7 @@ class AgricultureModel:
                 inputs=(obs.event_id,), stage=stage,
                 detail=f"sensors: {c.variable} {c.op} {c.threshold_at(stage):g} "
                 f"for {streak.count}{unit}",
+                probability=self.rules.sensor_probability,
             )  # fmt: skip
             out.extend(self._decide(info, rule, trigger, now, cross=False))
         if self._warnings or self._expectations:
@@ -177,7 +180,7 @@ class AgricultureModel:
                 if rule.forecast is None or rule.id in done:
                     continue
                 done.add(rule.id)
-                found = expect(fc, rule.forecast, self.clock)
+                found = expect(fc, rule.forecast)
                 if found is None:
                     self._expectations.pop((fc.region, rule.id), None)
                 else:
@@ -284,6 +287,7 @@ class AgricultureModel:
                 onset=w.onset, evidence_until=w.expires, causation_id=w.event_id,
                 inputs=(w.event_id, *extra), stage=stage,
                 detail=f"warning: {w.signal.value} {w.colour.value}",
+                probability=self.rules.warning_probability[w.colour],
             )  # fmt: skip
         return None
 
@@ -298,12 +302,18 @@ class AgricultureModel:
             return None
         c = rule.forecast
         unit = "d" if c.daily else "h"
+        # A run short of the condition still has a chance of it: the rule's mildest level then.
+        level = (
+            rule.level_for(duration=e.duration, extreme=e.extreme) if e.met else rule.levels[0][1]
+        )
         return Trigger(
             basis=AdvisoryBasis.FORECAST,
-            level=rule.level_for(duration=e.duration, extreme=e.extreme),
+            level=level,
             onset=e.onset, evidence_until=e.until, causation_id=e.event_id,
             inputs=(e.event_id, *extra), stage=stage,
-            detail=f"forecast: {c.variable} {c.op} {c.threshold:g} for {e.duration:g}{unit}",
+            detail=f"forecast: {c.variable} {c.op} {c.threshold:g} for {e.duration:g}{unit}, "
+            f"p={e.probability:.2f}",
+            probability=e.probability,
         )  # fmt: skip
 
     def _decide(
@@ -326,6 +336,11 @@ class AgricultureModel:
         loss = info.value_yuan * rule.share_lost(
             t.level, t.stage, info.lowland_share, info.rainfed_share
         )
+        avoided = loss * rule.avoid_share
+        charge = self._charge(info, rule)
+        in_force_h = max(1.0, (t.evidence_until - now).total_seconds() / 3600)
+        if not worth_acting(t.probability, avoided, charge.over(in_force_h)):
+            return []  # p x L <= C: not worth it on this evidence (stronger evidence may be)
         advisory = AdvisoryIssued(
             event_id=derived_id(SOURCE, "advisory", self.mode.value, key, "taken"),
             correlation_id=derived_id(SOURCE, "situation", key),
@@ -345,8 +360,9 @@ class AgricultureModel:
             basis=t.basis,
             expected_onset=t.onset,
             effective_at=now,
-            **self._charge(info, rule).fields(),
-            expected_loss_avoided_yuan=round(loss * rule.avoid_share, 2),
+            **charge.fields(),
+            probability=round(t.probability, 4),
+            expected_loss_avoided_yuan=round(t.probability * avoided, 2),
             reason=f"{rule.id}: {t.detail}"[:500],
             inputs=t.inputs,
             cross_sector_inputs=("weather",) if cross else (),

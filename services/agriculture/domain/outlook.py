@@ -3,17 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from uuid import UUID
 
-from services.agriculture.domain.farms import LocalClock
-from services.agriculture.domain.rules import CropRule, ForecastCriterion, compare
+from services.agriculture.domain.rules import CropRule
 from shared.contracts.agriculture import RiskLevel
-from shared.contracts.weather import Colour, ForecastIssued, ForecastStep, SignalType, WarningIssued
-
-_HOUR = timedelta(hours=1)
-#: A forecast day's mean needs this many hourly steps to count (a partial first day may not).
-_MIN_STEPS_FOR_MEAN = 12
+from shared.contracts.weather import Colour, ForecastIssued, SignalType, WarningIssued
+from shared.forecasts import ForecastCriterion, find_spell, units
 
 
 @dataclass(frozen=True)
@@ -38,6 +34,10 @@ class Expectation:
     extreme: float
     event_id: UUID
     issued_at: datetime
+    #: The chance the condition comes true (the forecaster's, for the rule's product).
+    probability: float = 1.0
+    #: Whether the run's own steps meet the condition (else the nearest window is shown).
+    met: bool = True
 
 
 def warning_of(w: WarningIssued) -> ActiveWarning:
@@ -54,81 +54,33 @@ def is_cancel(w: WarningIssued) -> bool:
     return w.alert.msg_type.lower() == "cancel"
 
 
-def _hourly(steps: tuple[ForecastStep, ...], variable: str) -> list[tuple[datetime, float]]:
-    out: list[tuple[datetime, float]] = []
-    if variable == "rain_24h":
-        window: list[float] = []
-        for st in steps:
-            window.append(st.rain_mm or 0.0)
-            if len(window) > 24:
-                window.pop(0)
-            out.append((st.valid_at, sum(window)))
-        return out
-    for st in steps:
-        value = st.tmin_c if variable == "tmin" and st.tmin_c is not None else st.temp_c
-        if value is not None:
-            out.append((st.valid_at, value))
-    return out
+def expect(fc: ForecastIssued, c: ForecastCriterion) -> Expectation | None:
+    """What a forecast run says of a rule's condition: its spell and the chance it comes true.
 
-
-def _daily(
-    steps: tuple[ForecastStep, ...], variable: str, clock: LocalClock
-) -> list[tuple[date, float]]:
-    days: dict[date, list[float]] = {}
-    for st in steps:
-        if variable == "tmax_day":
-            value = st.tmax_c if st.tmax_c is not None else st.temp_c
-        elif variable == "tmin_day":
-            value = st.tmin_c if st.tmin_c is not None else st.temp_c
-        else:
-            value = st.temp_c
-        if value is not None:
-            days.setdefault(clock.day(st.valid_at), []).append(value)
-    out: list[tuple[date, float]] = []
-    for day, values in sorted(days.items()):
-        if variable == "tmax_day":
-            out.append((day, max(values)))
-        elif variable == "tmin_day":
-            out.append((day, min(values)))
-        elif len(values) >= _MIN_STEPS_FOR_MEAN:
-            out.append((day, sum(values) / len(values)))
-    return out
-
-
-def expect(fc: ForecastIssued, c: ForecastCriterion, clock: LocalClock) -> Expectation | None:
-    """The first run of ``c`` in the forecast that starts within its horizon, if any."""
-    latest_start = fc.run_at + timedelta(hours=c.horizon_h)
-    worse = min if c.op in ("le", "lt") else max
-    if c.daily:
-        runs: list[tuple[datetime, datetime, float]] = []  # (start, end, value) per met day
-        for day, value in _daily(fc.steps, c.variable, clock):
-            if compare(value, c.op, c.threshold):
-                runs.append((clock.start(day), clock.start(day + timedelta(days=1)), value))
-        unit = timedelta(days=1)
-    else:
-        runs = [
-            (at, at + _HOUR, value)
-            for at, value in _hourly(fc.steps, c.variable)
-            if compare(value, c.op, c.threshold)
-        ]
-        unit = _HOUR
-    i = 0
-    while i < len(runs):
-        j = i
-        while j + 1 < len(runs) and runs[j + 1][0] - runs[j][0] == unit:
-            j += 1
-        length = j - i + 1
-        if runs[i][0] > latest_start:
-            return None
-        if length >= c.persist:
-            onset = max(runs[i][0], fc.steps[0].valid_at)
-            return Expectation(
-                onset=onset, until=runs[j][1], duration=length,
-                extreme=worse(v for _, _, v in runs[i : j + 1]),
-                event_id=fc.event_id, issued_at=fc.occurred_at,
-            )  # fmt: skip
-        i = j + 1
-    return None
+    The chance is the forecaster's issued probability of the condition (its product); a run
+    that carries none (a forecast posted to the API, say) counts as certain when its steps meet
+    the condition and says nothing otherwise. None when there is nothing to act on.
+    """
+    series = units(
+        c,
+        [st.valid_at for st in fc.steps],
+        [st.temp_c for st in fc.steps],
+        [st.rain_mm for st in fc.steps],
+        [st.tmin_c for st in fc.steps],
+        [st.tmax_c for st in fc.steps],
+    )
+    spell = find_spell(c, series, fc.run_at, fc.steps[0].valid_at)
+    if spell is None:
+        return None
+    p = fc.probability(c.product)
+    if p is None:
+        p = 1.0 if spell.met else 0.0
+    if p <= 0:
+        return None
+    return Expectation(
+        onset=spell.onset, until=spell.until, duration=spell.duration, extreme=spell.extreme,
+        event_id=fc.event_id, issued_at=fc.occurred_at, probability=p, met=spell.met,
+    )  # fmt: skip
 
 
 def level_from_colour(

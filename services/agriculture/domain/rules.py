@@ -10,8 +10,9 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.contracts.agriculture import AgricultureAction, RiskKind, RiskLevel
 from shared.contracts.weather import Colour, SignalType
+from shared.forecasts import ForecastCriterion, Op, compare, is_daily
 
-Op = Literal["ge", "gt", "le", "lt"]
+__all__ = ["ForecastCriterion", "Op", "compare", "is_daily"]
 
 #: Sensor variables read per reading (hour) or aggregated per local day.
 SensorVariable = Literal[
@@ -24,24 +25,6 @@ SensorVariable = Literal[
     "canopy_tmean_day",
     "soil_moisture_day",
 ]
-#: Forecast variables read per step (hour) or aggregated per local day.
-ForecastVariable = Literal["temp", "tmin", "tmax_day", "tmin_day", "tmean_day", "rain_24h"]
-
-
-def compare(value: float, op: Op, threshold: float) -> bool:
-    """Whether ``value op threshold`` holds."""
-    if op == "ge":
-        return value >= threshold
-    if op == "gt":
-        return value > threshold
-    if op == "le":
-        return value <= threshold
-    return value < threshold
-
-
-def is_daily(variable: str) -> bool:
-    """Whether a variable is evaluated per local day rather than per hour."""
-    return variable.endswith("_day")
 
 
 class _Frozen(BaseModel):
@@ -67,21 +50,6 @@ class SensorCriterion(_Frozen):
         if stage is not None and stage in self.threshold_by_stage:
             return self.threshold_by_stage[stage]
         return self.threshold
-
-
-class ForecastCriterion(_Frozen):
-    """Cross-sector trigger: a forecast condition for ``persist`` units starting within horizon."""
-
-    variable: ForecastVariable
-    op: Op
-    threshold: float
-    persist: int = Field(ge=1)
-    horizon_h: float = Field(gt=0, le=240)
-
-    @property
-    def daily(self) -> bool:
-        """True when ``persist`` counts local days, False when it counts hours."""
-        return is_daily(self.variable)
 
 
 class WarningTrigger(_Frozen):
@@ -187,6 +155,10 @@ class CropRules(_Frozen):
     timezone_offset_h: float = Field(ge=-12, le=14)
     default_clear_after_h: float = Field(gt=0)
     colour_levels: dict[Colour, RiskLevel]
+    #: p in p x L > C when a farm's own sensors show the condition.
+    sensor_probability: float = Field(gt=0, le=1)
+    #: p in p x L > C for a public warning signal, by colour.
+    warning_probability: dict[Colour, float]
     crop_names: dict[str, CropName]
     rules: tuple[CropRule, ...] = Field(min_length=1)
 
@@ -197,6 +169,13 @@ class CropRules(_Frozen):
             raise ValueError("duplicate rule id")
         if set(Colour) - set(self.colour_levels):
             raise ValueError("colour_levels must name every colour")
+        if set(Colour) - set(self.warning_probability):
+            raise ValueError("warning_probability must name every colour")
+        ps = [self.warning_probability[c] for c in sorted(Colour, key=lambda c: c.rank)]
+        if any(not 0 < p <= 1 for p in ps) or ps != sorted(ps):
+            raise ValueError(
+                "warning_probability: each in (0, 1], not lower for a more severe colour"
+            )
         return self
 
     def clear_after_h(self, rule: CropRule) -> float:

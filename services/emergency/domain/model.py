@@ -6,6 +6,19 @@ floors and an expected lake rise), and for the fused mode agriculture waterloggi
 transport road status (routing). Each measure is decided when it starts or changes and stood down
 after its evidence has been gone for a hold time, so a persisting situation is decided once.
 
+Decisions by cost and loss: every piece of evidence for a measure is weighed on its own. It
+counts only when the expected loss the measure avoids exceeds its cost, p x L > C
+(``shared.world.costs.worth_acting``), or when the law requires the measure on that evidence (the
+rules' ``decide.duties``: the flood response level on the gauges' stage). p comes from the kind of
+evidence (``decide.probability``: the stated accuracy of gauges, reports and alarms, a warning's
+colour, an advisory's constant); L is the loss the measure avoids if the loss comes (``_estimate``
+and ``_facility_estimate``, before p); C is the measure's charge over its expected hours in force
+(``decide.expected_hours``). Among the evidence that passes, the measure is decided as before
+(the strongest level; for the other measures the first in the order gauges, reports, warnings) and
+carries the highest p among it, with ``expected_loss_avoided_yuan = p x L``. Evidence not worth
+acting on opens nothing and holds nothing up; the weighing depends only on the evidence and the
+city, so a measure is still decided once per situation, and stand-downs are never gated.
+
 The same class serves both modes; the siloed instance is fed own-sector events and the public
 warnings (the fair baseline), never another sector's data.
 """
@@ -14,13 +27,13 @@ from __future__ import annotations
 
 import logging
 from collections import deque
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from uuid import UUID
 
 from services.emergency.domain.routing import RoadGraph, Route
-from services.emergency.domain.rules import ResponseRules, WarningEffect
+from services.emergency.domain.rules import EvidenceKind, ResponseRules, WarningEffect
 from shared.contracts.agriculture import AdvisoryIssued, RiskKind
 from shared.contracts.decisions import DecisionMade
 from shared.contracts.emergency import (
@@ -40,7 +53,7 @@ from shared.contracts.transport import RoadStatusChanged
 from shared.contracts.weather import SignalType, WarningIssued
 from shared.situations import SituationLedger, id_parts
 from shared.world import City, DamageRule, Facility, Gauge, World
-from shared.world.costs import NO_CHARGE, Charge, Per
+from shared.world.costs import NO_CHARGE, Charge, Per, worth_acting
 
 log = logging.getLogger(__name__)
 
@@ -65,6 +78,11 @@ _RESOURCE_STOCK = {
 }
 
 
+def _rank(value: object) -> int:
+    """A response level's rank (0 for anything else)."""
+    return value.rank if isinstance(value, ResponseLevel) else 0
+
+
 def city_of(region: str) -> str:
     """The prefecture-level city of a GB/T 2260 code (a county rolls up to its city)."""
     return region[:4] + "00"
@@ -72,12 +90,15 @@ def city_of(region: str) -> str:
 
 @dataclass(frozen=True)
 class Evidence:
-    """Why a measure is called for: the hazard, the event ids and the sectors they came from."""
+    """Why a measure is called for: the hazard, the event ids and the sectors they came from,
+    the kind of evidence and ``probability``, the p it gives the loss the measure guards against."""
 
     hazard: HazardKind | None
     causes: tuple[UUID, ...]
     sectors: frozenset[str] = frozenset()
     trigger: str = ""
+    kind: EvidenceKind = field(kw_only=True)
+    probability: float = field(kw_only=True)
 
 
 @dataclass
@@ -96,6 +117,7 @@ class _Warning:
     effect: WarningEffect
     expires_at: datetime
     event_id: UUID
+    probability: float  # p of its colour
 
 
 @dataclass
@@ -242,7 +264,11 @@ class ResponseModel:
         else:
             expires = max(info.expires for info in warning.alert.info)
             state.warnings[warning.signal] = _Warning(
-                warning.signal, effect, expires, warning.event_id
+                warning.signal,
+                effect,
+                expires,
+                warning.event_id,
+                self.rules.decide.probability.of(EvidenceKind.WARNING, warning.colour),
             )
         out = self._sweep(now, warning.event_id)
         out += self._evaluate_cities([state], now, warning.event_id)
@@ -362,14 +388,18 @@ class ResponseModel:
             state.reports.popleft()
 
     def _assess(self, state: _CityState, now: datetime) -> dict[Measure, tuple[object, Evidence]]:
-        """What each measure should be for the city now: {measure: (terms value, evidence)}."""
+        """What each measure should be for the city now: {measure: (terms value, evidence)}.
+
+        Only evidence worth acting on (or a legal duty) counts (``_acts``)."""
         rules = self.rules
+        p = rules.decide.probability
         self._prune(state, now)
         for signal in [s for s, w in state.warnings.items() if w.expires_at <= now]:
             del state.warnings[signal]
         public: frozenset[str] = frozenset()  # warnings are public, not another sector's data
-        out: dict[Measure, tuple[object, Evidence]] = {}
-        levels: list[tuple[ResponseLevel, Evidence]] = []
+        # per measure, the evidence that calls for it, in order of preference
+        options: dict[Measure, list[tuple[object, Evidence]]] = {m: [] for m in Measure}
+        levels = options[Measure.RESPONSE_LEVEL]
 
         excess, gauge_ids = self._excess(state)
         predicted = excess
@@ -377,22 +407,37 @@ class ResponseModel:
         if excess is not None and excess >= -rules.near_warning_m:
             rise_from = [w for w in state.warnings.values() if w.effect.flood_rise_m > 0]
             predicted = excess + max((w.effect.flood_rise_m for w in rise_from), default=0.0)
-        if predicted is not None:
-            lake = Evidence(
-                HazardKind.LAKE_RISE,
-                gauge_ids + tuple(w.event_id for w in rise_from),
-                public,
-                f"lake {predicted:+.2f} m over warning" + (" (forecast rise)" if rise_from else ""),
+        if excess is not None and predicted is not None:
+            trigger = f"lake {predicted:+.2f} m over warning" + (
+                " (forecast rise)" if rise_from else ""
             )
+            rise_p = max((w.probability for w in rise_from), default=p.gauge)
+
+            def lake(observed: bool) -> Evidence:
+                """The gauges' evidence; its p is the warnings' when only their rise calls for
+                the measure."""
+                return Evidence(
+                    HazardKind.LAKE_RISE,
+                    gauge_ids + tuple(w.event_id for w in rise_from),
+                    public,
+                    trigger,
+                    kind=EvidenceKind.GAUGE,
+                    probability=p.gauge if observed else rise_p,
+                )
+
             level = rules.flood_level(predicted)
             if level is not None:
-                levels.append((level, lake))
+                levels.append((level, lake(rules.flood_level(excess) == level)))
             if predicted >= rules.levee_above_warning_m:
-                out[Measure.LEVEE_REINFORCEMENT] = ((), lake)
+                options[Measure.LEVEE_REINFORCEMENT].append(
+                    ((), lake(excess >= rules.levee_above_warning_m))
+                )
             if predicted >= rules.evacuate_above_warning_m:
                 people = self._people(rules.estimate_rules.lake, state.city.flood_exposed_pop,
                                       predicted)  # fmt: skip
-                out[Measure.EVACUATION] = ((people,), lake)
+                options[Measure.EVACUATION].append(
+                    ((people,), lake(excess >= rules.evacuate_above_warning_m))
+                )
 
         flood_reports = [r for r in state.reports if r.report_kind in rules.reports.flood_kinds]
         report_level = rules.report_level(len(flood_reports))
@@ -400,31 +445,44 @@ class ResponseModel:
             HazardKind.RAINSTORM,
             tuple(r.event_id for r in flood_reports),
             trigger=f"{len(flood_reports)} flood reports in {rules.reports.window_h:g} h",
+            kind=EvidenceKind.REPORTS,
+            probability=p.reports,
         )
         if report_level is not None:
             levels.append((report_level, reports))
-        if len(flood_reports) >= rules.reports.evacuate_count and Measure.EVACUATION not in out:
-            out[Measure.EVACUATION] = ((self._flash_people(state),), reports)
+        if len(flood_reports) >= rules.reports.evacuate_count:
+            options[Measure.EVACUATION].append(((self._flash_people(state),), reports))
         icing_reports = [r for r in state.reports if r.report_kind in rules.reports.icing_kinds]
         if len(icing_reports) >= rules.reports.deice_count:
-            out[Measure.POWER_LINE_DEICING] = (
-                (),
-                Evidence(
-                    HazardKind.FREEZING_RAIN,
-                    tuple(r.event_id for r in icing_reports),
-                    trigger=f"{len(icing_reports)} icing/outage reports",
-                ),
+            options[Measure.POWER_LINE_DEICING].append(
+                (
+                    (),
+                    Evidence(
+                        HazardKind.FREEZING_RAIN,
+                        tuple(r.event_id for r in icing_reports),
+                        trigger=f"{len(icing_reports)} icing/outage reports",
+                        kind=EvidenceKind.REPORTS,
+                        probability=p.reports,
+                    ),
+                )
             )
 
         for w in sorted(state.warnings.values(), key=lambda w: w.signal):
             hazard = _SIGNAL_HAZARD.get(w.signal)
-            ev = Evidence(hazard, (w.event_id,), public, f"{w.signal} warning")
+            ev = Evidence(
+                hazard,
+                (w.event_id,),
+                public,
+                f"{w.signal} warning",
+                kind=EvidenceKind.WARNING,
+                probability=w.probability,
+            )
             if w.effect.level is not None:
                 levels.append((w.effect.level, ev))
-            if w.effect.evacuate and Measure.EVACUATION not in out:
-                out[Measure.EVACUATION] = ((self._flash_people(state),), ev)
-            if w.effect.deice_power_lines and Measure.POWER_LINE_DEICING not in out:
-                out[Measure.POWER_LINE_DEICING] = ((), ev)
+            if w.effect.evacuate:
+                options[Measure.EVACUATION].append(((self._flash_people(state),), ev))
+            if w.effect.deice_power_lines:
+                options[Measure.POWER_LINE_DEICING].append(((), ev))
 
         if state.advisories:
             levels.append(
@@ -435,16 +493,42 @@ class ResponseModel:
                         tuple(state.advisories.values()),
                         frozenset({"agriculture"}),
                         f"{len(state.advisories)} waterlogging advisories",
+                        kind=EvidenceKind.ADVISORY,
+                        probability=p.advisory,
                     ),
                 )
             )
-        if levels:
-            # the strongest level wins; among equals, own-sector evidence explains it
-            level, ev = max(levels, key=lambda le: (le[0].rank, not le[1].sectors))
-            causes = tuple(dict.fromkeys(c for lv, e in levels if lv is level for c in e.causes))
-            sectors = frozenset(s for lv, e in levels if lv is level for s in e.sectors)
-            out[Measure.RESPONSE_LEVEL] = (level, Evidence(ev.hazard, causes, sectors, ev.trigger))
+
+        out: dict[Measure, tuple[object, Evidence]] = {}
+        for measure, called in options.items():
+            kept = [(v, ev) for v, ev in called if self._acts(state, measure, v, ev)]
+            if not kept:
+                continue
+            if measure is Measure.RESPONSE_LEVEL:
+                # the strongest level wins; among equals, own-sector evidence explains it
+                value, ev = max(kept, key=lambda le: (_rank(le[0]), not le[1].sectors))
+                same = [e for lv, e in kept if lv is value]
+                causes = tuple(dict.fromkeys(c for e in same for c in e.causes))
+                sectors = frozenset(s for e in same for s in e.sectors)
+                ev = replace(ev, causes=causes, sectors=sectors)
+            else:
+                value, ev = kept[0]  # the first in the order gauges, reports, warnings
+                same = [e for _, e in kept]
+            # several pieces of evidence for one decision: the highest p among them
+            out[measure] = (value, replace(ev, probability=max(e.probability for e in same)))
         return out
+
+    def _acts(self, state: _CityState, measure: Measure, value: object, ev: Evidence) -> bool:
+        """Whether this evidence is acted on: a legal duty, or p x L > C with C the measure's
+        charge (for these terms) over its expected hours in force."""
+        decide = self.rules.decide
+        if decide.duty(measure, ev.kind) is not None:
+            return True
+        level = value if isinstance(value, ResponseLevel) else None
+        people = value[0] if isinstance(value, tuple) and value else 0
+        charge = self._charge(state.city, measure, level, people)
+        cost = charge.over(decide.expected_hours[measure])
+        return worth_acting(ev.probability, self._estimate(state, measure, ev), cost)
 
     # ----------------------------------------------------------------------------- decisions
 
@@ -525,6 +609,13 @@ class ResponseModel:
         if level is not None:
             deployments = self._preposition(state, level)
             ready_h = max((d.eta_hours for d in deployments), default=ready_h)
+        charge = self._charge(state.city, measure, level, people)
+        loss = self._estimate(state, measure, evidence)
+        reason = f"{measure}: {evidence.trigger}"
+        if self.rules.decide.duty(measure, evidence.kind) is not None and not worth_acting(
+            evidence.probability, loss, charge.over(self.rules.decide.expected_hours[measure])
+        ):
+            reason += "; a legal duty (p x L <= C)"
         return ResponseDecided(
             event_id=derived_id(SERVICE, self.mode, *id_parts(key, episode), rev),
             occurred_at=now,
@@ -535,9 +626,10 @@ class ResponseModel:
             action=measure.action,
             decision_key=key,
             effective_at=now + timedelta(hours=ready_h),
-            **self._charge(state.city, measure, level, people).fields(),
-            expected_loss_avoided_yuan=self._estimate(state, measure, evidence),
-            reason=f"{measure}: {evidence.trigger}"[:500],
+            **charge.fields(),
+            probability=evidence.probability,
+            expected_loss_avoided_yuan=round(evidence.probability * loss, 2),
+            reason=reason[:500],
             inputs=evidence.causes[:_MAX_INPUTS],
             cross_sector_inputs=tuple(sorted(evidence.sectors)),
             measure=measure,
@@ -588,24 +680,39 @@ class ResponseModel:
     def _evaluate_facility(
         self, fac: _FacilityState, now: datetime, cause: UUID | None
     ) -> ResponseDecided | None:
-        """Suspend operations at a facility on an alarm (or, fused, a matching warning)."""
-        evidence: Evidence | None = None
+        """Suspend operations at a facility on an alarm (or a matching public warning), when
+        worth it: the alarm first, then the warnings; the highest p among those that pass."""
+        p = self.rules.decide.probability
+        called: list[Evidence] = []
         alarm = fac.last_alarm
         if alarm is not None and now - alarm.occurred_at < timedelta(
             hours=self.rules.alarms.hold_h
         ):
-            evidence = Evidence(None, (alarm.event_id,), trigger=f"{alarm.alarm} alarm")
+            called.append(
+                Evidence(
+                    None,
+                    (alarm.event_id,),
+                    trigger=f"{alarm.alarm} alarm",
+                    kind=EvidenceKind.ALARM,
+                    probability=p.alarm,
+                )
+            )
         state = self._cities.get(fac.facility.city)
-        if evidence is None and state is not None:
+        if state is not None:
             for w in state.warnings.values():
                 if w.expires_at > now and fac.facility.kind in w.effect.suspend:
-                    evidence = Evidence(
-                        _SIGNAL_HAZARD.get(w.signal),
-                        (w.event_id,),
-                        frozenset(),  # a public warning
-                        f"{w.signal} warning",
+                    called.append(
+                        Evidence(
+                            _SIGNAL_HAZARD.get(w.signal),
+                            (w.event_id,),
+                            frozenset(),  # a public warning
+                            f"{w.signal} warning",
+                            kind=EvidenceKind.WARNING,
+                            probability=w.probability,
+                        )
                     )
-                    break
+        kept = [e for e in called if self._facility_acts(fac.facility, e)]
+        evidence = replace(kept[0], probability=max(e.probability for e in kept)) if kept else None
         subject = f"{SERVICE}:{fac.facility.id}:{Measure.SUSPEND_OPERATIONS}"
         if evidence is None:
             if fac.active is None:
@@ -628,8 +735,11 @@ class ResponseModel:
             decision_key=key,
             asset_ids=(fac.facility.id,),
             effective_at=now + timedelta(hours=self.rules.mobilize_h),
-            **self.world.charge(EmergencyAction.SUSPEND_OPERATIONS, Per.FACILITY, 1).fields(),
-            expected_loss_avoided_yuan=self._facility_estimate(fac.facility),
+            **self._facility_charge().fields(),
+            probability=evidence.probability,
+            expected_loss_avoided_yuan=round(
+                evidence.probability * self._facility_estimate(fac.facility), 2
+            ),
             reason=f"suspend operations at {fac.facility.id}: {evidence.trigger}",
             inputs=evidence.causes,
             cross_sector_inputs=tuple(sorted(evidence.sectors)),
@@ -639,6 +749,19 @@ class ResponseModel:
         )
         fac.active = _Active(key, 0, (), decision, episode=episode)
         return decision
+
+    def _facility_charge(self) -> Charge:
+        """What suspending one facility costs (a facility-day)."""
+        return self.world.charge(EmergencyAction.SUSPEND_OPERATIONS, Per.FACILITY, 1)
+
+    def _facility_acts(self, facility: Facility, ev: Evidence) -> bool:
+        """Whether this evidence is worth suspending the facility for: p x L > C, C over the
+        suspension's expected hours (no legal duty is listed for it unless the rules say so)."""
+        decide = self.rules.decide
+        if decide.duty(Measure.SUSPEND_OPERATIONS, ev.kind) is not None:
+            return True
+        cost = self._facility_charge().over(decide.expected_hours[Measure.SUSPEND_OPERATIONS])
+        return worth_acting(ev.probability, self._facility_estimate(facility), cost)
 
     # ----------------------------------------------------------------------------- resources
 
@@ -736,21 +859,34 @@ class ResponseModel:
         return self._people(self.rules.estimate_rules.flash, state.city.population, None)
 
     def _estimate(self, state: _CityState, measure: Measure, evidence: Evidence) -> float:
-        """Yuan the measure should spare, from the world's damage rules."""
+        """L: yuan the measure spares if the loss it guards against comes (before p), from the
+        world's damage rules. Gauge evidence is weighed against the lake zone and the riverside
+        land behind the levees, both at the city's worst gauge excess."""
         names = self.rules.estimate_rules
         c = self.world.damage.constants
         city = state.city
+        parts: list[tuple[str, float, float | None]]
         if measure is Measure.POWER_LINE_DEICING:
-            rule_id, base, x = names.icing, city.population / c.people_per_customer, None
-            base *= c.outage_cost_yuan_per_customer
+            customers = city.population / c.people_per_customer
+            parts = [(names.icing, customers * c.outage_cost_yuan_per_customer, None)]
         elif evidence.hazard is HazardKind.LAKE_RISE:
-            rule_id, base, x = names.lake, city.flood_exposed_assets_yuan, self._excess(state)[0]
+            x = self._excess(state)[0]
+            parts = [
+                (names.lake, city.flood_exposed_assets_yuan, x),
+                (names.river, city.river_exposed_assets_yuan, x),
+            ]
         else:
-            rule_id, base, x = names.flash, city.population * c.asset_yuan_per_person, None
-        rule = self._rule(rule_id)
-        if rule is None:
-            return 0.0
-        return round(base * self._step(rule, x)[1] * self._avoid(rule, measure.action), 2)
+            parts = [(names.flash, city.population * c.asset_yuan_per_person, None)]
+        return self._loss(parts, measure.action)
+
+    def _loss(self, parts: Sequence[tuple[str, float, float | None]], action: str) -> float:
+        """Σ over (damage rule, exposed yuan, hazard value) of the yuan ``action`` avoids."""
+        total = 0.0
+        for rule_id, base, x in parts:
+            rule = self._rule(rule_id)
+            if rule is not None and base > 0:
+                total += base * self._step(rule, x)[1] * self._avoid(rule, action)
+        return total
 
     def _facility_estimate(self, facility: Facility) -> float:
         rule = next(
@@ -761,4 +897,4 @@ class ResponseModel:
             return 0.0
         share = self._step(rule, None)[1]
         avoid = self._avoid(rule, EmergencyAction.SUSPEND_OPERATIONS)
-        return round(facility.value_yuan * share * avoid, 2)
+        return facility.value_yuan * share * avoid

@@ -5,7 +5,11 @@ The adapter (``service.py``) reads the file; this module only validates what it 
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from enum import StrEnum
+from itertools import pairwise
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.contracts.agriculture import RiskLevel
 from shared.contracts.emergency import (
@@ -74,8 +78,90 @@ class EstimateRules(_Frozen):
     """Damage rules (shared/world/damage.yaml) behind the model's own loss estimates."""
 
     lake: str
+    river: str
     flash: str
     icing: str
+
+
+class EvidenceKind(StrEnum):
+    """Where the evidence for a measure comes from (each kind has its own probability p)."""
+
+    GAUGE = "gauge"  # own water-level gauges (with a warning's expected rise)
+    REPORTS = "reports"  # own 12345 citizen reports in the window
+    ALARM = "alarm"  # own industrial-safety alarms
+    WARNING = "warning"  # a public CMA warning for the city
+    ADVISORY = "advisory"  # agriculture's waterlogging advisories (fused only)
+
+
+#: A probability p in the cost-loss rule: above 0 (evidence that gives no chance is no evidence)
+#: and at most 1.
+Probability = Annotated[float, Field(gt=0, le=1)]
+
+
+class Probabilities(_Frozen):
+    """p, the chance that the loss a measure guards against comes, by the evidence for it."""
+
+    gauge: Probability
+    reports: Probability
+    alarm: Probability
+    advisory: Probability
+    warning: dict[Colour, Probability]
+
+    @model_validator(mode="after")
+    def _every_colour_in_order(self) -> Probabilities:
+        missing = [c.value for c in Colour if c not in self.warning]
+        if missing:
+            raise ValueError(f"warning: no probability for the colour(s) {', '.join(missing)}")
+        ranked = sorted(self.warning.items(), key=lambda cp: cp[0].rank)
+        for (lower, p_lower), (higher, p_higher) in pairwise(ranked):
+            if p_higher < p_lower:
+                raise ValueError(
+                    f"warning: {higher} (p={p_higher}) is below {lower} (p={p_lower}); "
+                    "a higher colour must be at least as likely"
+                )
+        return self
+
+    def of(self, kind: EvidenceKind, colour: Colour | None = None) -> float:
+        """The p of one kind of evidence (a warning's by its colour)."""
+        if kind is EvidenceKind.WARNING:
+            if colour is None:
+                raise ValueError("a warning's probability needs its colour")
+            return self.warning[colour]
+        return float(getattr(self, kind.value))
+
+
+class Duty(_Frozen):
+    """A measure kept whatever its cost and loss: the law requires it on this evidence."""
+
+    measure: Measure
+    evidence: tuple[EvidenceKind, ...] = Field(min_length=1)
+    law: str = Field(min_length=1, description="The legal source and why the gate must not apply")
+
+
+class DecideRule(_Frozen):
+    """The cost-loss rule's inputs: p by evidence, the hours a measure is expected to stay in
+    force (C is its charge over them), and the measures kept as legal duties."""
+
+    probability: Probabilities
+    expected_hours: dict[Measure, Annotated[float, Field(gt=0)]]
+    duties: tuple[Duty, ...] = ()
+
+    @model_validator(mode="after")
+    def _complete(self) -> DecideRule:
+        missing = [m.value for m in Measure if m not in self.expected_hours]
+        if missing:
+            raise ValueError(f"expected_hours: no hours for the measure(s) {', '.join(missing)}")
+        measures = [d.measure for d in self.duties]
+        doubled = sorted({m.value for m in measures if measures.count(m) > 1})
+        if doubled:
+            raise ValueError(f"duties: list each measure once ({', '.join(doubled)})")
+        return self
+
+    def duty(self, measure: Measure, evidence: EvidenceKind) -> Duty | None:
+        """The legal duty that keeps this measure on this evidence, if any."""
+        return next(
+            (d for d in self.duties if d.measure is measure and evidence in d.evidence), None
+        )
 
 
 class ResponseRules(_Frozen):
@@ -96,6 +182,7 @@ class ResponseRules(_Frozen):
     convoy_speed_kmh: float = Field(gt=0)
     closure_wait_h: float = Field(ge=0)
     estimate_rules: EstimateRules
+    decide: DecideRule
 
     def flood_level(self, above_warning_m: float | None) -> ResponseLevel | None:
         """The response level a lake this far over its warning level calls for."""

@@ -26,6 +26,8 @@ from shared.contracts.spec import TopicSpec
 _M = TypeVar("_M", bound=BaseModel)
 
 
+#: The section whose ``calibration`` holds only for the forecast it was fitted on.
+CALIBRATED = "forecast_probability"
 #: The forecast section's fields that set the size of its errors (the rest set the phantom
 #: cells' shape): ``varied(forecast_error=k)`` scales these by k.
 FORECAST_ERROR_FIELDS = (
@@ -71,9 +73,18 @@ class ObservationModel(RootModel[dict[str, dict[str, Any]]]):
                 for key in FORECAST_ERROR_FIELDS:
                     if key in section:
                         section[key] = section[key] * forecast_error
+            if name == CALIBRATED and forecast_error != 1.0:
+                # Fitted for the unscaled forecast: a scaled one needs its own fit.
+                section.pop("calibration", None)
             if "drop_p" in section:
                 section["drop_p"] = 1 - (1 - section["drop_p"]) * (1 - sensor_dropout)
             sections[name] = section
+        return ObservationModel(sections)
+
+    def with_section(self, name: str, update: dict[str, Any]) -> ObservationModel:
+        """The model with keys of section ``name`` replaced (a sweep's own calibration)."""
+        sections = {k: dict(v) for k, v in self.root.items()}
+        sections[name] = {**sections.get(name, {}), **update}
         return ObservationModel(sections)
 
 

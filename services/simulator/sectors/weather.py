@@ -17,6 +17,7 @@ from services.simulator.domain.plugin import (
     delay,
     gap,
 )
+from services.simulator.domain.probability import SECTION, ForecastProbability, check, exceedances
 from shared.contracts.simulator import HazardKind
 from shared.contracts.weather import (
     SECTOR,
@@ -103,6 +104,8 @@ class Forecasts:
     def __init__(self, run: SensorRun) -> None:
         self.run = run
         self.skill = run.parameter("forecast", ForecastSkill)
+        self.products = run.parameter(SECTION, ForecastProbability)
+        check(self.skill, self.products)
 
     def __call__(self, i: int, emit: Emit) -> None:
         """Issue every city's forecast run at hour ``i``."""
@@ -170,6 +173,7 @@ class Forecasts:
                     region=code,
                     run_at=run_at,
                     steps=tuple(steps),
+                    exceedance=exceedances(self.products, run_at, steps),
                 ),
             )
 
@@ -192,5 +196,9 @@ PLUGIN = SectorPlugin(
             start=Forecasts,
         ),
     ),
-    parameters=(ModelSection("station", SensorNoise), ModelSection("forecast", ForecastSkill)),
+    parameters=(
+        ModelSection("station", SensorNoise),
+        ModelSection("forecast", ForecastSkill),
+        ModelSection(SECTION, ForecastProbability),
+    ),
 )

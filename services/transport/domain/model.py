@@ -6,6 +6,19 @@ segment's controls are the fold of its live demands (strictest speed, widest gap
 any closure; any de-icing). A decision is published only when a control starts, changes its
 terms or ends, so a persisting situation is decided once.
 
+Decisions by cost and loss: each (demand, ask) is weighed on its own before the fold. It counts
+only when the expected loss it avoids exceeds the control's cost, p x L > C
+(``shared.world.costs.worth_acting``), or when the law requires the control on that evidence (the
+rules' ``decide.duties``). p comes from the kind of evidence (``decide.probability``: a detector's
+stated accuracy, a warning's colour, a forecast's constant, an emergency route's); L is the
+accident loss the control avoids if the condition comes (``_estimate``, before p); C is the
+control's charge over its trigger's episode hours, the hours L is estimated over. A situation not
+worth acting on opens nothing, and later, stronger evidence can still open it; a control whose
+remaining evidence is no longer worth acting on is lifted like one whose evidence has gone. Since
+the weighing depends only on the demand and the segment, a control is still decided once per
+situation and changes only when its inputs do. The decision carries the highest p among the
+evidence that passed and ``expected_loss_avoided_yuan = p x L``.
+
 The same class serves both modes: the siloed instance is only ever fed detector readings, the
 fused one also gets the cross-sector inputs. With the same inputs they decide the same. The two
 instances of a service share one situation ledger, so both name a situation alike.
@@ -19,7 +32,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
 
-from services.transport.domain.rules import RoadRules, VisibilityTier, WarningEffect
+from services.transport.domain.rules import (
+    EvidenceKind,
+    RoadRules,
+    VisibilityTier,
+    WarningEffect,
+)
 from shared.contracts.emergency import ResponseDecided
 from shared.contracts.envelope import Event, Mode, derived_id
 from shared.contracts.transport import (
@@ -37,7 +55,7 @@ from shared.contracts.transport import (
 from shared.contracts.weather import Basis, ForecastIssued, WarningIssued
 from shared.situations import SituationLedger, id_parts
 from shared.world import Segment, World
-from shared.world.costs import NO_CHARGE, Charge, Per
+from shared.world.costs import NO_CHARGE, Charge, Per, worth_acting
 
 log = logging.getLogger(__name__)
 
@@ -61,11 +79,14 @@ class Ask:
 
 @dataclass(frozen=True)
 class Demand:
-    """What one source (a detector, a warning, a forecast, a request) asks, and until when."""
+    """What one source (a detector, a warning, a forecast, a request) asks, and until when, with
+    ``probability``, the p its kind of evidence gives the loss it asks to guard against."""
 
     asks: tuple[Ask, ...]
     basis: ControlBasis
     causes: tuple[UUID, ...]
+    evidence: EvidenceKind
+    probability: float
     sector: str | None = None  # None: own-sector data
     expires_at: datetime | None = None
 
@@ -173,6 +194,9 @@ class RoadModel:
             for city in {seg.segment.from_city, seg.segment.to_city}:
                 self._by_city.setdefault(city, []).append(seg)
         self._city_demands: dict[str, dict[str, Demand]] = {}
+        self._damage_rules = {r.id: r for r in self.world.damage.rules}
+        # C by (segment, control, trigger): fixed by the world and the rules, asked often
+        self._costs: dict[tuple[str, RoadControl, ControlTrigger], float] = {}
         self._now: datetime | None = None
         self._next_expiry: datetime | None = None
 
@@ -223,6 +247,8 @@ class RoadModel:
                 asks=self._warning_asks(rule.trigger, effect),
                 basis=basis,
                 causes=(warning.event_id,),
+                evidence=EvidenceKind.WARNING,
+                probability=self.rules.decide.probability.of(EvidenceKind.WARNING, warning.colour),
                 sector=None,  # public: every agency receives it
                 expires_at=expires,
             )
@@ -269,6 +295,8 @@ class RoadModel:
                 asks=tuple(asks),
                 basis=ControlBasis.FORECAST,
                 causes=(forecast.event_id,),
+                evidence=EvidenceKind.FORECAST,
+                probability=self._forecast_probability(forecast),
                 sector="weather",
                 expires_at=expires,
             )
@@ -301,6 +329,8 @@ class RoadModel:
                         asks=(Ask(RoadControl.DE_ICING, ControlTrigger.EMERGENCY_ACCESS),),
                         basis=ControlBasis.REQUEST,
                         causes=(response.event_id,),
+                        evidence=EvidenceKind.REQUEST,
+                        probability=self.rules.decide.probability.of(EvidenceKind.REQUEST),
                         sector="emergency",
                         expires_at=expires,
                     )
@@ -473,7 +503,15 @@ class RoadModel:
             asks.append(Ask(RoadControl.CLOSURE, ControlTrigger.FLOODING))
             causes.append(det.flooded.cause)
         expires = det.last_at + timedelta(hours=self.rules.stale_after_h) if det.last_at else None
-        return Demand(tuple(asks), ControlBasis.OBSERVED, tuple(causes), None, expires)
+        return Demand(
+            tuple(asks),
+            ControlBasis.OBSERVED,
+            tuple(causes),
+            EvidenceKind.DETECTOR,
+            self.rules.decide.probability.of(EvidenceKind.DETECTOR),
+            None,
+            expires,
+        )
 
     def _live_demands(self, seg: _Segment, now: datetime) -> list[Demand]:
         demands = [self._detector_demand(d) for d in seg.detectors.values()]
@@ -487,9 +525,15 @@ class RoadModel:
         demands = self._live_demands(seg, now)
         out: list[Event] = []
         for control in RoadControl:
-            # own-sector demands first, so ties are explained by own data in both modes
+            # own-sector demands first, so ties are explained by own data in both modes; only
+            # what is worth acting on (or a legal duty) contributes
             contributing = sorted(
-                ((d, a) for d in demands for a in d.asks if a.control is control),
+                (
+                    (d, a)
+                    for d in demands
+                    for a in d.asks
+                    if a.control is control and self._acts(seg.segment, d, a)
+                ),
                 key=lambda da: da[0].sector is not None,
             )
             decision = self._decide(seg, control, contributing, now, cause)
@@ -534,6 +578,15 @@ class RoadModel:
             key, rev, episode = active.key, active.rev + 1, active.episode
         inputs = list(dict.fromkeys(c for d, _ in contributing for c in d.causes))
         sectors = sorted({d.sector for d, _ in contributing if d.sector is not None})
+        # several pieces of evidence for one control: the highest p among them
+        probability = max(d.probability for d, _ in contributing)
+        loss = self._estimate(seg.segment, control.action, binding)
+        reason = _reason(control, binding, terms, binding_demand.basis)
+        duty = self.rules.decide.duty(control, binding.trigger, binding_demand.evidence)
+        if duty is not None and not worth_acting(
+            probability, loss, self._cost(seg.segment, binding)
+        ):
+            reason += "; a legal duty (p x L <= C)"
         decision = RoadControlApplied(
             event_id=derived_id(SERVICE, self.mode, *id_parts(key, episode), rev),
             occurred_at=now,
@@ -546,8 +599,9 @@ class RoadModel:
             asset_ids=(seg.segment.id,),
             effective_at=now + timedelta(hours=self.rules.effect_delay_h.get(control, 0.0)),
             **self._charge(seg.segment, control.action).fields(),
-            expected_loss_avoided_yuan=self._estimate(seg.segment, control.action, binding),
-            reason=_reason(control, binding, terms, binding_demand.basis),
+            probability=probability,
+            expected_loss_avoided_yuan=round(probability * loss, 2),
+            reason=reason,
             inputs=tuple(inputs[:_MAX_INPUTS]),
             cross_sector_inputs=tuple(sectors),
             segment_id=seg.segment.id,
@@ -562,6 +616,31 @@ class RoadModel:
         )
         seg.active[control] = _Active(key, rev, terms, decision, episode=episode)
         return decision
+
+    def _forecast_probability(self, forecast: ForecastIssued) -> float:
+        """The p of a numerical forecast's conditions: the rules' documented constant for now.
+
+        The one place forecasts get their p: once they carry calibrated exceedance
+        probabilities, this is where to read them from ``forecast``.
+        """
+        del forecast  # every forecast gets the same p until it carries its own
+        return self.rules.decide.probability.forecast
+
+    def _acts(self, segment: Segment, demand: Demand, ask: Ask) -> bool:
+        """Whether this demand's ask is acted on: a legal duty on this evidence, or p x L > C
+        with C the control's charge over the hours L is estimated over (its episode hours)."""
+        if self.rules.decide.duty(ask.control, ask.trigger, demand.evidence) is not None:
+            return True
+        loss = self._estimate(segment, ask.control.action, ask)
+        return worth_acting(demand.probability, loss, self._cost(segment, ask))
+
+    def _cost(self, segment: Segment, ask: Ask) -> float:
+        """C: the control's charge over its trigger's expected episode (the rules' hours)."""
+        key = (segment.id, ask.control, ask.trigger)
+        if key not in self._costs:
+            hours = self.rules.estimate.episode_hours.get(ask.trigger, 1.0)
+            self._costs[key] = self._charge(segment, ask.control.action).over(hours)
+        return self._costs[key]
 
     def _charge(self, segment: Segment, action: str) -> Charge:
         """De-icing is priced per km of the segment, the other controls per vehicle that meets
@@ -633,10 +712,11 @@ class RoadModel:
         return seg.status
 
     def _estimate(self, segment: Segment, action: str, ask: Ask) -> float:
-        """Accident losses this control should spare, from the world's damage rules."""
+        """L: the accident losses this control spares if its condition comes (before p), from
+        the world's damage rules, over the trigger's episode hours."""
         est = self.rules.estimate
         rule_id = est.rule_by_trigger.get(ask.trigger)
-        rule = next((r for r in self.world.damage.rules if r.id == rule_id), None)
+        rule = self._damage_rules.get(rule_id) if rule_id is not None else None
         if rule is None:
             return 0.0
         share = max((m.avoid_share for m in rule.mitigations if m.action == action), default=0.0)
@@ -649,7 +729,7 @@ class RoadModel:
         accidents_per_h = segment.aadt / 24 * segment.length_km / 1e6 * c.accident_rate_per_mveh_km
         hours = est.episode_hours.get(ask.trigger, 1.0)
         excess = max(multiplier - 1.0, 0.0)
-        return round(accidents_per_h * excess * hours * c.cost_per_accident_yuan * share, 2)
+        return accidents_per_h * excess * hours * c.cost_per_accident_yuan * share
 
 
 def _reason(control: RoadControl, ask: Ask, terms: _Terms, basis: ControlBasis) -> str:

@@ -5,7 +5,11 @@ The adapter (``service.py``) reads the file; ``RoadRules.model_validate`` checks
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from enum import StrEnum
+from itertools import pairwise
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.contracts.transport import ControlTrigger, RoadControl, SurfaceState, VehicleClass
 from shared.contracts.weather import Colour, SignalType
@@ -81,6 +85,88 @@ class EstimateRule(_Frozen):
     episode_hours: dict[ControlTrigger, float]
 
 
+class EvidenceKind(StrEnum):
+    """Where a demand on a segment comes from (each kind has its own probability p)."""
+
+    DETECTOR = "detector"  # the segment's own road-weather detectors
+    WARNING = "warning"  # a public CMA warning for a city the segment touches
+    FORECAST = "forecast"  # the weather service's numerical forecast (fused only)
+    REQUEST = "request"  # an emergency route over the segment (fused only)
+
+
+#: A probability p in the cost-loss rule: above 0 (evidence that gives no chance is no evidence)
+#: and at most 1.
+Probability = Annotated[float, Field(gt=0, le=1)]
+
+
+class Probabilities(_Frozen):
+    """p, the chance that the loss a control guards against comes, by the evidence for it."""
+
+    detector: Probability
+    forecast: Probability
+    request: Probability
+    warning: dict[Colour, Probability]
+
+    @model_validator(mode="after")
+    def _every_colour_in_order(self) -> Probabilities:
+        missing = [c.value for c in Colour if c not in self.warning]
+        if missing:
+            raise ValueError(f"warning: no probability for the colour(s) {', '.join(missing)}")
+        ranked = sorted(self.warning.items(), key=lambda cp: cp[0].rank)
+        for (lower, p_lower), (higher, p_higher) in pairwise(ranked):
+            if p_higher < p_lower:
+                raise ValueError(
+                    f"warning: {higher} (p={p_higher}) is below {lower} (p={p_lower}); "
+                    "a higher colour must be at least as likely"
+                )
+        return self
+
+    def of(self, kind: EvidenceKind, colour: Colour | None = None) -> float:
+        """The p of one kind of evidence (a warning's by its colour)."""
+        if kind is EvidenceKind.WARNING:
+            if colour is None:
+                raise ValueError("a warning's probability needs its colour")
+            return self.warning[colour]
+        return float(getattr(self, kind.value))
+
+
+class Duty(_Frozen):
+    """A control kept whatever its cost and loss: the law requires it on this evidence."""
+
+    control: RoadControl
+    trigger: ControlTrigger
+    evidence: tuple[EvidenceKind, ...] = Field(min_length=1)
+    law: str = Field(min_length=1, description="The legal source and why the gate must not apply")
+
+
+class DecideRule(_Frozen):
+    """The cost-loss rule's inputs: p by evidence, and the controls kept as legal duties."""
+
+    probability: Probabilities
+    duties: tuple[Duty, ...] = ()
+
+    @model_validator(mode="after")
+    def _one_duty_each(self) -> DecideRule:
+        keys = [(d.control, d.trigger) for d in self.duties]
+        doubled = sorted({f"{c}/{t}" for c, t in keys if keys.count((c, t)) > 1})
+        if doubled:
+            raise ValueError(f"duties: list each control and trigger once ({', '.join(doubled)})")
+        return self
+
+    def duty(
+        self, control: RoadControl, trigger: ControlTrigger, evidence: EvidenceKind
+    ) -> Duty | None:
+        """The legal duty that keeps this control on this evidence, if any."""
+        return next(
+            (
+                d
+                for d in self.duties
+                if d.control is control and d.trigger is trigger and evidence in d.evidence
+            ),
+            None,
+        )
+
+
 class RoadRules(_Frozen):
     """Every threshold the transport model uses."""
 
@@ -94,6 +180,7 @@ class RoadRules(_Frozen):
     forecast: ForecastRule
     access: AccessRule
     estimate: EstimateRule
+    decide: DecideRule
 
     def visibility_tier(self, visibility_m: float | None) -> VisibilityTier | None:
         """The strictest tier whose threshold the visibility is under (None: no restriction)."""

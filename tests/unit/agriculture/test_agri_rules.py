@@ -159,9 +159,19 @@ def test_tillering_rice_is_advised_at_a_shallower_depth() -> None:
     assert taken(feed(model(SILOED), _flooded(30.0, 6, stage="tillering")))
 
 
-def test_ripening_rice_under_water_is_advised_to_harvest_early() -> None:
-    out = taken(feed(model(SILOED), _flooded(70.0, 6, stage="mature")))
-    assert [a.action for a in out] == [AgricultureAction.EARLY_HARVEST]
+def test_ripening_rice_under_water_is_advised_to_harvest_early_only_where_worth_its_cost() -> None:
+    """p x L > C with the world's own figures: L = the farm's value x the mature stage's loss
+    share x the harvest's avoided share, C = the early harvest's charge over a day."""
+    m = model(SILOED)
+    rule = next(r for r in rules().rules if r.action == AgricultureAction.EARLY_HARVEST)
+    info = next(f for f in m.farms.in_region(NC) if f.crop == "early_rice")
+    loss = info.value_yuan * rule.share_lost(
+        RiskLevel.MODERATE, "mature", info.lowland_share, info.rainfed_share
+    )
+    cost = m._charge(info, rule).over(rules().clear_after_h(rule))
+    worth = rules().sensor_probability * loss * rule.avoid_share > cost
+    out = taken(feed(m, _flooded(70.0, 6, stage="mature")))
+    assert [a.action for a in out] == ([AgricultureAction.EARLY_HARVEST] if worth else [])
 
 
 def test_farms_without_lowland_are_not_advised_about_floods() -> None:

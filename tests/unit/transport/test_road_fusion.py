@@ -116,7 +116,8 @@ def test_a_cancelled_warning_lifts_what_it_alone_imposed() -> None:
 
 def test_an_expired_warning_is_lifted_on_the_next_event() -> None:
     pair = models()
-    deliver(pair, warning(0, SignalType.GALE, Colour.YELLOW, hours=2))
+    deliver(pair, warning(0, SignalType.FOG, Colour.RED, hours=2))
+    assert pair.fused.active_controls()
     events = deliver(pair, reading(3 * 60, visibility_m=5000))
     assert {c.status for c in of_mode(events, Mode.FUSED)} == {"lifted"}
 

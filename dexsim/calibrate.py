@@ -1,0 +1,155 @@
+"""The forecaster's calibration: hindcasts of every library scenario, one logistic fit per product.
+
+``dexsim calibrate-forecasts`` writes the shipped fit (``services/simulator/
+forecast_calibration.yaml``) for the shipped observation model. A sweep that scales the
+forecast error needs a fit of its own for each scale (a worse forecaster knows it is worse from
+its own hindcasts): ``calibrated_model`` fits one on first use and keeps it for the process.
+Hindcast seeds start at ``HINDCAST_FIRST_SEED``, apart from the seeds ensembles score.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+
+from services.simulator.data import load_observation_model, load_scenarios, simulation
+from services.simulator.domain.forecast import ForecastSkill
+from services.simulator.domain.observations import ObservationModel
+from services.simulator.domain.probability import (
+    SECTION,
+    ForecastProbability,
+    fingerprint,
+    hindcast_rows,
+)
+from shared.forecasts import Calibration, fit_logistic
+
+log = logging.getLogger(__name__)
+
+#: The first hindcast seed (ensembles score seeds 1..N; these stay apart from them).
+HINDCAST_FIRST_SEED = 1001
+#: Hindcast seeds per scenario for the shipped fit, and for a sweep's own fits.
+SHIPPED_SEEDS = 10
+SWEEP_SEEDS = 4
+
+#: One hindcast: (scenario, seed, forecast error scale).
+Hindcast = tuple[str, int, float]
+Rows = dict[str, list[tuple[float, float, bool]]]
+
+
+def uncalibrated(forecast_error: float = 1.0) -> ObservationModel:
+    """The shipped model with its forecast errors scaled, without a calibration."""
+    model = load_observation_model().varied(forecast_error=forecast_error)
+    return model.with_section(SECTION, {"calibration": None})
+
+
+def hindcast(item: Hindcast) -> Rows:
+    """The rows of one hindcast world, by product."""
+    name, seed, forecast_error = item
+    model = uncalibrated(forecast_error)
+    products = ForecastProbability.model_validate(model.root[SECTION]).products
+    rows: Rows = defaultdict(list)
+    for product, margin, lead, event in hindcast_rows(
+        simulation(load_scenarios()[name], seed, model=model), products
+    ):
+        rows[product].append((margin, lead, event))
+    return dict(rows)
+
+
+def fit(
+    forecast_error: float = 1.0,
+    *,
+    seeds: int = SHIPPED_SEEDS,
+    jobs: int = 1,
+    on_done: Callable[[Rows], None] | None = None,
+) -> Calibration:
+    """Fit the forecaster's calibration on ``seeds`` hindcasts of every library scenario."""
+    from dexsim.ensemble import run_worlds
+
+    scenarios = sorted(load_scenarios())
+    seed_list = list(range(HINDCAST_FIRST_SEED, HINDCAST_FIRST_SEED + seeds))
+    items: Sequence[Hindcast] = [(s, n, forecast_error) for s in scenarios for n in seed_list]
+    pooled: Rows = defaultdict(list)
+    for rows in run_worlds(items, hindcast, jobs=jobs, on_done=on_done):
+        for product, found in rows.items():
+            pooled[product].extend(found)
+    model = uncalibrated(forecast_error)
+    skill = ForecastSkill.model_validate(model.root["forecast"])
+    products = ForecastProbability.model_validate(model.root[SECTION]).products
+    return Calibration(
+        fingerprint=fingerprint(skill, products),
+        scenarios=tuple(scenarios),
+        seeds=tuple(seed_list),
+        products={v: fit_logistic(rows) for v, rows in sorted(pooled.items())},
+    )
+
+
+_FITTED: dict[float, Calibration] = {}
+
+
+def calibrated_model(forecast_error: float, *, jobs: int = 1) -> ObservationModel:
+    """The model with its forecast errors scaled and a calibration fitted for that scale.
+
+    The shipped fit serves the unscaled model; another scale is fitted once per process on
+    ``SWEEP_SEEDS`` hindcasts per scenario (call it in the parent before forking workers).
+    """
+    if forecast_error == 1.0:
+        return load_observation_model()
+    if forecast_error not in _FITTED:
+        log.info("fitting the forecast calibration for forecast_error=%g", forecast_error)
+        _FITTED[forecast_error] = fit(forecast_error, seeds=SWEEP_SEEDS, jobs=jobs)
+    calibration = _FITTED[forecast_error].model_dump(mode="json")
+    return (
+        load_observation_model()
+        .varied(forecast_error=forecast_error)
+        .with_section(SECTION, {"calibration": calibration})
+    )
+
+
+def reliability(
+    calibration: Calibration, rows: Rows, *, bins: int = 10
+) -> list[dict[str, float | int | str]]:
+    """The reliability diagram of ``calibration`` on ``rows``: per product and probability bin,
+    how many forecasts, their mean probability and how often the condition came true."""
+    out: list[dict[str, float | int | str]] = []
+    for product, found in sorted(rows.items()):
+        fitted = calibration.products.get(product)
+        if fitted is None:
+            continue
+        cells: list[list[tuple[float, bool]]] = [[] for _ in range(bins)]
+        for margin, lead, event in found:
+            p = fitted.probability(margin, lead)
+            cells[min(int(p * bins), bins - 1)].append((p, event))
+        for k, cell in enumerate(cells):
+            if not cell:
+                continue
+            out.append(
+                {
+                    "product": product,
+                    "bin": f"{k / bins:.1f}-{(k + 1) / bins:.1f}",
+                    "n": len(cell),
+                    "forecast": sum(p for p, _ in cell) / len(cell),
+                    "observed": sum(e for _, e in cell) / len(cell),
+                }
+            )
+    return out
+
+
+#: The first seed of the held-out hindcasts that check the fit (apart from the fitted ones).
+VERIFY_FIRST_SEED = 2001
+
+
+def held_out(seeds: int, *, forecast_error: float = 1.0, jobs: int = 1) -> Rows:
+    """Hindcast rows of ``seeds`` held-out seeds per library scenario, pooled by product."""
+    from dexsim.ensemble import run_worlds
+
+    items = [
+        (s, n, forecast_error)
+        for s in sorted(load_scenarios())
+        for n in range(VERIFY_FIRST_SEED, VERIFY_FIRST_SEED + seeds)
+    ]
+    pooled: Rows = defaultdict(list)
+    for rows in run_worlds(items, hindcast, jobs=jobs):
+        for product, found in rows.items():
+            pooled[product].extend(found)
+    return dict(pooled)

@@ -1,0 +1,93 @@
+"""The forecaster's probability products: spells found as the readers find them, a fit that can
+be checked, a calibration that matches the shipped model, and every reader's rule covered."""
+
+from __future__ import annotations
+
+import math
+import random
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from dexsim.calibrate import uncalibrated
+from services.simulator.data import load_observation_model
+from services.simulator.domain.forecast import ForecastSkill
+from services.simulator.domain.probability import SECTION, ForecastProbability, fingerprint
+from shared.forecasts import ForecastCriterion, find_spell, fit_logistic, units
+from tests.factories.agriculture import rules
+
+RUN = datetime(2022, 7, 1, 16, tzinfo=UTC)  # local midnight
+HOT = ForecastCriterion(variable="tmax_day", op="ge", threshold=35, persist=3, horizon_h=72)
+
+
+def _spell(c: ForecastCriterion, temps: list[float]):  # type: ignore[no-untyped-def]
+    times = [RUN + timedelta(hours=i) for i in range(len(temps))]
+    return find_spell(c, units(c, times, temps, [0.0] * len(temps)), RUN, times[0])
+
+
+def test_a_three_day_heat_spell_is_met_with_its_weakest_day_as_margin() -> None:
+    days = [36.0, 37.5, 35.5, 30.0]
+    s = _spell(HOT, [t for d in days for t in [d] * 24])
+    assert s is not None and s.met and s.duration == 3
+    assert s.margin == pytest.approx(0.5) and s.extreme == 37.5
+
+
+def test_a_spell_one_day_short_is_unmet_with_the_shortfall_as_margin() -> None:
+    days = [36.0, 33.0, 36.0, 36.0]
+    s = _spell(HOT, [t for d in days for t in [d] * 24])
+    assert s is not None and not s.met
+    assert s.margin == pytest.approx(-2.0)  # the nearest window's weakest day: 33 vs 35
+
+
+def test_a_spell_starting_beyond_the_horizon_does_not_count() -> None:
+    days = [30.0, 30.0, 30.0, 30.0, 36.0, 36.0, 36.0]
+    s = _spell(HOT, [t for d in days for t in [d] * 24])
+    assert s is not None and not s.met
+
+
+def test_the_fit_recovers_a_known_chance_and_stays_monotone() -> None:
+    rng = random.Random(3)
+    rows = []
+    for _ in range(4000):
+        m = rng.uniform(-4, 4)
+        p_true = 1 / (1 + math.exp(-1.5 * m))
+        rows.append((m, 24.0, rng.random() < p_true))
+    fit = fit_logistic(rows)
+    for m in (-2.0, 0.0, 2.0):
+        assert fit.probability(m, 24.0) == pytest.approx(
+            1 / (1 + 2.718281828 ** (-1.5 * m)), abs=0.08
+        )
+    ps = [fit.probability(m / 10, 24.0) for m in range(-40, 41)]
+    assert ps == sorted(ps)
+
+
+def test_a_hindcast_of_one_outcome_gives_its_rate_not_a_runaway_fit() -> None:
+    fit = fit_logistic([(float(m), 12.0, False) for m in range(100)])
+    assert 0 < fit.probability(50.0, 12.0) < 0.01
+
+
+def test_the_shipped_calibration_is_for_the_shipped_forecast_and_products() -> None:
+    model = load_observation_model()
+    section = ForecastProbability.model_validate(model.root[SECTION])
+    skill = ForecastSkill.model_validate(model.root["forecast"])
+    assert section.calibration is not None, "run `dexsim calibrate-forecasts`"
+    assert section.calibration.fingerprint == fingerprint(skill, section.products), (
+        "observation_model.yaml changed since the fit: run `dexsim calibrate-forecasts`"
+    )
+    assert set(section.calibration.products) == {p.product for p in section.products}
+
+
+def test_a_scaled_forecast_drops_the_fit_it_no_longer_matches() -> None:
+    varied = load_observation_model().varied(forecast_error=2.0)
+    assert "calibration" not in varied.root[SECTION]
+    assert uncalibrated().root[SECTION]["calibration"] is None
+
+
+def test_every_forecast_rule_of_a_reader_is_a_product_the_forecaster_issues() -> None:
+    products = {
+        p.product
+        for p in ForecastProbability.model_validate(load_observation_model().root[SECTION]).products
+    }
+    missing = {r.id: r.forecast.product for r in rules().rules if r.forecast}
+    missing = {k: v for k, v in missing.items() if v not in products}
+    assert missing == {}, "add these to forecast_probability.products and refit"
