@@ -70,9 +70,13 @@ def fit(
     seed_list = list(range(HINDCAST_FIRST_SEED, HINDCAST_FIRST_SEED + seeds))
     items: Sequence[Hindcast] = [(s, n, forecast_error) for s in scenarios for n in seed_list]
     pooled: Rows = defaultdict(list)
-    for rows in run_worlds(items, hindcast, jobs=jobs, on_done=on_done):
+    seasons: dict[str, Rows] = {s: defaultdict(list) for s in scenarios}
+    for (season, _, _), rows in zip(
+        items, run_worlds(items, hindcast, jobs=jobs, on_done=on_done), strict=True
+    ):
         for product, found in rows.items():
             pooled[product].extend(found)
+            seasons[season][product].extend(found)
     model = uncalibrated(forecast_error)
     skill = ForecastSkill.model_validate(model.root["forecast"])
     products = ForecastProbability.model_validate(model.root[SECTION]).products
@@ -81,6 +85,10 @@ def fit(
         scenarios=tuple(scenarios),
         seeds=tuple(seed_list),
         products={v: fit_logistic(rows) for v, rows in sorted(pooled.items())},
+        seasons={
+            season: {v: fit_logistic(rows) for v, rows in sorted(found.items())}
+            for season, found in seasons.items()
+        },
     )
 
 
@@ -107,19 +115,22 @@ def calibrated_model(forecast_error: float, *, jobs: int = 1) -> ObservationMode
 
 
 def reliability(
-    calibration: Calibration, rows: Rows, *, bins: int = 10
+    calibration: Calibration, rows: dict[str, Rows], *, bins: int = 10
 ) -> list[dict[str, float | int | str]]:
-    """The reliability diagram of ``calibration`` on ``rows``: per product and probability bin,
-    how many forecasts, their mean probability and how often the condition came true."""
+    """The reliability diagram of ``calibration`` on ``rows`` (by season, then product): per
+    product and probability bin, how many forecasts, their mean probability and how often the
+    condition came true."""
     out: list[dict[str, float | int | str]] = []
-    for product, found in sorted(rows.items()):
-        fitted = calibration.products.get(product)
-        if fitted is None:
-            continue
+    products = sorted({p for found in rows.values() for p in found})
+    for product in products:
         cells: list[list[tuple[float, bool]]] = [[] for _ in range(bins)]
-        for margin, lead, event in found:
-            p = fitted.probability(margin, lead)
-            cells[min(int(p * bins), bins - 1)].append((p, event))
+        for season, found in rows.items():
+            fitted = calibration.fits(season).get(product)
+            if fitted is None:
+                continue
+            for margin, lead, event in found.get(product, []):
+                p = fitted.probability(margin, lead)
+                cells[min(int(p * bins), bins - 1)].append((p, event))
         for k, cell in enumerate(cells):
             if not cell:
                 continue
@@ -139,8 +150,8 @@ def reliability(
 VERIFY_FIRST_SEED = 2001
 
 
-def held_out(seeds: int, *, forecast_error: float = 1.0, jobs: int = 1) -> Rows:
-    """Hindcast rows of ``seeds`` held-out seeds per library scenario, pooled by product."""
+def held_out(seeds: int, *, forecast_error: float = 1.0, jobs: int = 1) -> dict[str, Rows]:
+    """Hindcast rows of ``seeds`` held-out seeds per library scenario, by scenario and product."""
     from dexsim.ensemble import run_worlds
 
     items = [
@@ -148,8 +159,8 @@ def held_out(seeds: int, *, forecast_error: float = 1.0, jobs: int = 1) -> Rows:
         for s in sorted(load_scenarios())
         for n in range(VERIFY_FIRST_SEED, VERIFY_FIRST_SEED + seeds)
     ]
-    pooled: Rows = defaultdict(list)
-    for rows in run_worlds(items, hindcast, jobs=jobs):
+    out: dict[str, Rows] = defaultdict(lambda: defaultdict(list))
+    for (season, _, _), rows in zip(items, run_worlds(items, hindcast, jobs=jobs), strict=True):
         for product, found in rows.items():
-            pooled[product].extend(found)
-    return dict(pooled)
+            out[season][product].extend(found)
+    return out

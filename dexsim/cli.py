@@ -740,6 +740,7 @@ def sweep(
     """Every measure's band against one parameter (forecast error, dropout or latency)."""
     from dexsim import charts
     from dexsim import ensemble as ens
+    from dexsim.inprocess import Variation
     from shared.contracts.referee import sweep_event
 
     name = _check_scenario(scenario)
@@ -749,6 +750,16 @@ def sweep(
         raise typer.BadParameter(str(exc), param_hint="--vary") from None
     workers = jobs or ens.default_jobs()
     seed_list = ens.seeds_from(first_seed, seeds)
+    started = time.monotonic()
+    variations = [Variation().with_value(param, v) for v in values]
+    refits = sorted({v.forecast_error for v in variations} - {1.0})
+    if refits:
+        console.print(
+            "fitting the forecaster's calibration for forecast_error="
+            f"{', '.join(f'{e:g}' for e in refits)} on its own hindcasts (about a minute each)"
+        )
+        ens.prepare(variations, jobs=workers)
+    calibration_s = round(time.monotonic() - started, 1)
     started = time.monotonic()
     points = []
     with _world_progress("worlds", len(values) * len(seed_list)) as progress:
@@ -764,7 +775,11 @@ def sweep(
         "seeds": seed_list,
         "hours": hours,
         "points": points,
-        "timing": {"sweep_s": round(time.monotonic() - started, 1), "jobs": workers},
+        "timing": {
+            "sweep_s": round(time.monotonic() - started, 1),
+            "calibration_s": calibration_s,
+            "jobs": workers,
+        },
     }
     table = Table(title=f"{name}: {param} swept over {len(seed_list)} seeds per value")
     for col in (param, "REV siloed", "REV fused", "gain ΔV (¥m)", "gap closed"):

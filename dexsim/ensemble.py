@@ -13,7 +13,7 @@ import multiprocessing
 import os
 import random
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -210,6 +210,7 @@ def sweep_points(
 ) -> Iterator[dict[str, Any]]:
     """Each value of ``param``: the ensemble's bands over ``seeds`` at that value."""
     base = Variation()
+    prepare([base.with_value(param, v) for v in values], jobs=jobs)
     for value in values:
         variation = base.with_value(param, value)
         specs = [WorldSpec(scenario, s, variation, hours) for s in seeds]
@@ -220,6 +221,15 @@ def sweep_points(
             "sectors": {k: v for k, v in summary.items() if k != "overall"},
             "overall": summary.get("overall", {}),
         }
+
+
+def prepare(variations: Iterable[Variation], *, jobs: int) -> None:
+    """Fit the forecast calibration each variation's forecaster needs, in this process and
+    before the workers fork (they inherit it): see ``dexsim.calibrate.calibrated_model``."""
+    from dexsim.calibrate import calibrated_model
+
+    for error in sorted({v.forecast_error for v in variations}):
+        calibrated_model(error, jobs=jobs)
 
 
 def parse_vary(text: str) -> tuple[str, list[float]]:

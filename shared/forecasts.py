@@ -28,7 +28,19 @@ from pydantic import BaseModel, ConfigDict, Field
 
 Op = Literal["ge", "gt", "le", "lt"]
 #: Forecast variables read per step (hour) or aggregated per local day.
-ForecastVariable = Literal["temp", "tmin", "tmax_day", "tmin_day", "tmean_day", "rain_24h"]
+ForecastVariable = Literal[
+    "temp",
+    "tmin",
+    "tmax_day",
+    "tmin_day",
+    "tmean_day",
+    "rain_24h",
+    # the hour's precipitation where the ground (or, without it, the air) is at or below 0 °C
+    "freezing_rain",
+    "visibility",
+]
+#: Variables whose errors grow with their size: margins as log ratios.
+_LOG_SCALE = ("rain_24h", "freezing_rain", "visibility")
 
 _HOUR = timedelta(hours=1)
 _DAY = timedelta(days=1)
@@ -82,10 +94,10 @@ class ForecastCriterion(BaseModel):
     def signed(self, value: float) -> float:
         """How far ``value`` is past the threshold (negative when short of it).
 
-        Temperatures in °C; rain as the log ratio ln((v + 1) / (T + 1)), since its errors grow
-        with its size.
+        Temperatures in °C; rain and visibility as the log ratio ln((v + 1) / (T + 1)), since
+        their errors grow with their size.
         """
-        if self.variable == "rain_24h":
+        if self.variable in _LOG_SCALE:
             gap = math.log((max(value, 0.0) + 1) / (max(self.threshold, 0.0) + 1))
         else:
             gap = value - self.threshold
@@ -118,9 +130,24 @@ def units(
     rains: Sequence[float | None],
     tmins: Sequence[float | None] | None = None,
     tmaxs: Sequence[float | None] | None = None,
+    grounds: Sequence[float | None] | None = None,
+    visibilities: Sequence[float | None] | None = None,
 ) -> list[Unit]:
     """The criterion's variable over an hourly series: hourly units, or one per local day."""
     v = criterion.variable
+    if v in ("freezing_rain", "visibility"):
+        out_h: list[Unit] = []
+        for k, at in enumerate(times):
+            if v == "visibility":
+                vis = visibilities[k] if visibilities is not None else None
+                if vis is not None:
+                    out_h.append((at, at + _HOUR, vis))
+                continue
+            ground = grounds[k] if grounds is not None and grounds[k] is not None else temps[k]
+            if ground is not None:
+                frozen = ground <= 0.0
+                out_h.append((at, at + _HOUR, (rains[k] or 0.0) if frozen else 0.0))
+        return out_h
     if v == "rain_24h":
         out: list[Unit] = []
         window: list[float] = []
@@ -255,7 +282,12 @@ class LogisticFit(BaseModel):
 
 
 class Calibration(BaseModel):
-    """The forecaster's probability model, per product, and what it was fitted on."""
+    """The forecaster's probability model, per product, and what it was fitted on.
+
+    Model output statistics are fitted per season as well as per station (Glahn and Lowry
+    1972): each library scenario is a season and region of its own, so each has its own fit
+    (``seasons``), and a scenario outside the library gets the fit pooled over all of them.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
@@ -264,10 +296,21 @@ class Calibration(BaseModel):
     scenarios: tuple[str, ...]
     seeds: tuple[int, ...]
     products: dict[str, LogisticFit]
+    seasons: dict[str, dict[str, LogisticFit]] = Field(default_factory=dict)
 
-    def probability(self, criterion: ForecastCriterion, spell: Spell, run_at: datetime) -> float:
+    def fits(self, season: str | None) -> dict[str, LogisticFit]:
+        """The fits for a season (a library scenario's name), else the pooled ones."""
+        return self.seasons.get(season or "", self.products)
+
+    def probability(
+        self,
+        criterion: ForecastCriterion,
+        spell: Spell,
+        run_at: datetime,
+        season: str | None = None,
+    ) -> float:
         """The chance ``criterion`` comes true given the spell found for it in a run."""
-        fit = self.products.get(criterion.product)
+        fit = self.fits(season).get(criterion.product)
         if fit is None:
             raise KeyError(
                 f"the forecast calibration has no model for {criterion.product!r}: "

@@ -1,16 +1,17 @@
 """The forecaster's probabilities are reliable: a reliability diagram over held-out hindcasts.
 
 Held-out seeds (``dexsim.calibrate.VERIFY_FIRST_SEED`` on, never fitted on) of every library
-scenario give, per product and probability bin, the mean forecast probability and how often
-the condition came true. Forecasts of one world share its weather, so a bin's observed frequency
-varies with the worlds in it; the stated band is
+scenario, each forecast with its season's fit as the simulator issues it, give per product and
+probability bin the mean forecast probability and how often the condition came true. Forecasts
+of one world share its weather, so a bin's observed frequency varies with the worlds in it; the
+stated band is
 
     |observed - forecast| <= 0.10 + 2.5 x its standard error, worlds as clusters,
 
 for every bin of at least 100 forecasts from at least 3 worlds, and over all bins together
 the weighted mean gap (expected calibration error) is at most 0.05. A forecaster that issued
 its climatological rate everywhere would pass the per-bin band in the one bin it uses, so the
-test also asks the probabilities to resolve: the products' Brier score beats climatology's.
+test also asks the probabilities to resolve: their Brier score beats the pooled climatology's.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ BINS = 10
 def test_issued_probabilities_match_observed_frequencies_on_held_out_worlds() -> None:
     section = ForecastProbability.model_validate(load_observation_model().root[SECTION])
     assert section.calibration is not None
-    fits = section.calibration.products
+    calibration = section.calibration
     items = [
         (s, n, 1.0)
         for s in sorted(load_scenarios())
@@ -42,7 +43,9 @@ def test_issued_probabilities_match_observed_frequencies_on_held_out_worlds() ->
     )
     brier = climate = 0.0
     total = 0
-    for world, rows in enumerate(run_worlds(items, hindcast, jobs=default_jobs())):
+    results = run_worlds(items, hindcast, jobs=default_jobs())
+    for world, ((season, _, _), rows) in enumerate(zip(items, results, strict=True)):
+        fits = calibration.fits(season)
         for product, found in rows.items():
             for margin, lead, event in found:
                 p = fits[product].probability(margin, lead)

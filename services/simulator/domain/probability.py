@@ -58,16 +58,20 @@ def check(skill: ForecastSkill, section: ForecastProbability) -> None:
 
 
 def exceedances(
-    section: ForecastProbability, run_at: datetime, steps: Sequence[ForecastStep]
+    section: ForecastProbability,
+    run_at: datetime,
+    steps: Sequence[ForecastStep],
+    season: str | None = None,
 ) -> tuple[Exceedance, ...]:
-    """The chance of every product, from one run's steps for one city."""
+    """The chance of every product, from one run's steps for one city (``season``: the
+    scenario's name, whose own fit applies when the calibration has one)."""
     cal = section.calibration
     if cal is None:
         return ()
     out = []
     for c in section.products:
         found = _spell(c, run_at, steps)
-        p = 0.0 if found is None else cal.probability(c, found, run_at)
+        p = 0.0 if found is None else cal.probability(c, found, run_at, season)
         out.append(Exceedance(product=c.product, probability=round(p, 4)))
     return tuple(out)
 
@@ -80,6 +84,8 @@ def _spell(c: ForecastCriterion, run_at: datetime, steps: Sequence[ForecastStep]
         [s.rain_mm for s in steps],
         [s.tmin_c for s in steps],
         [s.tmax_c for s in steps],
+        [s.ground_temp_c for s in steps],
+        [s.visibility_m for s in steps],
     )
     return find_spell(c, series, run_at, steps[0].valid_at)
 
@@ -109,7 +115,12 @@ def hindcast_rows(sim: Simulation, products: Sequence[ForecastCriterion]) -> Ite
                 if forecast is None:
                     continue
                 truth_series = units(
-                    c, times, [city.temp[h] for h in hours], [city.rain[h] for h in hours]
+                    c,
+                    times,
+                    [city.temp[h] for h in hours],
+                    [city.rain[h] for h in hours],
+                    grounds=[city.ground_temp[h] for h in hours],
+                    visibilities=[city.visibility[h] for h in hours],
                 )
                 truth = find_spell(c, truth_series, event.run_at, times[0])
                 lead = (forecast.onset - event.run_at).total_seconds() / 3600

@@ -173,7 +173,7 @@ class Forecasts:
                     region=code,
                     run_at=run_at,
                     steps=tuple(steps),
-                    exceedance=exceedances(self.products, run_at, steps),
+                    exceedance=exceedances(self.products, run_at, steps, s.scenario.name),
                 ),
             )
 

@@ -296,7 +296,7 @@ class RoadModel:
                 basis=ControlBasis.FORECAST,
                 causes=(forecast.event_id,),
                 evidence=EvidenceKind.FORECAST,
-                probability=self._forecast_probability(forecast),
+                probability=self._forecast_probability(forecast, asks),
                 sector="weather",
                 expires_at=expires,
             )
@@ -617,14 +617,18 @@ class RoadModel:
         seg.active[control] = _Active(key, rev, terms, decision, episode=episode)
         return decision
 
-    def _forecast_probability(self, forecast: ForecastIssued) -> float:
-        """The p of a numerical forecast's conditions: the rules' documented constant for now.
-
-        The one place forecasts get their p: once they carry calibrated exceedance
-        probabilities, this is where to read them from ``forecast``.
-        """
-        del forecast  # every forecast gets the same p until it carries its own
-        return self.rules.decide.probability.forecast
+    def _forecast_probability(self, forecast: ForecastIssued, asks: list[Ask]) -> float:
+        """The p of a numerical forecast's conditions: the forecaster's calibrated probability
+        of each condition asked for (freezing rain, fog; the highest of them), or the rules'
+        documented constant for a forecast that carries none."""
+        icing, fog = self.rules.forecast_criteria()
+        wanted = [
+            icing if a.trigger is ControlTrigger.ICING else fog
+            for a in asks
+            if a.trigger in (ControlTrigger.ICING, ControlTrigger.LOW_VISIBILITY)
+        ]
+        issued = [p for c in wanted if (p := forecast.probability(c.product)) is not None]
+        return max(issued) if issued else self.rules.decide.probability.forecast
 
     def _acts(self, segment: Segment, demand: Demand, ask: Ask) -> bool:
         """Whether this demand's ask is acted on: a legal duty on this evidence, or p x L > C

@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.contracts.transport import ControlTrigger, RoadControl, SurfaceState, VehicleClass
 from shared.contracts.weather import Colour, SignalType
+from shared.forecasts import ForecastCriterion
 
 
 class _Frozen(BaseModel):
@@ -69,6 +70,24 @@ class ForecastRule(_Frozen):
     icing_min_rain_mm: float = Field(ge=0)
     fog_horizon_h: float = Field(gt=0)
     hold_h: float = Field(ge=0)
+
+    @property
+    def icing_criterion(self) -> ForecastCriterion:
+        """Freezing precipitation within the icing horizon: the forecaster's product whose
+        probability a de-icing on a forecast acts on (ground at or below 0 °C, as the product
+        defines it; ``icing_ground_max_c`` must be 0, which ``RoadRules`` checks)."""
+        return ForecastCriterion(
+            variable="freezing_rain", op="ge", threshold=self.icing_min_rain_mm, persist=1,
+            horizon_h=self.icing_horizon_h,
+        )  # fmt: skip
+
+    def fog_criterion(self, below_m: float) -> ForecastCriterion:
+        """Visibility under the mildest tier's ``below_m`` within the fog horizon: the product
+        a restriction on a forecast acts on."""
+        return ForecastCriterion(
+            variable="visibility", op="lt", threshold=below_m, persist=1,
+            horizon_h=self.fog_horizon_h,
+        )  # fmt: skip
 
 
 class AccessRule(_Frozen):
@@ -181,6 +200,20 @@ class RoadRules(_Frozen):
     access: AccessRule
     estimate: EstimateRule
     decide: DecideRule
+
+    @model_validator(mode="after")
+    def _icing_as_the_product_defines_it(self) -> RoadRules:
+        if self.forecast.icing_ground_max_c != 0.0:
+            raise ValueError(
+                "forecast.icing_ground_max_c: the forecaster's freezing_rain product counts "
+                "ground at or below 0 °C; keep it 0 or add a product for another threshold"
+            )
+        return self
+
+    def forecast_criteria(self) -> tuple[ForecastCriterion, ForecastCriterion]:
+        """The forecaster's products the transport model reads: (icing, fog)."""
+        mildest = max(t.below_m for t in self.visibility_tiers)
+        return self.forecast.icing_criterion, self.forecast.fog_criterion(mildest)
 
     def visibility_tier(self, visibility_m: float | None) -> VisibilityTier | None:
         """The strictest tier whose threshold the visibility is under (None: no restriction)."""

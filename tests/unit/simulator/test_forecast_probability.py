@@ -15,6 +15,7 @@ from services.simulator.domain.forecast import ForecastSkill
 from services.simulator.domain.probability import SECTION, ForecastProbability, fingerprint
 from shared.forecasts import ForecastCriterion, find_spell, fit_logistic, units
 from tests.factories.agriculture import rules
+from tests.factories.transport import rules as road_rules
 
 RUN = datetime(2022, 7, 1, 16, tzinfo=UTC)  # local midnight
 HOT = ForecastCriterion(variable="tmax_day", op="ge", threshold=35, persist=3, horizon_h=72)
@@ -84,10 +85,19 @@ def test_a_scaled_forecast_drops_the_fit_it_no_longer_matches() -> None:
 
 
 def test_every_forecast_rule_of_a_reader_is_a_product_the_forecaster_issues() -> None:
-    products = {
-        p.product
-        for p in ForecastProbability.model_validate(load_observation_model().root[SECTION]).products
-    }
-    missing = {r.id: r.forecast.product for r in rules().rules if r.forecast}
-    missing = {k: v for k, v in missing.items() if v not in products}
+    section = ForecastProbability.model_validate(load_observation_model().root[SECTION])
+    products = {p.product for p in section.products}
+    wanted = {f"agriculture {r.id}": r.forecast.product for r in rules().rules if r.forecast}
+    icing, fog = road_rules().forecast_criteria()
+    wanted |= {"transport icing": icing.product, "transport fog": fog.product}
+    missing = {k: v for k, v in wanted.items() if v not in products}
     assert missing == {}, "add these to forecast_probability.products and refit"
+
+
+def test_freezing_rain_counts_hours_on_frozen_ground_and_visibility_is_a_ratio() -> None:
+    c = ForecastCriterion(variable="freezing_rain", op="ge", threshold=0.1, persist=1, horizon_h=12)
+    times = [RUN + timedelta(hours=i) for i in range(4)]
+    series = units(c, times, [1.0] * 4, [0.5, 0.5, 0.0, 0.5], grounds=[1.0, -1.0, -1.0, None])
+    assert [v for _, _, v in series] == [0.0, 0.5, 0.0, 0.0]  # no ground: the air (1 °C) counts
+    fog = ForecastCriterion(variable="visibility", op="lt", threshold=200, persist=1, horizon_h=3)
+    assert fog.signed(99.0) == pytest.approx(-math.log(100 / 201))

@@ -22,7 +22,7 @@ from shared.contracts.transport import (
     SurfaceState,
     TransportAction,
 )
-from shared.contracts.weather import Colour, SignalType
+from shared.contracts.weather import Colour, Exceedance, SignalType
 from shared.world.costs import Per
 from tests.factories.transport import (
     SEGMENT,
@@ -167,11 +167,37 @@ def test_the_shipped_warning_probabilities_rise_with_the_colour() -> None:
     assert by_colour[Colour.BLUE] < by_colour[Colour.RED]
 
 
-def test_a_forecast_decision_carries_the_forecasts_p() -> None:
+def test_a_forecast_without_probabilities_gets_the_documented_p() -> None:
     events = model(Mode.FUSED).on_forecast(forecast(0, FREEZING))
     decision = controls(events)[RoadControl.DE_ICING]
     assert decision.probability == rules().decide.probability.forecast
     assert decision.cross_sector_inputs == ("weather",)
+
+
+@pytest.mark.parametrize("p", [0.35, 0.95])
+def test_a_forecast_decision_acts_on_the_forecasters_probability_of_freezing_rain(
+    p: float,
+) -> None:
+    icing, fog = rules().forecast_criteria()
+    fc = forecast(0, FREEZING)
+    fc = fc.model_copy(
+        update={
+            "exceedance": (
+                Exceedance(product=icing.product, probability=p),
+                Exceedance(product=fog.product, probability=0.01),  # not asked for: ignored
+            )
+        }
+    )
+    decision = controls(model(Mode.FUSED).on_forecast(fc))[RoadControl.DE_ICING]
+    assert decision.probability == p
+
+
+def test_a_forecast_whose_freezing_rain_is_unlikely_de_ices_nothing() -> None:
+    icing, _ = rules().forecast_criteria()
+    fc = forecast(0, FREEZING).model_copy(
+        update={"exceedance": (Exceedance(product=icing.product, probability=1e-4),)}
+    )
+    assert RoadControl.DE_ICING not in controls(model(Mode.FUSED).on_forecast(fc))
 
 
 def test_an_emergency_route_decision_carries_the_requests_p() -> None:
