@@ -72,6 +72,19 @@ class Trigger:
     detail: str
     #: The chance the condition comes (p in p x L > C; see crop_rules.yaml).
     probability: float
+    #: Whether the evidence shows the condition itself (a sensor streak, a warning in force, a
+    #: forecast whose steps meet it), so it holds an open risk; a forecast that only gives the
+    #: condition a chance may open one, but does not keep it open.
+    holds: bool = True
+
+
+@dataclass(frozen=True)
+class Appraisal:
+    """A trigger worth acting on for one farm: when the action is due, what it saves, its cost."""
+
+    effective: datetime
+    loss_avoided: float
+    charge: Charge
 
 
 @dataclass
@@ -154,7 +167,9 @@ class AgricultureModel:
                 f"for {streak.count}{unit}",
                 probability=self.rules.sensor_probability,
             )  # fmt: skip
-            out.extend(self._decide(info, rule, trigger, now, cross=False))
+            worth = self._appraise(info, rule, trigger, now)
+            if worth is not None:  # p x L > C on this evidence (stronger evidence may be later)
+                out.extend(self._decide(info, rule, trigger, worth, now, cross=False))
         if self._warnings or self._expectations:
             out.extend(self._cross_triggers(info, now, state))
         out.extend(self._lift_passed(info, now, obs.event_id))
@@ -246,15 +261,38 @@ class AgricultureModel:
             else ()
         )  # fmt: skip
         for rule in self._by_crop.get(info.crop, []):
-            trigger = self._warning_trigger(info, rule, now, extra) or self._forecast_trigger(
-                info, rule, now, extra
-            )
-            if trigger is None:
-                continue
-            self._refresh(info, rule, trigger.evidence_until)
-            cross = trigger.basis is AdvisoryBasis.FORECAST  # a warning is public
-            out.extend(self._decide(info, rule, trigger, now, cross=cross))
+            for find in (self._warning_trigger, self._forecast_trigger):
+                trigger = find(info, rule, now, extra)
+                if trigger is None:
+                    continue
+                worth = self._appraise(info, rule, trigger, now)
+                if worth is None:
+                    continue  # not evidence worth acting on: it neither opens nor holds a risk
+                if trigger.holds:
+                    self._refresh(info, rule, trigger.evidence_until)
+                cross = trigger.basis is AdvisoryBasis.FORECAST  # a warning is public
+                out.extend(self._decide(info, rule, trigger, worth, now, cross=cross))
+                break
         return out
+
+    def _appraise(
+        self, info: FarmInfo, rule: CropRule, t: Trigger, now: datetime
+    ) -> Appraisal | None:
+        """p x L against C for one farm (``crop_rules.yaml``); None when it is not worth it."""
+        if rule.exposed_share(info.lowland_share, info.rainfed_share) <= 0:
+            return None
+        loss = info.value_yuan * rule.share_lost(
+            t.level, t.stage, info.lowland_share, info.rainfed_share
+        )
+        avoided = loss * rule.avoid_share
+        charge = self._charge(info, rule)
+        # Advice ahead of the condition takes effect when the action is due (its lead before
+        # the onset), not before: the farm is not asked to pay for days it does not need.
+        effective = max(now, t.onset - timedelta(hours=rule.lead_h))
+        in_force_h = max(1.0, (t.evidence_until - effective).total_seconds() / 3600)
+        if not worth_acting(t.probability, avoided, charge.over(in_force_h)):
+            return None
+        return Appraisal(effective=effective, loss_avoided=avoided, charge=charge)
 
     def _susceptible_stage(
         self, info: FarmInfo, rule: CropRule, start: datetime, end: datetime
@@ -313,14 +351,19 @@ class AgricultureModel:
             inputs=(e.event_id, *extra), stage=stage,
             detail=f"forecast: {c.variable} {c.op} {c.threshold:g} for {e.duration:g}{unit}, "
             f"p={e.probability:.2f}",
-            probability=e.probability,
+            probability=e.probability, holds=e.met,
         )  # fmt: skip
 
     def _decide(
-        self, info: FarmInfo, rule: CropRule, t: Trigger, now: datetime, *, cross: bool
+        self,
+        info: FarmInfo,
+        rule: CropRule,
+        t: Trigger,
+        worth: Appraisal,
+        now: datetime,
+        *,
+        cross: bool,
     ) -> list[AdvisoryIssued]:
-        if rule.exposed_share(info.lowland_share, info.rainfed_share) <= 0:
-            return []
         open_key = (info.farm_id, rule.risk)
         sit = self._open.get(open_key)
         if sit is not None:
@@ -333,14 +376,6 @@ class AgricultureModel:
         )
         city_zh, city_en = self.farms.city_names(info.region)
         crop = self.rules.crop_name(info.crop)
-        loss = info.value_yuan * rule.share_lost(
-            t.level, t.stage, info.lowland_share, info.rainfed_share
-        )
-        avoided = loss * rule.avoid_share
-        charge = self._charge(info, rule)
-        in_force_h = max(1.0, (t.evidence_until - now).total_seconds() / 3600)
-        if not worth_acting(t.probability, avoided, charge.over(in_force_h)):
-            return []  # p x L <= C: not worth it on this evidence (stronger evidence may be)
         advisory = AdvisoryIssued(
             event_id=derived_id(SOURCE, "advisory", self.mode.value, key, "taken"),
             correlation_id=derived_id(SOURCE, "situation", key),
@@ -359,10 +394,10 @@ class AgricultureModel:
             risk_level=t.level,
             basis=t.basis,
             expected_onset=t.onset,
-            effective_at=now,
-            **charge.fields(),
+            effective_at=worth.effective,
+            **worth.charge.fields(),
             probability=round(t.probability, 4),
-            expected_loss_avoided_yuan=round(t.probability * avoided, 2),
+            expected_loss_avoided_yuan=round(t.probability * worth.loss_avoided, 2),
             reason=f"{rule.id}: {t.detail}"[:500],
             inputs=t.inputs,
             cross_sector_inputs=("weather",) if cross else (),

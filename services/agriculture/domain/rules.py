@@ -77,6 +77,8 @@ class CropRule(_Frozen):
     loss_share_by_stage: dict[str, float] = Field(default_factory=dict)
     exposure: Literal["all", "lowland", "rainfed"] = "all"
     avoid_share: float = Field(ge=0, le=1)
+    #: Hours the action must be in place before the condition starts to work in full.
+    lead_h: float = Field(ge=0, le=168)
     clear_after_h: float | None = Field(default=None, gt=0)
     advice_zh: str = Field(min_length=1, max_length=300)
     advice_en: str = Field(min_length=1, max_length=300)

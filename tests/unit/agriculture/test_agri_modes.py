@@ -43,7 +43,9 @@ def test_a_public_warning_advises_both_modes_alike_and_counts_as_no_other_sector
     fused = rice(feed(model(Mode.FUSED), inputs))
     assert len(sensors_only) == len(siloed) == len(fused) == 1
     # every county agriculture bureau receives the warning: siloed acts on it as early as fused
-    assert siloed[0].effective_at == fused[0].effective_at == WARNED_AT
+    assert siloed[0].occurred_at == fused[0].occurred_at == WARNED_AT
+    # ... and both schedule the irrigation for its lead (12 h) before the heat, not before
+    assert siloed[0].effective_at == fused[0].effective_at == HEAT_ONSET - timedelta(hours=12)
     assert sensors_only[0].effective_at == HEAT_ONSET + timedelta(days=2)
     for a in (siloed[0], fused[0]):
         assert a.basis == AdvisoryBasis.WARNING
@@ -61,10 +63,12 @@ def test_fused_advises_ahead_on_a_numerical_forecast_alone() -> None:
     temps = [30.0] * 48 + [36.0] * 72 + [30.0] * 24  # three hot days from day three
     fc = forecast(run_at, temps)
     out = feed(model(Mode.FUSED), [fc])
-    assert [(a.risk, a.basis, a.effective_at) for a in out] == [
+    assert [(a.risk, a.basis, a.occurred_at) for a in out] == [
         (RiskKind.HEAT, AdvisoryBasis.FORECAST, run_at)
     ]
     assert out[0].expected_onset == HEAT_ONSET
+    # decided two days ahead, in force from the action's lead (12 h) before the heat
+    assert out[0].effective_at == HEAT_ONSET - timedelta(hours=12)
 
 
 def test_a_forecast_heat_spell_beyond_the_horizon_is_not_acted_on_yet() -> None:

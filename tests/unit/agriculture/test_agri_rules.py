@@ -62,6 +62,7 @@ def test_sensor_thresholds_agree_with_the_simulators_damage_rules(ours: str, the
     assert rule.sensor is not None
     assert (rule.sensor.op, rule.sensor.threshold) == (truth.op, truth.threshold)
     assert {m.action for m in truth.mitigations} >= {rule.action}
+    assert rule.lead_h == next(m.lead_h for m in truth.mitigations if m.action == rule.action)
 
 
 # --- rice heat at heading ----------------------------------------------------------------------
