@@ -72,10 +72,6 @@ class Trigger:
     detail: str
     #: The chance the condition comes (p in p x L > C; see crop_rules.yaml).
     probability: float
-    #: Whether the evidence shows the condition itself (a sensor streak, a warning in force, a
-    #: forecast whose steps meet it), so it holds an open risk; a forecast that only gives the
-    #: condition a chance may open one, but does not keep it open.
-    holds: bool = True
 
 
 @dataclass(frozen=True)
@@ -89,13 +85,21 @@ class Appraisal:
 
 @dataclass
 class Situation:
-    """An open risk on one farm, and the advisory that opened it."""
+    """An open risk on one farm, the advisory that opened it, and what holds it open: each kind
+    of evidence's horizon (the latest warning and forecast run replace their kind's; sensor
+    streaks extend theirs)."""
 
     key: str
     rule: CropRule
     advisory: AdvisoryIssued
     level: RiskLevel
-    evidence_until: datetime
+    #: Each rule's and kind of evidence's horizon (rules of one risk share its situation).
+    held: dict[tuple[str, AdvisoryBasis], datetime]
+
+    @property
+    def evidence_until(self) -> datetime:
+        """Until when some evidence supports the risk (when none does, since it was opened)."""
+        return max(self.held.values(), default=self.advisory.occurred_at)
 
 
 @dataclass(frozen=True)
@@ -154,7 +158,7 @@ class AgricultureModel:
             c = rule.sensor
             assert c is not None
             clear = timedelta(hours=self.rules.clear_after_h(rule))
-            self._refresh(info, rule, now + clear)
+            self._refresh(info, rule, AdvisoryBasis.SENSORS, now + clear)
             if streak.count < c.persist or streak.start is None:
                 continue
             unit = "d" if c.daily else "h"
@@ -241,10 +245,21 @@ class AgricultureModel:
             return state.stage
         return self._calendar_stage(info, day)
 
-    def _refresh(self, info: FarmInfo, rule: CropRule, until: datetime) -> None:
+    def _refresh(
+        self, info: FarmInfo, rule: CropRule, basis: AdvisoryBasis, until: datetime | None
+    ) -> None:
+        """Set what ``basis`` says of an open risk: a sensor streak extends its horizon, the
+        latest warning or forecast replaces its kind's (None: it no longer supports the risk)."""
         sit = self._open.get((info.farm_id, rule.risk))
-        if sit is not None and until > sit.evidence_until:
-            sit.evidence_until = until
+        if sit is None:
+            return
+        key = (rule.id, basis)
+        if until is None:
+            sit.held.pop(key, None)
+        elif basis is AdvisoryBasis.SENSORS:
+            sit.held[key] = max(until, sit.held.get(key, until))
+        else:
+            sit.held[key] = until
 
     def _cross_region(self, region: str, now: datetime) -> list[AdvisoryIssued]:
         out: list[AdvisoryIssued] = []
@@ -261,18 +276,27 @@ class AgricultureModel:
             else ()
         )  # fmt: skip
         for rule in self._by_crop.get(info.crop, []):
-            for find in (self._warning_trigger, self._forecast_trigger):
+            acted = False
+            for basis, find in (
+                (AdvisoryBasis.WARNING, self._warning_trigger),
+                (AdvisoryBasis.FORECAST, self._forecast_trigger),
+            ):
                 trigger = find(info, rule, now, extra)
-                if trigger is None:
+                worth = None if trigger is None else self._appraise(info, rule, trigger, now)
+                # A warning in force holds an open risk; a forecast run only while it is still
+                # worth acting on (the latest run replaces what the earlier ones said).
+                holds = trigger is not None and (
+                    basis is AdvisoryBasis.WARNING or worth is not None
+                )
+                self._refresh(
+                    info, rule, basis, trigger.evidence_until if holds and trigger else None
+                )
+                if trigger is None or worth is None:
                     continue
-                worth = self._appraise(info, rule, trigger, now)
-                if worth is None:
-                    continue  # not evidence worth acting on: it neither opens nor holds a risk
-                if trigger.holds:
-                    self._refresh(info, rule, trigger.evidence_until)
-                cross = trigger.basis is AdvisoryBasis.FORECAST  # a warning is public
-                out.extend(self._decide(info, rule, trigger, worth, now, cross=cross))
-                break
+                if not acted:
+                    cross = basis is AdvisoryBasis.FORECAST  # a warning is public
+                    out.extend(self._decide(info, rule, trigger, worth, now, cross=cross))
+                    acted = True
         return out
 
     def _appraise(
@@ -351,7 +375,7 @@ class AgricultureModel:
             inputs=(e.event_id, *extra), stage=stage,
             detail=f"forecast: {c.variable} {c.op} {c.threshold:g} for {e.duration:g}{unit}, "
             f"p={e.probability:.2f}",
-            probability=e.probability, holds=e.met,
+            probability=e.probability,
         )  # fmt: skip
 
     def _decide(
@@ -405,7 +429,11 @@ class AgricultureModel:
             advice_en=f"{city_en} {crop.en}: {rule.advice_en}"[:500],
         )
         self._open[open_key] = Situation(
-            key=key, rule=rule, advisory=advisory, level=t.level, evidence_until=t.evidence_until
+            key=key,
+            rule=rule,
+            advisory=advisory,
+            level=t.level,
+            held={(rule.id, t.basis): t.evidence_until},
         )
         self.history.append(advisory)
         return [advisory]
