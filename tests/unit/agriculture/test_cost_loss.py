@@ -114,3 +114,23 @@ def test_probabilities_must_rise_with_the_warning_colour() -> None:
     data["warning_probability"] = {"blue": 0.9, "yellow": 0.5, "orange": 0.7, "red": 0.9}
     with pytest.raises(ValueError, match="not lower for a more severe colour"):
         parse_crop_rules(data)
+
+
+def test_a_later_forecast_run_without_the_heat_withdraws_the_earlier_runs_support() -> None:
+    m = model(Mode.FUSED)
+    (opened,) = _taken(feed(m, [_hot_forecast(0.9)]))
+    later = JUNE15 + timedelta(hours=12)
+    cool = forecast(later, [30.0] * 100).model_copy(
+        update={"exceedance": (Exceedance(product=HEAT_PRODUCT, probability=0.0),)}
+    )
+    out = feed(m, [cool, *rice_days([30.0], start=later)])
+    lifted = [a for a in out if a.status == "lifted" and a.decision_key == opened.decision_key]
+    # lifted on the next reading, long before the first run's spell would have ended
+    assert len(lifted) == 1 and lifted[0].occurred_at == later
+
+
+def test_without_a_newer_run_the_forecasts_spell_holds_the_risk_open() -> None:
+    m = model(Mode.FUSED)
+    assert len(_taken(feed(m, [_hot_forecast(0.9)]))) == 1
+    out = feed(m, rice_days([30.0], start=JUNE15 + timedelta(hours=12)))
+    assert [a for a in out if a.status == "lifted"] == []
