@@ -54,6 +54,11 @@ HISTORY_LIMIT = 20_000
 _SPELL_DAYS = 3
 
 
+def _nth(status: str, n: int) -> tuple[str, ...]:
+    """Id parts of a situation's ``n``-th opening (the first keeps the plain ids)."""
+    return (status,) if n == 1 else (status, str(n))
+
+
 class CrossSectorInputError(RuntimeError):
     """A siloed model was handed another sector's event."""
 
@@ -95,6 +100,8 @@ class Situation:
     level: RiskLevel
     #: Each rule's and kind of evidence's horizon (rules of one risk share its situation).
     held: dict[tuple[str, AdvisoryBasis], datetime]
+    #: Which opening of its key this is (1 the first).
+    n: int = 1
 
     @property
     def evidence_until(self) -> datetime:
@@ -134,6 +141,8 @@ class AgricultureModel:
             for crop in rule.crops:
                 self._by_crop.setdefault(crop, []).append(rule)
         self._open: dict[tuple[str, RiskKind], Situation] = {}
+        #: How many times each situation key has been opened (a key may reopen after a lift).
+        self._opened: dict[str, int] = {}
         self._warnings: dict[tuple[str, SignalType], ActiveWarning] = {}
         self._expectations: dict[tuple[str, str], Expectation] = {}
         self.history: deque[AdvisoryIssued] = deque(maxlen=HISTORY_LIMIT)
@@ -400,8 +409,11 @@ class AgricultureModel:
         )
         city_zh, city_en = self.farms.city_names(info.region)
         crop = self.rules.crop_name(info.crop)
+        # A key reopened after its lift is a new decision: it needs ids of its own, or every
+        # consumer would drop it as a duplicate of the first.
+        n = self._opened[key] = self._opened.get(key, 0) + 1
         advisory = AdvisoryIssued(
-            event_id=derived_id(SOURCE, "advisory", self.mode.value, key, "taken"),
+            event_id=derived_id(SOURCE, "advisory", self.mode.value, key, *_nth("taken", n)),
             correlation_id=derived_id(SOURCE, "situation", key),
             causation_id=t.causation_id,
             occurred_at=now,
@@ -434,6 +446,7 @@ class AgricultureModel:
             advisory=advisory,
             level=t.level,
             held={(rule.id, t.basis): t.evidence_until},
+            n=n,
         )
         self.history.append(advisory)
         return [advisory]
@@ -455,7 +468,9 @@ class AgricultureModel:
             a = sit.advisory
             lifted = a.model_copy(
                 update={
-                    "event_id": derived_id(SOURCE, "advisory", self.mode.value, sit.key, "lifted"),
+                    "event_id": derived_id(
+                        SOURCE, "advisory", self.mode.value, sit.key, *_nth("lifted", sit.n)
+                    ),
                     "status": "lifted",
                     "causation_id": cause,
                     "occurred_at": now,

@@ -10,7 +10,7 @@ import pytest
 from services.agriculture.domain.model import AgricultureModel
 from services.agriculture.domain.rules import parse_crop_rules
 from shared.contracts.agriculture import Industry
-from shared.contracts.envelope import Mode
+from shared.contracts.envelope import Mode, derived_id
 from shared.contracts.weather import Colour, Exceedance, SignalType
 from shared.world import load_world
 from tests.factories.agriculture import (
@@ -134,3 +134,20 @@ def test_without_a_newer_run_the_forecasts_spell_holds_the_risk_open() -> None:
     assert len(_taken(feed(m, [_hot_forecast(0.9)]))) == 1
     out = feed(m, rice_days([30.0], start=JUNE15 + timedelta(hours=12)))
     assert [a for a in out if a.status == "lifted"] == []
+
+
+def test_a_situation_reopened_after_its_lift_gets_ids_of_its_own() -> None:
+    m = model(Mode.FUSED)
+    first = feed(m, [_hot_forecast(0.9)])
+    later = JUNE15 + timedelta(hours=12)
+    cool = forecast(later, [30.0] * 100).model_copy(
+        update={"exceedance": (Exceedance(product=HEAT_PRODUCT, probability=0.0),)}
+    )
+    hot_again = _hot_forecast(0.9).model_copy(
+        update={"event_id": derived_id("test", "again"), "occurred_at": later + timedelta(hours=1)}
+    )
+    out = first + feed(m, [cool, *rice_days([30.0], start=later)[:1], hot_again])
+    rice = [a for a in out if a.crop == "early_rice"]
+    assert [a.status for a in rice] == ["taken", "lifted", "taken"]
+    assert rice[0].decision_key == rice[2].decision_key
+    assert len({a.event_id for a in rice}) == 3
