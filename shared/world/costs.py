@@ -11,11 +11,15 @@ it is lifted or replaced, or the run ends, so an action lifted early costs only 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from itertools import pairwise
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from shared.contracts.weather import Colour
 
 
 class Per(StrEnum):
@@ -91,6 +95,25 @@ class Charge:
             "setup_cost_yuan": self.setup_yuan,
             "cost_yuan_per_h": round(self.yuan_per_h, 4),
         }
+
+
+#: A probability p in p x L > C: above 0 (evidence that gives no chance is no evidence), at most 1.
+Probability = Annotated[float, Field(gt=0, le=1)]
+
+
+def check_by_colour(chances: Mapping[Colour, float], what: str = "warning") -> None:
+    """Refuse a warning-colour table of chances that misses a colour or gives a more severe
+    colour a lower chance than a milder one (the error names both)."""
+    missing = [c.value for c in Colour if c not in chances]
+    if missing:
+        raise ValueError(f"{what}: no probability for the colour(s) {', '.join(missing)}")
+    ranked = sorted(chances.items(), key=lambda cp: cp[0].rank)
+    for (lower, p_lower), (higher, p_higher) in pairwise(ranked):
+        if p_higher < p_lower:
+            raise ValueError(
+                f"{what}: {higher} (p={p_higher}) is below {lower} (p={p_lower}); "
+                "a more severe colour must be at least as likely"
+            )
 
 
 def worth_acting(probability: float, loss_avoided_yuan: float, cost_yuan: float) -> bool:

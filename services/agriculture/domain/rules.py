@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from shared.contracts.agriculture import AgricultureAction, RiskKind, RiskLevel
 from shared.contracts.weather import Colour, SignalType
 from shared.forecasts import ForecastCriterion, Op, compare, is_daily
+from shared.world.costs import Probability, check_by_colour
 
 __all__ = ["ForecastCriterion", "Op", "compare", "is_daily"]
 
@@ -158,9 +159,9 @@ class CropRules(_Frozen):
     default_clear_after_h: float = Field(gt=0)
     colour_levels: dict[Colour, RiskLevel]
     #: p in p x L > C when a farm's own sensors show the condition.
-    sensor_probability: float = Field(gt=0, le=1)
+    sensor_probability: Probability
     #: p in p x L > C for a public warning signal, by colour.
-    warning_probability: dict[Colour, float]
+    warning_probability: dict[Colour, Probability]
     crop_names: dict[str, CropName]
     rules: tuple[CropRule, ...] = Field(min_length=1)
 
@@ -171,13 +172,7 @@ class CropRules(_Frozen):
             raise ValueError("duplicate rule id")
         if set(Colour) - set(self.colour_levels):
             raise ValueError("colour_levels must name every colour")
-        if set(Colour) - set(self.warning_probability):
-            raise ValueError("warning_probability must name every colour")
-        ps = [self.warning_probability[c] for c in sorted(Colour, key=lambda c: c.rank)]
-        if any(not 0 < p <= 1 for p in ps) or ps != sorted(ps):
-            raise ValueError(
-                "warning_probability: each in (0, 1], not lower for a more severe colour"
-            )
+        check_by_colour(self.warning_probability, "warning_probability")
         return self
 
     def clear_after_h(self, rule: CropRule) -> float:

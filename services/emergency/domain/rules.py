@@ -6,7 +6,6 @@ The adapter (``service.py``) reads the file; this module only validates what it 
 from __future__ import annotations
 
 from enum import StrEnum
-from itertools import pairwise
 from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -20,6 +19,7 @@ from shared.contracts.emergency import (
     ResponseLevel,
 )
 from shared.contracts.weather import Colour, SignalType
+from shared.world.costs import Probability, check_by_colour
 
 
 class _Frozen(BaseModel):
@@ -93,11 +93,6 @@ class EvidenceKind(StrEnum):
     ADVISORY = "advisory"  # agriculture's waterlogging advisories (fused only)
 
 
-#: A probability p in the cost-loss rule: above 0 (evidence that gives no chance is no evidence)
-#: and at most 1.
-Probability = Annotated[float, Field(gt=0, le=1)]
-
-
 class Probabilities(_Frozen):
     """p, the chance that the loss a measure guards against comes, by the evidence for it."""
 
@@ -109,16 +104,7 @@ class Probabilities(_Frozen):
 
     @model_validator(mode="after")
     def _every_colour_in_order(self) -> Probabilities:
-        missing = [c.value for c in Colour if c not in self.warning]
-        if missing:
-            raise ValueError(f"warning: no probability for the colour(s) {', '.join(missing)}")
-        ranked = sorted(self.warning.items(), key=lambda cp: cp[0].rank)
-        for (lower, p_lower), (higher, p_higher) in pairwise(ranked):
-            if p_higher < p_lower:
-                raise ValueError(
-                    f"warning: {higher} (p={p_higher}) is below {lower} (p={p_lower}); "
-                    "a higher colour must be at least as likely"
-                )
+        check_by_colour(self.warning)
         return self
 
     def of(self, kind: EvidenceKind, colour: Colour | None = None) -> float:

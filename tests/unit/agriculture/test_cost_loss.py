@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -112,7 +113,7 @@ def test_a_forecast_without_probabilities_counts_as_sure_where_it_meets_the_cond
 def test_probabilities_must_rise_with_the_warning_colour() -> None:
     data = rules().model_dump()
     data["warning_probability"] = {"blue": 0.9, "yellow": 0.5, "orange": 0.7, "red": 0.9}
-    with pytest.raises(ValueError, match="not lower for a more severe colour"):
+    with pytest.raises(ValueError, match=re.escape("yellow (p=0.5) is below blue (p=0.9)")):
         parse_crop_rules(data)
 
 
