@@ -1,4 +1,5 @@
-"""The forecaster's calibration: hindcasts of every library scenario, one logistic fit per product.
+"""The forecaster's calibration: hindcasts of every library scenario, one fit per product for
+each scenario (its season) and one pooled over them.
 
 ``dexsim calibrate-forecasts`` writes the shipped fit (``services/simulator/
 forecast_calibration.yaml``) for the shipped observation model. A sweep that scales the
