@@ -17,7 +17,7 @@ from enum import StrEnum
 from itertools import pairwise
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.contracts.weather import Colour
 
@@ -114,6 +114,28 @@ def check_by_colour(chances: Mapping[Colour, float], what: str = "warning") -> N
                 f"{what}: {higher} (p={p_higher}) is below {lower} (p={p_lower}); "
                 "a more severe colour must be at least as likely"
             )
+
+
+class EvidenceChances(BaseModel):
+    """p by kind of evidence: a sector's rules add one field per kind (its ``EvidenceKind``
+    values) and inherit the table of public warnings' chances by colour."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    warning: dict[Colour, Probability]
+
+    @model_validator(mode="after")
+    def _every_colour_in_order(self) -> EvidenceChances:
+        check_by_colour(self.warning)
+        return self
+
+    def of(self, kind: str, colour: Colour | None = None) -> float:
+        """The p of one kind of evidence (a warning's by its colour)."""
+        if kind == "warning":
+            if colour is None:
+                raise ValueError("a warning's probability needs its colour")
+            return self.warning[colour]
+        return float(getattr(self, kind))
 
 
 def worth_acting(probability: float, loss_avoided_yuan: float, cost_yuan: float) -> bool:

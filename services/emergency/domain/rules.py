@@ -19,7 +19,7 @@ from shared.contracts.emergency import (
     ResponseLevel,
 )
 from shared.contracts.weather import Colour, SignalType
-from shared.world.costs import Probability, check_by_colour
+from shared.world.costs import EvidenceChances, Probability
 
 
 class _Frozen(BaseModel):
@@ -93,27 +93,13 @@ class EvidenceKind(StrEnum):
     ADVISORY = "advisory"  # agriculture's waterlogging advisories (fused only)
 
 
-class Probabilities(_Frozen):
+class Probabilities(EvidenceChances):
     """p, the chance that the loss a measure guards against comes, by the evidence for it."""
 
     gauge: Probability
     reports: Probability
     alarm: Probability
     advisory: Probability
-    warning: dict[Colour, Probability]
-
-    @model_validator(mode="after")
-    def _every_colour_in_order(self) -> Probabilities:
-        check_by_colour(self.warning)
-        return self
-
-    def of(self, kind: EvidenceKind, colour: Colour | None = None) -> float:
-        """The p of one kind of evidence (a warning's by its colour)."""
-        if kind is EvidenceKind.WARNING:
-            if colour is None:
-                raise ValueError("a warning's probability needs its colour")
-            return self.warning[colour]
-        return float(getattr(self, kind.value))
 
 
 class Duty(_Frozen):

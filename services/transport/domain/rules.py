@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from shared.contracts.transport import ControlTrigger, RoadControl, SurfaceState, VehicleClass
 from shared.contracts.weather import Colour, SignalType
 from shared.forecasts import ForecastCriterion
-from shared.world.costs import Probability, check_by_colour
+from shared.world.costs import EvidenceChances, Probability
 
 
 class _Frozen(BaseModel):
@@ -112,26 +112,12 @@ class EvidenceKind(StrEnum):
     REQUEST = "request"  # an emergency route over the segment (fused only)
 
 
-class Probabilities(_Frozen):
+class Probabilities(EvidenceChances):
     """p, the chance that the loss a control guards against comes, by the evidence for it."""
 
     detector: Probability
     forecast: Probability
     request: Probability
-    warning: dict[Colour, Probability]
-
-    @model_validator(mode="after")
-    def _every_colour_in_order(self) -> Probabilities:
-        check_by_colour(self.warning)
-        return self
-
-    def of(self, kind: EvidenceKind, colour: Colour | None = None) -> float:
-        """The p of one kind of evidence (a warning's by its colour)."""
-        if kind is EvidenceKind.WARNING:
-            if colour is None:
-                raise ValueError("a warning's probability needs its colour")
-            return self.warning[colour]
-        return float(getattr(self, kind.value))
 
 
 class Duty(_Frozen):
