@@ -146,6 +146,7 @@ class AgricultureModel:
         self._warnings: dict[tuple[str, SignalType], ActiveWarning] = {}
         self._expectations: dict[tuple[str, str], Expectation] = {}
         self.history: deque[AdvisoryIssued] = deque(maxlen=HISTORY_LIMIT)
+        self._decide_ahead = timedelta(hours=rules.decide_ahead_h)
 
     # -- inputs ------------------------------------------------------------------------------
 
@@ -302,6 +303,8 @@ class AgricultureModel:
                 )
                 if trigger is None or worth is None:
                     continue
+                if worth.effective - now > self._decide_ahead:
+                    continue  # not due yet: decide on the best evidence when it is
                 if not acted:
                     cross = basis is AdvisoryBasis.FORECAST  # a warning is public
                     out.extend(self._decide(info, rule, trigger, worth, now, cross=cross))

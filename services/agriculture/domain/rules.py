@@ -160,6 +160,10 @@ class CropRules(_Frozen):
     colour_levels: dict[Colour, RiskLevel]
     #: p in p x L > C when a farm's own sensors show the condition.
     sensor_probability: Probability
+    #: Hours before an advisory on a warning or forecast is due (its lead before the onset) that
+    #: it is decided: earlier runs and warnings are held, not acted on, so the decision uses the
+    #: best evidence there is when the action must start.
+    decide_ahead_h: float = Field(ge=0, le=72)
     #: p in p x L > C for a public warning signal, by colour.
     warning_probability: dict[Colour, Probability]
     crop_names: dict[str, CropName]

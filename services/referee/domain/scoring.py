@@ -22,8 +22,10 @@ A taken decision *matches* an impact when
    asset of the sector in the region); when both name an ``industry`` they must agree, so an
    advisory to a city's rice farms does not cover its tea gardens;
 3. the decision is still in force when the asset's exposure starts: no ``status="lifted"``
-   decision with the same sector, mode, region, ``decision_key`` and action takes effect after it
-   and at or before the impact's ``exposure_started_at``.
+   decision with the same sector, mode, region, ``decision_key`` and action, decided after it,
+   takes effect at or before the impact's ``exposure_started_at`` or at or before the decision's
+   own ``effective_at`` (an action called off before it started protected nothing, however late
+   the exposure).
 
 A matching decision *avoids* ``impact.loss_avoided(action, effective_at)`` yuan: the whole
 avoidable loss when in place by the mitigation's ``full_benefit_by``, nothing from its
@@ -401,11 +403,15 @@ class Scoreboard:
     # -- scoring ----------------------------------------------------------------------------
 
     def _in_force(self, decision: DecisionMade, impact: ImpactOccurred) -> bool:
-        """True unless the decision was lifted before the asset's exposure started."""
-        return not any(
-            decision.effective_at < lifted <= impact.exposure_started_at
-            for _, lifted in self._lifted_at.get(_key(decision), ())
-        )
+        """True unless a lift decided after the decision ended it before the asset's exposure
+        started, or before it took effect (then it never protected anything)."""
+        mine = (decision.occurred_at, decision.effective_at)
+        for occurred, lifted in self._lifted_at.get(_key(decision), ()):
+            if (occurred, lifted) <= mine:
+                continue  # an earlier situation's lift
+            if lifted <= decision.effective_at or lifted <= impact.exposure_started_at:
+                return False
+        return True
 
     def _ends_at(self, decision: DecisionMade) -> datetime | None:
         """When a lift or a newer decision with the same key ends the decision, if one does.

@@ -18,6 +18,7 @@ from tests.factories.agriculture import (
     forecast,
     model,
     rice_days,
+    rules,
     warning,
 )
 
@@ -25,6 +26,10 @@ HOT_SPELL = [30.0, 30.0, 36.0, 36.0, 36.0, 36.0, 30.0, 30.0, 30.0]
 #: The heat begins on the third day; the forecast-based warning comes a day and a half earlier.
 HEAT_ONSET = JUNE15 + timedelta(days=2)
 WARNED_AT = JUNE15 + timedelta(hours=12)
+#: The rice heat rule's action is due 12 h (its lead_h) before the heat, and decided once that is
+#: within decide_ahead_h (crop_rules.yaml): on the first reading from then on.
+DUE_AT = HEAT_ONSET - timedelta(hours=12)
+DECIDED_AT = DUE_AT - timedelta(hours=rules().decide_ahead_h)
 
 
 def test_a_public_warning_advises_both_modes_alike_and_counts_as_no_other_sectors_data() -> None:
@@ -42,10 +47,12 @@ def test_a_public_warning_advises_both_modes_alike_and_counts_as_no_other_sector
     siloed = rice(feed(model(Mode.SILOED), inputs))
     fused = rice(feed(model(Mode.FUSED), inputs))
     assert len(sensors_only) == len(siloed) == len(fused) == 1
-    # every county agriculture bureau receives the warning: siloed acts on it as early as fused
-    assert siloed[0].occurred_at == fused[0].occurred_at == WARNED_AT
+    # every county agriculture bureau receives the warning: siloed acts on it as early as fused,
+    # both when the action comes within decide_ahead_h of being due, not at once
+    assert WARNED_AT < DECIDED_AT
+    assert siloed[0].occurred_at == fused[0].occurred_at == DECIDED_AT
     # ... and both schedule the irrigation for its lead (12 h) before the heat, not before
-    assert siloed[0].effective_at == fused[0].effective_at == HEAT_ONSET - timedelta(hours=12)
+    assert siloed[0].effective_at == fused[0].effective_at == DUE_AT
     assert sensors_only[0].effective_at == HEAT_ONSET + timedelta(days=2)
     for a in (siloed[0], fused[0]):
         assert a.basis == AdvisoryBasis.WARNING
@@ -62,13 +69,27 @@ def test_fused_advises_ahead_on_a_numerical_forecast_alone() -> None:
     run_at = JUNE15
     temps = [30.0] * 48 + [36.0] * 72 + [30.0] * 24  # three hot days from day three
     fc = forecast(run_at, temps)
-    out = feed(model(Mode.FUSED), [fc])
+    m = model(Mode.FUSED)
+    # two days out the action is not due yet: the run is held, not acted on
+    assert feed(m, [fc]) == []
+    out = [a for a in feed(m, rice_days([30.0, 30.0])) if a.crop == "early_rice"]
     assert [(a.risk, a.basis, a.occurred_at) for a in out] == [
-        (RiskKind.HEAT, AdvisoryBasis.FORECAST, run_at)
+        (RiskKind.HEAT, AdvisoryBasis.FORECAST, DECIDED_AT)
     ]
     assert out[0].expected_onset == HEAT_ONSET
-    # decided two days ahead, in force from the action's lead (12 h) before the heat
-    assert out[0].effective_at == HEAT_ONSET - timedelta(hours=12)
+    assert out[0].causation_id == fc.event_id
+    # decided ahead of the heat (the sensors alone act two days into it), in force from the
+    # action's lead (12 h) before the heat
+    assert out[0].effective_at == DUE_AT
+
+
+def test_a_forecast_withdrawn_before_its_action_is_due_is_never_acted_on() -> None:
+    hot = forecast(JUNE15, [30.0] * 48 + [36.0] * 72 + [30.0] * 24)
+    later = JUNE15 + timedelta(hours=6)  # before DECIDED_AT: a newer run without the heat
+    cool = forecast(later, [30.0] * 144)
+    m = model(Mode.FUSED)
+    out = feed(m, [hot, *rice_days([30.0])[:6], cool, *rice_days([30.0, 30.0], start=later)])
+    assert [a for a in out if a.crop == "early_rice"] == []
 
 
 def test_a_forecast_heat_spell_beyond_the_horizon_is_not_acted_on_yet() -> None:
@@ -91,9 +112,10 @@ def test_a_cancelled_warning_no_longer_triggers_advice() -> None:
     heat = warning(SignalType.HEAT, Colour.ORANGE, at=JUNE15, onset=HEAT_ONSET)
     cancel = warning(SignalType.HEAT, Colour.ORANGE, at=JUNE15, onset=HEAT_ONSET, msg_type="Cancel")
     assert feed(m, [cancel]) == []
-    m2 = model(Mode.FUSED)
-    assert feed(m2, [heat, cancel, *rice_days([30.0])]) != []  # issued once, before the cancel
-    assert feed(model(Mode.FUSED), [cancel, *rice_days([30.0])]) == []
+    # acted on once due (readings up to then), but not when cancelled before it was due
+    assert feed(model(Mode.FUSED), [heat, *rice_days([30.0, 30.0])]) != []
+    assert feed(model(Mode.FUSED), [heat, cancel, *rice_days([30.0, 30.0])]) == []
+    assert feed(model(Mode.FUSED), [cancel, *rice_days([30.0, 30.0])]) == []
 
 
 def test_siloed_refuses_cross_sector_input_but_takes_public_warnings() -> None:

@@ -78,14 +78,15 @@ def test_a_shipped_sensor_trigger_carries_the_documented_probability_and_p_times
 @pytest.mark.parametrize("colour", [Colour.ORANGE, Colour.RED])
 def test_a_warning_advisory_carries_its_colours_probability(colour: Colour) -> None:
     heat = warning(SignalType.HEAT, colour, at=JUNE15, onset=HEAT_ONSET)
-    (a,) = _taken(feed(model(Mode.SILOED), [heat, *rice_days([30.0])]))
+    (a,) = _taken(feed(model(Mode.SILOED), [heat, *rice_days([30.0, 30.0])]))
     assert a.probability == rules().warning_probability[colour]
 
 
 def test_an_unsure_warning_is_not_acted_on_where_its_chance_does_not_cover_the_cost() -> None:
     heat = warning(SignalType.HEAT, Colour.ORANGE, at=JUNE15, onset=HEAT_ONSET)
     probs = {c: 1e-3 for c in Colour}
-    assert _taken(feed(_model(warning_probability=probs), [heat, *rice_days([30.0])])) == []
+    days = rice_days([30.0, 30.0])
+    assert _taken(feed(_model(warning_probability=probs), [heat, *days])) == []
 
 
 def _hot_forecast(p: float | None):  # type: ignore[no-untyped-def]

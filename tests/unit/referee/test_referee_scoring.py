@@ -133,6 +133,19 @@ def test_a_decision_lifted_after_exposure_began_still_counts() -> None:
     assert agri(board_of(impact(), taken, lifted))["hits"] == 1
 
 
+def test_a_decision_lifted_before_it_took_effect_protects_nothing() -> None:
+    # decided 30 h ahead to take effect 12 h before the exposure, called off before that: it
+    # never protected the asset, however late the exposure (the impact starts at T0 - 2 h)
+    taken = decision(at=T0 - timedelta(hours=30), effective_at=T0 - timedelta(hours=12))
+    lifted = decision(at=T0 - timedelta(hours=20), status="lifted")
+    fig = agri(board_of(impact(), taken, lifted))
+    assert (fig["hits"], fig["false_alarms"], fig["misses"]) == (0, 1, 1)
+    assert fig["loss_avoided_yuan"] == 0.0
+    # a lift decided before the decision (an earlier situation's) does not end it
+    old = decision(at=T0 - timedelta(hours=40), status="lifted")
+    assert agri(board_of(impact(), old, taken))["hits"] == 1
+
+
 def test_a_false_alarm_becomes_a_hit_when_its_truth_arrives_later() -> None:
     board = board_of(decision())
     assert agri(board)["false_alarms"] == 1
