@@ -87,6 +87,11 @@ class Charge:
         """The cost of keeping the action in force for ``hours`` (never less than the setup)."""
         return self.setup_yuan + self.yuan_per_h * max(0.0, hours)
 
+    def keeping(self, hours: float) -> float:
+        """The cost of keeping an action already in force for ``hours`` more: its setup is
+        spent, so only the running cost counts when weighing whether to call it off."""
+        return self.yuan_per_h * max(0.0, hours)
+
     def fields(self) -> dict[str, Any]:
         """The decision fields that carry this charge (``DecisionMade``)."""
         return {

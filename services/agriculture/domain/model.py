@@ -167,7 +167,7 @@ class AgricultureModel:
         for rule, streak, _ in state.observe(obs, rules, self.clock, stage):
             c = rule.sensor
             assert c is not None
-            clear = timedelta(hours=self.rules.clear_after_h(rule))
+            clear = self._clear(rule)
             self._refresh(info, rule, AdvisoryBasis.SENSORS, now + clear)
             if streak.count < c.persist or streak.start is None:
                 continue
@@ -246,6 +246,10 @@ class AgricultureModel:
         if self.mode != Mode.FUSED:
             raise CrossSectorInputError(f"the siloed model must not be fed {what}")
 
+    def _clear(self, rule: CropRule) -> timedelta:
+        """How long a risk stays open after the last evidence of it (``clear_after_h``)."""
+        return timedelta(hours=self.rules.clear_after_h(rule))
+
     def _calendar_stage(self, info: FarmInfo, day: date) -> str | None:
         return self.world.calendars.stage(info.crop, day, info.lat)
 
@@ -294,13 +298,25 @@ class AgricultureModel:
                 trigger = find(info, rule, now, extra)
                 worth = None if trigger is None else self._appraise(info, rule, trigger, now)
                 # A warning in force holds an open risk; a forecast run only while it is still
-                # worth acting on (the latest run replaces what the earlier ones said).
-                holds = trigger is not None and (
-                    basis is AdvisoryBasis.WARNING or worth is not None
-                )
-                self._refresh(
-                    info, rule, basis, trigger.evidence_until if holds and trigger else None
-                )
+                # worth keeping the action on (the latest run replaces what the earlier ones
+                # said). Keeping weighs only the running cost: the setup is spent, and calling
+                # the action off to set it up again on the next run would pay it twice. Evidence
+                # that has merely passed keeps its horizon (its spell + clear_after_h); evidence
+                # withdrawn (a cancel, a newer run without the condition) ends it now.
+                if trigger is None:
+                    if self._withdrawn(info.region, rule, basis):
+                        self._refresh(info, rule, basis, None)
+                elif (
+                    worth is not None
+                    or basis is AdvisoryBasis.WARNING
+                    or (
+                        (info.farm_id, rule.risk) in self._open
+                        and self._appraise(info, rule, trigger, now, keeping=True) is not None
+                    )
+                ):
+                    self._refresh(info, rule, basis, trigger.evidence_until)
+                else:
+                    self._refresh(info, rule, basis, None)
                 if trigger is None or worth is None:
                     continue
                 if worth.effective - now > self._decide_ahead:
@@ -311,10 +327,21 @@ class AgricultureModel:
                     acted = True
         return out
 
+    def _withdrawn(self, region: str, rule: CropRule, basis: AdvisoryBasis) -> bool:
+        """Whether the city's latest word of ``basis`` no longer names the rule's condition."""
+        if basis is AdvisoryBasis.FORECAST:
+            return (region, rule.id) not in self._expectations
+        return not any(
+            (w := self._warnings.get((region, wt.signal))) is not None
+            and w.colour.rank >= wt.min_colour.rank
+            for wt in rule.warnings
+        )
+
     def _appraise(
-        self, info: FarmInfo, rule: CropRule, t: Trigger, now: datetime
+        self, info: FarmInfo, rule: CropRule, t: Trigger, now: datetime, *, keeping: bool = False
     ) -> Appraisal | None:
-        """p x L against C for one farm (``crop_rules.yaml``); None when it is not worth it."""
+        """p x L against C for one farm (``crop_rules.yaml``); None when it is not worth it.
+        ``keeping``: C of an action already in force (its running cost, not its setup)."""
         if rule.exposed_share(info.lowland_share, info.rainfed_share) <= 0:
             return None
         loss = info.value_yuan * rule.share_lost(
@@ -326,7 +353,8 @@ class AgricultureModel:
         # the onset), not before: the farm is not asked to pay for days it does not need.
         effective = max(now, t.onset - timedelta(hours=rule.lead_h))
         in_force_h = max(1.0, (t.evidence_until - effective).total_seconds() / 3600)
-        if not worth_acting(t.probability, avoided, charge.over(in_force_h)):
+        cost = charge.keeping(in_force_h) if keeping else charge.over(in_force_h)
+        if not worth_acting(t.probability, avoided, cost):
             return None
         return Appraisal(effective=effective, loss_avoided=avoided, charge=charge)
 
@@ -358,7 +386,8 @@ class AgricultureModel:
             return Trigger(
                 basis=AdvisoryBasis.WARNING,
                 level=level_from_colour(rule, w.colour, self.rules.colour_levels),
-                onset=w.onset, evidence_until=w.expires, causation_id=w.event_id,
+                onset=w.onset, evidence_until=w.expires + self._clear(rule),
+                causation_id=w.event_id,
                 inputs=(w.event_id, *extra), stage=stage,
                 detail=f"warning: {w.signal.value} {w.colour.value}",
                 probability=self.rules.warning_probability[w.colour],
@@ -383,7 +412,7 @@ class AgricultureModel:
         return Trigger(
             basis=AdvisoryBasis.FORECAST,
             level=level,
-            onset=e.onset, evidence_until=e.until, causation_id=e.event_id,
+            onset=e.onset, evidence_until=e.until + self._clear(rule), causation_id=e.event_id,
             inputs=(e.event_id, *extra), stage=stage,
             detail=f"forecast: {c.variable} {c.op} {c.threshold:g} for {e.duration:g}{unit}, "
             f"p={e.probability:.2f}",

@@ -19,8 +19,9 @@ the weighing depends only on the demand and the segment, a control is still deci
 situation and changes only when its inputs do. The decision carries the highest p among the
 evidence that passed and ``expected_loss_avoided_yuan = p x L``.
 
-The same class serves both modes: the siloed instance is only ever fed detector readings, the
-fused one also gets the cross-sector inputs. With the same inputs they decide the same. The two
+The same class serves both modes: the siloed instance is fed detector readings and the public
+CMA warnings every agency receives, the fused one also gets the cross-sector inputs (forecasts,
+emergency routes). With the same inputs they decide the same. The two
 instances of a service share one situation ledger, so both name a situation alike.
 """
 

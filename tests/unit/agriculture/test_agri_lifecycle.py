@@ -7,7 +7,17 @@ from datetime import timedelta
 from shared.contracts.agriculture import Industry, RiskKind
 from shared.contracts.envelope import Mode
 from shared.contracts.weather import Colour, SignalType
-from tests.factories.agriculture import JUNE15, NC, feed, model, rice_days, warning
+from tests.factories.agriculture import (
+    JUNE15,
+    NC,
+    feed,
+    forecast,
+    model,
+    obs,
+    rice_days,
+    rules,
+    warning,
+)
 
 
 def test_a_week_of_heat_yields_one_advisory_not_one_per_hour() -> None:
@@ -36,7 +46,31 @@ def test_an_advisory_from_a_warning_that_never_comes_true_is_lifted_after_it_exp
     heat = warning(SignalType.HEAT, Colour.YELLOW, at=JUNE15, onset=JUNE15, hours_long=48)
     out = feed(model(Mode.FUSED), [heat, *rice_days([30.0] * 4)])
     assert [a.status for a in out] == ["taken", "lifted"]
-    assert out[1].effective_at == JUNE15 + timedelta(hours=48)
+    # the rule's clear_after_h after the warning's expiry: no evidence for that long
+    clear = timedelta(hours=rules().default_clear_after_h)
+    assert out[1].effective_at == JUNE15 + timedelta(hours=48) + clear
+
+
+def test_nightly_frosts_of_one_cold_spell_keep_one_advisory_in_force() -> None:
+    """A spell that has passed holds the risk for clear_after_h: the next night's frost, forecast
+    by the next run, finds the protection still in place instead of paying its setup again."""
+    m = model(Mode.FUSED)
+    gz = "360700"
+    jan10 = JUNE15.replace(month=1, day=10)
+
+    def night(run_at):  # type: ignore[no-untyped-def]
+        # 18 h mild, then 3 h at -6 °C, then mild again
+        return forecast(run_at, [2.0] * 18 + [-6.0] * 3 + [2.0] * 27, region=gz)
+
+    readings = [
+        obs(f"{gz}-navel_orange", jan10 + timedelta(hours=h), crop="navel_orange",
+            industry=Industry.FRUIT_VEG, region=gz, crop_stage="dormant", canopy_temp_c=2.0)
+        for h in range(48)
+    ]  # fmt: skip
+    out = feed(m, [night(jan10), *readings[:24], night(jan10 + timedelta(hours=24)),
+                   *readings[24:]])  # fmt: skip
+    citrus = [a for a in out if a.crop == "navel_orange"]
+    assert [a.status for a in citrus] == ["taken"]
 
 
 def test_sensors_confirming_a_warned_risk_do_not_repeat_the_advisory() -> None:
