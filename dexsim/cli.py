@@ -725,8 +725,9 @@ def sweep(
     vary: Annotated[
         str,
         typer.Option(
-            help="NAME=V1,V2,... with NAME one of forecast_error (scale of the forecast error; "
-            "0 perfect, 1 calibrated), sensor_dropout (added chance a reading is lost), "
+            help="NAME=V1,V2,... with NAME one of forecast_error (scale of the error of the "
+            "forecasts shared with other sectors; 0 perfect, 1 calibrated; the public warnings "
+            "keep the calibrated forecast), sensor_dropout (added chance a reading is lost), "
             "latency_h (hours every cross-sector read is delayed)"
         ),
     ],

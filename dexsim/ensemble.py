@@ -43,7 +43,7 @@ class WorldResult:
 def score_one(spec: WorldSpec) -> WorldResult:
     """Simulate and score one world (fused and siloed in the one run)."""
     started = time.perf_counter()
-    summary = score(simulate(spec), latency_h=spec.variation.latency_h)
+    summary = score(simulate(spec), variation=spec.variation)
     return WorldResult(
         spec.seed, per_world(summary), seconds=time.perf_counter() - started, summary=summary
     )
@@ -58,8 +58,8 @@ def value_flows(spec: WorldSpec, *, jobs: int = 1) -> WorldResult:
     """
     started = time.perf_counter()
     ticks = simulate(spec)
-    latency = spec.variation.latency_h
-    summary = score(ticks, latency_h=latency)
+    variation = spec.variation
+    summary = score(ticks, variation=variation)
     players = fused_flows()
     everything = frozenset(players)
     known: dict[frozenset[Flow], float] = {
@@ -69,11 +69,11 @@ def value_flows(spec: WorldSpec, *, jobs: int = 1) -> WorldResult:
     exact = len(players) <= EXACT_UP_TO
     if exact and jobs > 1:
         todo = [c for c in coalitions(players) if c not in known]
-        known.update(zip(todo, _play_coalitions(ticks, todo, latency, jobs), strict=True))
+        known.update(zip(todo, _play_coalitions(ticks, todo, variation, jobs), strict=True))
 
     def gain(coalition: frozenset[Flow]) -> float:
         if coalition not in known:
-            known[coalition] = _gain(ticks, coalition, latency)
+            known[coalition] = _gain(ticks, coalition, variation)
         return known[coalition]
 
     values = shapley(players, gain, rng=random.Random(spec.seed))
@@ -87,26 +87,27 @@ def value_flows(spec: WorldSpec, *, jobs: int = 1) -> WorldResult:
     )
 
 
-def _gain(ticks: Sequence[Tick], coalition: frozenset[Flow], latency: float) -> float:
+def _gain(ticks: Sequence[Tick], coalition: frozenset[Flow], variation: Variation) -> float:
     """The overall fusion gain when the fused models read only ``coalition``'s flows."""
     withheld = [f for f in fused_flows() if f not in coalition]
-    return float(score(ticks, withheld=withheld, latency_h=latency)["overall"]["value_gain_yuan"])
+    summary = score(ticks, withheld=withheld, variation=variation)
+    return float(summary["overall"]["value_gain_yuan"])
 
 
 #: The world the coalition workers play (inherited through fork rather than pickled per task).
 _WORLD: list[Sequence[Tick]] = []
 
 
-def _gain_of(args: tuple[frozenset[Flow], float]) -> float:
+def _gain_of(args: tuple[frozenset[Flow], Variation]) -> float:
     return _gain(_WORLD[0], *args)
 
 
 def _play_coalitions(
-    ticks: Sequence[Tick], todo: Sequence[frozenset[Flow]], latency: float, jobs: int
+    ticks: Sequence[Tick], todo: Sequence[frozenset[Flow]], variation: Variation, jobs: int
 ) -> list[float]:
     _WORLD[:] = [ticks]  # set before the workers fork, so each has the world without pickling
     try:
-        return run_worlds([(c, latency) for c in todo], _gain_of, jobs=jobs)
+        return run_worlds([(c, variation) for c in todo], _gain_of, jobs=jobs)
     finally:
         _WORLD.clear()
 

@@ -20,6 +20,7 @@ from shared.contracts.envelope import Event
 from shared.contracts.simulator import TickAdvanced
 from shared.contracts.spec import TopicSpec
 from shared.contracts.topics import REGISTRY
+from shared.contracts.weather import WEATHER_FORECASTS
 from shared.runtime.bus import Flow, InProcessBus
 from shared.runtime.manifest import Manifest
 
@@ -28,13 +29,23 @@ Tick = tuple[list[tuple[TopicSpec, Event]], TickAdvanced]
 
 #: The service whose state holds the scores.
 SCORER = "referee"
+#: The forecasts as shared with other sectors when a variation scales their error (in-process
+#: only: the bus hands them to the fused reads of ``WEATHER_FORECASTS``).
+SHARED_FORECASTS = dataclasses.replace(
+    WEATHER_FORECASTS,
+    event="forecasts-shared",
+    description="The forecasts other sectors read, at a sweep's forecast error",
+)
 
 
 @dataclass(frozen=True)
 class Variation:
     """What a sweep changes about a world (the defaults change nothing)."""
 
-    #: Scale of the forecast's error field (0: perfect forecasts; 1: the calibrated model).
+    #: Scale of the error of the forecasts the weather service shares with the other sectors
+    #: (0: perfect; 1: the calibrated model). The CMA warnings, which every agency receives,
+    #: keep coming from the calibrated forecast, so the siloed baseline is the same at every
+    #: value and only what fusion adds gets better or worse.
     forecast_error: float = 1.0
     #: Added chance that a sensor reading is lost (every sensor kind).
     sensor_dropout: float = 0.0
@@ -43,10 +54,18 @@ class Variation:
 
     #: The parameters ``dexsim sweep --vary`` accepts, with what each means.
     PARAMETERS: ClassVar[dict[str, str]] = {
-        "forecast_error": "scale of the forecast error field (0 perfect, 1 calibrated)",
+        "forecast_error": "scale of the error of the forecasts shared with other sectors "
+        "(0 perfect, 1 calibrated; the public warnings keep the calibrated forecast)",
         "sensor_dropout": "added chance that a sensor reading is lost",
         "latency_h": "hours every cross-sector read is delayed",
     }
+
+    def shared(self) -> dict[str, str]:
+        """The bus's ``shared`` map for this variation: the fused reads of the weather forecasts
+        take the varied copy ``simulate`` adds (none at the calibrated error)."""
+        if self.forecast_error == 1.0:
+            return {}
+        return {WEATHER_FORECASTS.name: SHARED_FORECASTS.name}
 
     def with_value(self, param: str, value: float) -> Variation:
         """This variation with one parameter set."""
@@ -89,16 +108,36 @@ def flow_label(flow: Flow) -> tuple[str, str]:
 
 
 def simulate(spec: WorldSpec) -> list[Tick]:
-    """The simulation of one world, materialised tick by tick (reused across coalitions)."""
+    """The simulation of one world, materialised tick by tick (reused across coalitions).
+
+    A variation of the forecast error simulates the world twice with the same seed: once with
+    the calibrated forecast, whose events are the world's (the weather service's own reads, and
+    so the public warnings, included), and once at the varied error, of which only the forecasts
+    are kept, as ``SHARED_FORECASTS``: what the other sectors read (``Variation.shared``). Every
+    other event, the truth included, is the same in both (each sensor has its own random
+    stream).
+    """
     from dexsim.calibrate import calibrated_model
     from dexsim.runner import shortened
     from services.simulator.data import resolve_scenario, simulation
 
     sc = shortened(resolve_scenario(spec.scenario), spec.hours)
     v = spec.variation
-    model = calibrated_model(v.forecast_error).varied(sensor_dropout=v.sensor_dropout)
-    sim = simulation(sc, spec.seed, model=model)
-    return [(batch.events, _marker(sim.tick_event_for(batch))) for batch in sim.batches()]
+
+    def run(forecast_error: float) -> Any:
+        model = calibrated_model(forecast_error).varied(sensor_dropout=v.sensor_dropout)
+        return simulation(sc, spec.seed, model=model)
+
+    sim = run(1.0)
+    ticks = [(batch.events, _marker(sim.tick_event_for(batch))) for batch in sim.batches()]
+    if not v.shared():
+        return ticks
+    varied = run(v.forecast_error).batches()
+    out: list[Tick] = []
+    for (events, marker), batch in zip(ticks, varied, strict=True):
+        copies = [(SHARED_FORECASTS, e) for spec_, e in batch.events if spec_ == WEATHER_FORECASTS]
+        out.append(([*events, *copies], marker))
+    return out
 
 
 def score(
@@ -106,15 +145,17 @@ def score(
     *,
     fusion: bool = True,
     withheld: Iterable[Flow] = (),
-    latency_h: float = 0.0,
+    variation: Variation | None = None,
     manifests: Sequence[Manifest[Any]] | None = None,
     marked: Iterable[str] = (),
 ) -> dict[str, Any]:
     """Play materialised ticks through every clocked service; the referee's final summary.
 
-    ``manifests`` replaces the clocked services' (a test's variant), ``marked`` names the topics
-    outside the registry that ``ticks`` feeds (see ``InProcessBus``).
+    ``variation`` is the one ``ticks`` were simulated with (its latency and shared copies are
+    the bus's); ``manifests`` replaces the clocked services' (a test's variant), ``marked`` names
+    the topics outside the registry that ``ticks`` feeds (see ``InProcessBus``).
     """
+    v = variation or Variation()
     services = []
     for manifest in manifests or [e.manifest for e in clocked()]:
         options: dict[str, Any] = {"fusion": fusion, "tick_sync": True}
@@ -122,7 +163,11 @@ def score(
             options["interim_scores"] = False  # only the final scores are read here
         services.append((manifest, manifest.settings(**options)))
     bus = InProcessBus(
-        services, withheld=withheld, latency=timedelta(hours=latency_h), marked=marked
+        services,
+        withheld=withheld,
+        latency=timedelta(hours=v.latency_h),
+        shared=v.shared(),
+        marked=marked,
     )
     for events, marker in ticks:
         bus.play_tick(events, marker)
@@ -140,7 +185,7 @@ def score(
 
 def score_world(spec: WorldSpec, *, fusion: bool = True) -> dict[str, Any]:
     """Simulate and score one world."""
-    return score(simulate(spec), fusion=fusion, latency_h=spec.variation.latency_h)
+    return score(simulate(spec), fusion=fusion, variation=spec.variation)
 
 
 def _marker(event: Event) -> TickAdvanced:

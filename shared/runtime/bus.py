@@ -22,14 +22,17 @@ How a tick is played, as in the Kafka runtime with ``tick_sync`` on:
 
 What differs on purpose: events are handed over as objects (no bytes on the wire, no metrics),
 and a cross-sector ``latency`` can delay what a service reads from other sectors (a sweep's
-parameter; the Kafka path has none).
+parameter; the Kafka path has none), and ``shared`` can give the services that read a topic as
+another sector's data a different copy of it than its own sector's service reads (a sweep that
+degrades what one sector shares while its own service, and what it publishes for everyone,
+keeps the original; the Kafka path has none).
 """
 
 from __future__ import annotations
 
 import logging
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -102,9 +105,10 @@ class InProcessBus:
     ``services`` are (manifest, settings) pairs; each state is built by the manifest's factory
     with those settings (``fusion`` decides whether an agent subscribes to its ``fused_reads``).
     ``withheld`` flows are cross-sector reads the bus leaves out (the value of a data flow is
-    measured by withholding it); ``latency`` delays every cross-sector read; ``marked`` names
-    topics outside the registry that the caller feeds with the simulator's ticks (a test's
-    substitute for a registered topic).
+    measured by withholding it); ``latency`` delays every cross-sector read; ``shared`` maps a
+    topic to the topic its cross-sector readers take instead (its shared copy, which the caller
+    feeds with the simulator's ticks); ``marked`` names topics outside the registry that the
+    caller feeds with the simulator's ticks (a test's substitute for a registered topic).
     """
 
     def __init__(
@@ -113,9 +117,11 @@ class InProcessBus:
         *,
         withheld: Iterable[Flow] = (),
         latency: timedelta = timedelta(0),
+        shared: Mapping[str, str] | None = None,
         marked: Iterable[str] = (),
     ) -> None:
         self.latency = latency
+        self.shared = dict(shared or {})
         self.states: dict[str, Any] = {}
         self.topics: dict[str, list[Event]] = {}
         self.stats = BusStats()
@@ -166,9 +172,10 @@ class InProcessBus:
 
     def _take(self, node: _Node) -> None:
         for topic in node.topics:
-            log_ = self.topics.get(topic, [])
+            cross = topic in node.delayed
+            log_ = self.topics.get(self.shared.get(topic, topic) if cross else topic, [])
             start = node.cursors.get(topic, 0)
-            delay = self.latency if topic in node.delayed else timedelta(0)
+            delay = self.latency if cross else timedelta(0)
             for event in log_[start:]:
                 if not node.dedupe.first_time(event.event_id):
                     self.stats.duplicates += 1
