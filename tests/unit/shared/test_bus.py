@@ -1,4 +1,5 @@
-"""The in-process bus: marker order, held events, failures, withheld flows and latency.
+"""The in-process bus: marker order, held events, failures, withheld flows, latency and shared
+copies.
 
 Toy services over real topics (the bus reads the registry to know which topics the simulator
 marks); the real services' order is checked from their manifests.
@@ -6,6 +7,7 @@ marks); the real services' order is checked from their manifests.
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -141,6 +143,23 @@ def test_latency_delays_cross_sector_reads_only() -> None:
     assert bus.state("toy").events == [own]
     bus.play_tick([], marker(2))  # 00:30 + 2 h is due by the 03:00 tick's end
     assert bus.state("toy").events == [own, other]
+
+
+def test_a_shared_copy_goes_to_the_cross_sector_reads_and_the_original_to_its_own_sector() -> None:
+    owner = Agent(
+        name="own",
+        reads=(WEATHER_FORECASTS,),
+        handlers={ForecastIssued: record},
+    )
+    copy = dataclasses.replace(WEATHER_FORECASTS, event="forecasts-copy")
+    bus = InProcessBus(
+        [toy("weatherish", owner), toy("toy", READER)],
+        shared={WEATHER_FORECASTS.name: copy.name},
+    )
+    original, degraded = forecast(0.5), forecast(0.6)
+    bus.play_tick([(WEATHER_FORECASTS, original), (copy, degraded)], marker(0))
+    assert bus.state("weatherish").events == [original]
+    assert bus.state("toy").events == [degraded]
 
 
 def test_an_agent_reading_a_topic_nobody_marks_is_refused() -> None:
