@@ -13,7 +13,9 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 
+from dexsim.values import quantile
 from services.simulator.data import load_observation_model, load_scenarios, simulation
 from services.simulator.domain.forecast import ForecastSkill
 from services.simulator.domain.observations import ObservationModel
@@ -24,6 +26,7 @@ from services.simulator.domain.probability import (
     hindcast_rows,
 )
 from shared.forecasts import Calibration, fit_logistic
+from shared.world import Climatology, Normal
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +41,35 @@ Hindcast = tuple[str, int, float]
 Rows = dict[str, list[tuple[float, float, bool]]]
 
 
+@dataclass
+class Tally:
+    """One product's hindcast runs in one month, and the true spells that came after them."""
+
+    runs: int = 0
+    #: (length, worst value) of each spell that came.
+    spells: list[tuple[float, float]] = field(default_factory=list)
+
+    def normal(self) -> Normal:
+        """The record's entry: the rate, and the deciles of the spells' lengths and worst
+        values (each at the middle of its tenth)."""
+        if not self.spells:
+            return Normal(rate=0.0)
+        qs = [(k + 0.5) / DECILES for k in range(DECILES)]
+        lengths = [d for d, _ in self.spells]
+        worst = [e for _, e in self.spells]
+        return Normal(
+            rate=round(len(self.spells) / self.runs, 4),
+            durations=tuple(round(quantile(lengths, q), 2) for q in qs),
+            extremes=tuple(round(quantile(worst, q), 2) for q in qs),
+        )
+
+
+#: How finely the record keeps the spells' lengths and worst values.
+DECILES = 10
+#: Per month (``YYYY-MM``) and product: its tally.
+Counts = dict[str, dict[str, Tally]]
+
+
 def uncalibrated(forecast_error: float = 1.0) -> ObservationModel:
     """The shipped model with its forecast errors scaled, without a calibration."""
     model = load_observation_model().varied(forecast_error=forecast_error)
@@ -46,15 +78,23 @@ def uncalibrated(forecast_error: float = 1.0) -> ObservationModel:
 
 def hindcast(item: Hindcast) -> Rows:
     """The rows of one hindcast world, by product."""
+    return hindcast_record(item)[0]
+
+
+def hindcast_record(item: Hindcast) -> tuple[Rows, Counts]:
+    """The rows of one hindcast world by product, and its climate counts."""
     name, seed, forecast_error = item
     model = uncalibrated(forecast_error)
     products = ForecastProbability.model_validate(model.root[SECTION]).products
     rows: Rows = defaultdict(list)
-    for product, margin, lead, event in hindcast_rows(
-        simulation(load_scenarios()[name], seed, model=model), products
-    ):
-        rows[product].append((margin, lead, event))
-    return dict(rows)
+    counts: Counts = {}
+    for row in hindcast_rows(simulation(load_scenarios()[name], seed, model=model), products):
+        rows[row.product].append((row.margin, row.lead, row.event))
+        tally = counts.setdefault(row.month, {}).setdefault(row.product, Tally())
+        tally.runs += 1
+        if row.event:
+            tally.spells.append((row.duration, row.extreme))
+    return dict(rows), counts
 
 
 def fit(
@@ -62,9 +102,21 @@ def fit(
     *,
     seeds: int = SHIPPED_SEEDS,
     jobs: int = 1,
-    on_done: Callable[[Rows], None] | None = None,
+    on_done: Callable[[object], None] | None = None,
 ) -> Calibration:
     """Fit the forecaster's calibration on ``seeds`` hindcasts of every library scenario."""
+    return fit_record(forecast_error, seeds=seeds, jobs=jobs, on_done=on_done)[0]
+
+
+def fit_record(
+    forecast_error: float = 1.0,
+    *,
+    seeds: int = SHIPPED_SEEDS,
+    jobs: int = 1,
+    on_done: Callable[[object], None] | None = None,
+) -> tuple[Calibration, Climatology]:
+    """The calibration ``fit`` gives, and the climate record of the same hindcasts: how often
+    each product's condition came after a run, by month, pooled over the scenarios."""
     from dexsim.ensemble import run_worlds
 
     scenarios = sorted(load_scenarios())
@@ -72,16 +124,22 @@ def fit(
     items: Sequence[Hindcast] = [(s, n, forecast_error) for s in scenarios for n in seed_list]
     pooled: Rows = defaultdict(list)
     seasons: dict[str, Rows] = {s: defaultdict(list) for s in scenarios}
-    for (season, _, _), rows in zip(
-        items, run_worlds(items, hindcast, jobs=jobs, on_done=on_done), strict=True
+    counts: Counts = {}
+    for (season, _, _), (rows, found_counts) in zip(
+        items, run_worlds(items, hindcast_record, jobs=jobs, on_done=on_done), strict=True
     ):
         for product, found in rows.items():
             pooled[product].extend(found)
             seasons[season][product].extend(found)
+        for month, by_product in found_counts.items():
+            for product, found_tally in by_product.items():
+                tally = counts.setdefault(month, {}).setdefault(product, Tally())
+                tally.runs += found_tally.runs
+                tally.spells.extend(found_tally.spells)
     model = uncalibrated(forecast_error)
     skill = ForecastSkill.model_validate(model.root["forecast"])
     products = ForecastProbability.model_validate(model.root[SECTION]).products
-    return Calibration(
+    calibration = Calibration(
         fingerprint=fingerprint(skill, products),
         scenarios=tuple(scenarios),
         seeds=tuple(seed_list),
@@ -91,6 +149,26 @@ def fit(
             for season, found in seasons.items()
         },
     )
+    pooled_months: dict[int, dict[str, Tally]] = {}
+    for key, by_product in counts.items():
+        for product, tally in by_product.items():
+            into = pooled_months.setdefault(int(key[5:]), {}).setdefault(product, Tally())
+            into.runs += tally.runs
+            into.spells.extend(tally.spells)
+    climate = Climatology(
+        scenarios=tuple(scenarios),
+        seeds=tuple(seed_list),
+        runs={m: max(t.runs for t in by.values()) for m, by in sorted(counts.items())},
+        outlooks={
+            m: {p: tally.normal() for p, tally in sorted(by.items())}
+            for m, by in sorted(counts.items())
+        },
+        months={
+            m: {p: tally.normal() for p, tally in sorted(by.items())}
+            for m, by in sorted(pooled_months.items())
+        },
+    )
+    return calibration, climate
 
 
 _FITTED: dict[float, Calibration] = {}

@@ -807,17 +807,21 @@ def calibrate_forecasts(
     ] = 4,
     jobs: JobsOption = None,
 ) -> None:
-    """Fit the forecaster's probability model on hindcasts and write it for the simulator."""
+    """Fit the forecaster's probability model on hindcasts and write it for the simulator,
+    with the climate record of the same hindcasts (shared/world/climatology.yaml)."""
     from dexsim import calibrate
     from dexsim import ensemble as ens
     from services.simulator.data import CALIBRATION_FILE, load_scenarios
+    from shared.world import CLIMATOLOGY_FILE
 
     workers = jobs or ens.default_jobs()
     worlds = seeds * len(load_scenarios())
     started = time.monotonic()
     with _world_progress("hindcasts", worlds) as progress:
         task = progress.add_task("hindcasts", total=worlds)
-        fitted = calibrate.fit(seeds=seeds, jobs=workers, on_done=lambda _: progress.advance(task))
+        fitted, climate = calibrate.fit_record(
+            seeds=seeds, jobs=workers, on_done=lambda _: progress.advance(task)
+        )
     header = (
         "# The forecaster's probability model: written by `dexsim calibrate-forecasts` from "
         f"{worlds} hindcasts\n# (every library scenario, seeds {fitted.seeds[0]}.."
@@ -825,9 +829,22 @@ def calibrate_forecasts(
     )
     body = yaml.safe_dump(fitted.model_dump(mode="json"), sort_keys=False, width=100)
     CALIBRATION_FILE.write_text(header + body, encoding="utf-8")
+    climate_header = (
+        "# The climate record of dexsim's world: for each Beijing-local month of the library's "
+        "hazard\n# seasons (outlooks) and each calendar month (months), and each forecast "
+        "product, the share of\n# forecast runs (per city) after which the product's condition "
+        "came within its horizon, and the\n# deciles of those spells' lengths and worst values. "
+        "Written by `dexsim calibrate-forecasts` from\n# the same "
+        f"{worlds} hindcasts as {_rel(CALIBRATION_FILE)}; do not edit.\n"
+        "# Both modes weigh it (public knowledge). See shared/world/__init__.py, Climatology.\n"
+    )
+    body = yaml.safe_dump(
+        climate.model_dump(mode="json"), sort_keys=False, width=100, default_flow_style=None
+    )
+    CLIMATOLOGY_FILE.write_text(climate_header + body, encoding="utf-8")
     console.print(
         f"fitted {len(fitted.products)} products in {time.monotonic() - started:.0f} s; "
-        f"written: {_rel(CALIBRATION_FILE)}"
+        f"written: {_rel(CALIBRATION_FILE)}, {_rel(CLIMATOLOGY_FILE)}"
     )
     if verify_seeds:
         rows = calibrate.held_out(verify_seeds, jobs=workers)

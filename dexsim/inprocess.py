@@ -9,7 +9,7 @@ the referee's final summary, the shape ``dexsim run`` reports.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import cache
@@ -22,7 +22,6 @@ from shared.contracts.spec import TopicSpec
 from shared.contracts.topics import REGISTRY
 from shared.contracts.weather import WEATHER_FORECASTS
 from shared.runtime.bus import Flow, InProcessBus
-from shared.runtime.manifest import Manifest
 
 #: One tick of a simulation: its events and the marker that closes it.
 Tick = tuple[list[tuple[TopicSpec, Event]], TickAdvanced]
@@ -146,18 +145,17 @@ def score(
     fusion: bool = True,
     withheld: Iterable[Flow] = (),
     variation: Variation | None = None,
-    manifests: Sequence[Manifest[Any]] | None = None,
-    marked: Iterable[str] = (),
+    shared: Mapping[str, str] | None = None,
 ) -> dict[str, Any]:
     """Play materialised ticks through every clocked service; the referee's final summary.
 
     ``variation`` is the one ``ticks`` were simulated with (its latency and shared copies are
-    the bus's); ``manifests`` replaces the clocked services' (a test's variant), ``marked`` names
-    the topics outside the registry that ``ticks`` feeds (see ``InProcessBus``).
+    the bus's); ``shared`` adds shared copies of the caller's (a test's forecasts, say: see
+    ``InProcessBus``), which ``ticks`` feeds.
     """
     v = variation or Variation()
     services = []
-    for manifest in manifests or [e.manifest for e in clocked()]:
+    for manifest in [e.manifest for e in clocked()]:
         options: dict[str, Any] = {"fusion": fusion, "tick_sync": True}
         if "interim_scores" in manifest.settings.model_fields:
             options["interim_scores"] = False  # only the final scores are read here
@@ -166,8 +164,7 @@ def score(
         services,
         withheld=withheld,
         latency=timedelta(hours=v.latency_h),
-        shared=v.shared(),
-        marked=marked,
+        shared={**v.shared(), **(shared or {})},
     )
     for events, marker in ticks:
         bus.play_tick(events, marker)

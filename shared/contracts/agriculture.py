@@ -60,11 +60,13 @@ class RiskLevel(StrEnum):
 
 
 class AdvisoryBasis(StrEnum):
-    """What the advisory rests on: the farms' own sensors, a public CMA warning, or a forecast."""
+    """What the advisory rests on: the farms' own sensors, a public CMA warning, a forecast, or
+    the climate record (the month's chance of the condition, where no forecast says better)."""
 
     SENSORS = "sensors"
     WARNING = "warning"
     FORECAST = "forecast"
+    CLIMATOLOGY = "climatology"
 
 
 class AdvisoryIssued(DecisionMade):

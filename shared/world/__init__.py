@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import csv
 import itertools
+import logging
 import math
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from functools import cache
 from pathlib import Path
 from typing import Any, Literal
@@ -24,8 +25,12 @@ from shared.contracts.simulator import HazardKind
 from shared.contracts.spec import ActionName, SectorName
 from shared.world.costs import Charge, CostSpec, Per
 
+log = logging.getLogger(__name__)
+
 #: Folder holding the data files.
 DATA_DIR = Path(__file__).resolve().parent
+#: The climate record, written by ``dexsim calibrate-forecasts``.
+CLIMATOLOGY_FILE = DATA_DIR / "climatology.yaml"
 
 _EARTH_RADIUS_KM = 6371.0
 
@@ -459,6 +464,83 @@ class DamageModel(_Frozen):
     rules: tuple[DamageRule, ...]
 
 
+#: Climatology is kept by Beijing-local calendar month.
+BEIJING_OFFSET = timedelta(hours=8)
+
+
+class Normal(_Frozen):
+    """What the climate record says of one forecast product in one month."""
+
+    #: Share of forecast runs after which the condition came within the product's horizon.
+    rate: float = Field(ge=0, le=1)
+    #: How long (the product's units: hours or days) and how bad (the worst value) the spells
+    #: that came were: their deciles, each standing for a tenth of them (empty when none came).
+    durations: tuple[float, ...] = ()
+    extremes: tuple[float, ...] = ()
+
+    @model_validator(mode="after")
+    def _spells(self) -> Normal:
+        if len(self.durations) != len(self.extremes):
+            raise ValueError("durations and extremes must be deciles of the same spells")
+        if self.rate > 0 and not self.durations:
+            raise ValueError("a product that came needs the deciles of its spells")
+        return self
+
+
+class Climatology(_Frozen):
+    """The climate record every agency has: how often each forecast product's condition came
+    within its horizon (``climatology.yaml``, written by ``dexsim calibrate-forecasts`` from
+    the forecaster's hindcasts). Public knowledge, so both modes may weigh it: it is the chance
+    a decider without a forecast acts on.
+
+    ``outlooks`` holds each month of the library's hazard seasons (``YYYY-MM``): the month's
+    climate outlook, as CMA's public monthly climate prediction gives every agency, which knows
+    the season as the forecaster's per-season fit does. Any other month falls back on
+    ``months``, the calendar month pooled over the library's seasons.
+    """
+
+    scenarios: tuple[str, ...] = ()
+    seeds: tuple[int, ...] = ()
+    #: Forecast runs (per city) behind each outlook.
+    runs: dict[str, int] = Field(default_factory=dict)
+    #: ``YYYY-MM`` (Beijing time) -> product -> its normal.
+    outlooks: dict[str, dict[str, Normal]] = Field(default_factory=dict)
+    #: Calendar month (1..12) -> product -> its normal, over every outlook of that month.
+    months: dict[int, dict[str, Normal]] = Field(default_factory=dict)
+
+    @field_validator("months")
+    @classmethod
+    def _calendar(cls, months: dict[int, dict[str, Normal]]) -> dict[int, dict[str, Normal]]:
+        bad = [m for m in months if not 1 <= m <= 12]
+        if bad:
+            raise ValueError(f"months {bad} are not 1..12")
+        return months
+
+    @field_validator("outlooks", "runs")
+    @classmethod
+    def _year_months(cls, by: dict[str, Any]) -> dict[str, Any]:
+        for key in by:
+            try:
+                datetime.strptime(key, "%Y-%m")
+            except ValueError:
+                raise ValueError(f"{key!r} is not a YYYY-MM month") from None
+        return by
+
+    def normal(self, product: str, when: datetime) -> Normal | None:
+        """What the record says of ``product`` in the local month of ``when``: its outlook,
+        else the calendar month's (None: nothing)."""
+        local = when.astimezone(UTC) + BEIJING_OFFSET
+        outlook = self.outlooks.get(year_month(when))
+        if outlook is not None and product in outlook:
+            return outlook[product]
+        return self.months.get(local.month, {}).get(product)
+
+
+def year_month(when: datetime) -> str:
+    """``YYYY-MM`` of ``when`` in Beijing time (the climate record's outlook key)."""
+    return f"{(when.astimezone(UTC) + BEIJING_OFFSET):%Y-%m}"
+
+
 class World(_Frozen):
     """Everything static about Jiangxi that the simulator and the sector services share."""
 
@@ -476,6 +558,7 @@ class World(_Frozen):
     calendars: Calendars
     damage: DamageModel
     hydrology: Hydrology
+    climatology: Climatology = Field(default_factory=Climatology)
 
     @field_validator("cities")
     @classmethod
@@ -579,6 +662,16 @@ def _farms() -> list[dict[str, str]]:
     return list(csv.DictReader(lines))
 
 
+def _climatology() -> Any:
+    if not CLIMATOLOGY_FILE.exists():  # only while `dexsim calibrate-forecasts` first writes it
+        log.warning(
+            "%s is missing: no climate record (run `dexsim calibrate-forecasts`)",
+            CLIMATOLOGY_FILE.name,
+        )
+        return {}
+    return _yaml(CLIMATOLOGY_FILE.name)
+
+
 @cache
 def load_world() -> World:
     """Load and validate the world's reference data (parsed once per process)."""
@@ -605,5 +698,6 @@ def load_world() -> World:
                 "rules": damage["rules"],
             },
             "hydrology": _yaml("rivers.yaml"),
+            "climatology": _climatology(),
         }
     )

@@ -24,7 +24,7 @@ from shared.contracts.weather import (
     WarningIssued,
 )
 from shared.runtime import Paired
-from shared.world import load_world
+from shared.world import Climatology, World, load_world
 
 BEIJING = timedelta(hours=8)
 #: Nanchang's farms (lowland share > 0, so floods reach them).
@@ -39,14 +39,23 @@ def rules() -> CropRules:
     return load_crop_rules(AgricultureSettings().rules_path)
 
 
-def model(mode: Mode) -> AgricultureModel:
-    """A fresh model over the real world data and the shipped crop rules."""
-    return AgricultureModel(mode=mode, rules=rules(), world=load_world())
+@cache
+def world(*, climate: bool = False) -> World:
+    """The real world data; without its climate record unless ``climate`` (a rule's own tests
+    feed the evidence they test, and the record would add its month's chance to it)."""
+    if climate:
+        return load_world()
+    return load_world().model_copy(update={"climatology": Climatology()})
+
+
+def model(mode: Mode, *, climate: bool = False) -> AgricultureModel:
+    """A fresh model over the real world data (see ``world``) and the shipped crop rules."""
+    return AgricultureModel(mode=mode, rules=rules(), world=world(climate=climate))
 
 
 def models() -> Paired[AgricultureModel]:
-    """A fresh siloed and fused pair, as the service's state holds them."""
-    return paired_models(rules(), load_world())
+    """A fresh siloed and fused pair, as the service's state holds them (see ``world``)."""
+    return paired_models(rules(), world())
 
 
 def obs(

@@ -9,9 +9,9 @@
   and the medians of the fused REV, the gain and the gap closed do not rise as the forecasts
   get worse;
 * **zero skill**: forecasts that carry no information about when a hazard comes (the world's own,
-  moved by half its span: the same climatological rate), issuing the climatological chance of
+  moved by half its span: the same climatological rate), issuing the climate record's chance of
   each product as a calibrated forecaster without skill would, give the fused mode no more value
-  than the siloed one (an expected failure today: the siloed baseline knows no climatology).
+  than the siloed one, which weighs the same record (``shared.world.Climatology``).
 
 The in-process path is the Kafka path's exact twin (``tests/e2e`` compares them to the fen).
 """
@@ -24,19 +24,15 @@ from typing import Any
 
 import pytest
 
-from dexsim.calibrate import calibrated_model
 from dexsim.ensemble import prepare, run_worlds, score_one
 from dexsim.inprocess import Variation, WorldSpec, fused_flows, score, simulate
-from dexsim.registry import clocked
 from dexsim.values import quantile
 from services.referee.domain import Scoreboard
-from services.simulator.data import load_scenarios, simulation
-from services.simulator.domain.probability import SECTION, ForecastProbability, hindcast_rows
+from services.simulator.data import load_scenarios
 from shared.contracts.envelope import Mode, derived_id
 from shared.contracts.simulator import ImpactOccurred, ValueReference
-from shared.contracts.spec import TopicSpec
 from shared.contracts.weather import WEATHER_FORECASTS, Exceedance, ForecastIssued
-from shared.runtime import Manifest
+from shared.world import Climatology, Normal, load_world
 from tests.factories.referee import decision
 
 #: The truth the oracle reads.
@@ -160,69 +156,40 @@ def test_fused_value_does_not_rise_as_forecasts_get_worse() -> None:
         assert perfect >= calibrated >= worse, (name, medians[name])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the siloed baseline knows no climatology: in the heat wave a forecaster without skill "
-    "still says the season's chance of a rice heat spell (0.58 in seed 2), and acting on that "
-    "alone beats the siloed rules (fused REV median 0.673 against 0.630). The fix is a "
-    "climatological prior for both modes (referee README); strict, so this fails once it holds",
-)
 def test_forecasts_without_skill_are_worth_nothing_to_the_fused_mode() -> None:
     """Zero skill: the sectors' fused models read forecasts made for another time of the same
     world (moved by half its span, whole days, so the climatological rate and the daily cycle
     stay) and no other sector's data; the weather service, whose public warnings both modes
-    read, keeps the real forecasts."""
-    revs: dict[str, list[float]] = {"siloed": [], "fused": []}
-    manifests = [_reading(e.manifest, NO_SKILL) for e in clocked()]
+    read, keeps the real forecasts. Compared seed by seed (the same world in both modes), the
+    median fused REV is no more than a small tolerance above the siloed one."""
+    gaps: list[float] = []
     others = [f for f in fused_flows() if f[0] != WEATHER_FORECASTS.name]
     for seed in range(1, 6):
         spec = WorldSpec("heatwave-rice-flowering", seed)
-        ticks = with_unskilled_forecasts(simulate(spec), climatology(spec))
-        overall = score(ticks, withheld=others, manifests=manifests, marked=[NO_SKILL.name])
-        for mode in revs:
-            revs[mode].append(overall["overall"][mode]["rev"])
-    assert quantile(revs["fused"], 0.5) <= quantile(revs["siloed"], 0.5) + 0.02, revs
+        ticks = with_unskilled_forecasts(simulate(spec), load_world().climatology)
+        overall = score(ticks, withheld=others, shared={WEATHER_FORECASTS.name: NO_SKILL.name})
+        gaps.append(overall["overall"]["fused"]["rev"] - overall["overall"]["siloed"]["rev"])
+    assert quantile(gaps, 0.5) <= ZERO_SKILL_TOLERANCE, gaps
 
 
-#: Where the unskilled forecasts go: a topic of their own, read in place of the forecasts by
-#: every service that reads forecasts as another sector's data.
+#: How far above the siloed REV a forecaster without skill may leave the fused one (the paired
+#: median over the seeds): the timing of a moved forecast's spells against the world's still
+#: varies the result a little either way (measured: -0.008 to +0.026 per seed, median +0.006).
+ZERO_SKILL_TOLERANCE = 0.02
+
+
+#: Where the unskilled forecasts go: a shared copy of the forecasts, read in place of them by
+#: every service that reads forecasts as another sector's data (the bus's ``shared``).
 NO_SKILL = dataclasses.replace(WEATHER_FORECASTS, event="forecasts-no-skill")
 
 
-def _reading(manifest: Manifest[Any], substitute: TopicSpec) -> Manifest[Any]:
-    agents = tuple(
-        dataclasses.replace(
-            agent,
-            fused_reads=tuple(
-                substitute if spec.name == WEATHER_FORECASTS.name else spec
-                for spec in agent.fused_reads
-            ),
-        )
-        for agent in manifest.agents
-    )
-    return dataclasses.replace(manifest, agents=agents)
-
-
-def climatology(spec: WorldSpec) -> dict[str, float]:
-    """How often each forecast product came true in the world: the chance a forecaster without
-    skill, calibrated on its own record, issues for it every time."""
-    model = calibrated_model(1.0)
-    products = ForecastProbability.model_validate(model.root[SECTION]).products
-    sim = simulation(load_scenarios()[spec.scenario], spec.seed, model=model)
-    counts: dict[str, list[int]] = {}
-    for product, _margin, _lead, event in hindcast_rows(sim, products):
-        tally = counts.setdefault(product, [0, 0])
-        tally[0] += event
-        tally[1] += 1
-    return {product: came / runs for product, (came, runs) in counts.items()}
-
-
-def with_unskilled_forecasts(ticks: list[Any], rates: dict[str, float]) -> list[Any]:
+def with_unskilled_forecasts(ticks: list[Any], climate: Climatology) -> list[Any]:
     """``ticks`` plus, on ``NO_SKILL``, each forecast replaced by the one issued half the span
     (whole days) later (wrapping round), moved back to the time it replaces, and issuing each
-    product's climatological chance (``rates``): a forecaster with no skill that knows it, as a
-    sweep's forecaster calibrated on its own hindcasts does. (Its own chances would be the
-    confident ones of the real time: a forecaster wrong about its own skill, not one without.)"""
+    product's climatological chance (the climate record's, the chance both modes know): a
+    forecaster with no skill that knows it, as a sweep's forecaster calibrated on its own
+    hindcasts does. (Its own chances would be the confident ones of the real time: a
+    forecaster wrong about its own skill, not one without.)"""
     hours_per_tick = (ticks[0][1].occurred_at - ticks[0][1].tick_start).total_seconds() / 3600
     span_h = hours_per_tick * len(ticks)
     shift_ticks = round(max(24, int(span_h / 2 // 24) * 24) / hours_per_tick)
@@ -231,7 +198,7 @@ def with_unskilled_forecasts(ticks: list[Any], rates: dict[str, float]) -> list[
         source, source_marker = ticks[(k + shift_ticks) % len(ticks)]
         delta = marker.occurred_at - source_marker.occurred_at
         moved = [
-            (NO_SKILL, _moved(e, delta, rates))
+            (NO_SKILL, _moved(e, delta, climate))
             for spec, e in source
             if spec.name == WEATHER_FORECASTS.name
         ]
@@ -239,10 +206,12 @@ def with_unskilled_forecasts(ticks: list[Any], rates: dict[str, float]) -> list[
     return out
 
 
-def _moved(fc: ForecastIssued, delta: timedelta, rates: dict[str, float]) -> ForecastIssued:
+def _moved(fc: ForecastIssued, delta: timedelta, climate: Climatology) -> ForecastIssued:
     steps = tuple(s.model_copy(update={"valid_at": s.valid_at + delta}) for s in fc.steps)
+    when = fc.run_at + delta
     chances = tuple(
-        Exceedance(product=e.product, probability=rates.get(e.product, 0.0)) for e in fc.exceedance
+        Exceedance(product=e.product, probability=_rate(climate.normal(e.product, when)))
+        for e in fc.exceedance
     )
     return fc.model_copy(
         update={
@@ -253,3 +222,7 @@ def _moved(fc: ForecastIssued, delta: timedelta, rates: dict[str, float]) -> For
             "exceedance": chances,
         }
     )
+
+
+def _rate(normal: Normal | None) -> float:
+    return 0.0 if normal is None else normal.rate

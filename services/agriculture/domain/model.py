@@ -1,9 +1,12 @@
 """The agriculture risk model: farm readings and public warnings (and, fused, forecasts) in;
 advisories out.
 
-One class serves both modes. Both instances see farm observations and the public CMA warnings
-every county agriculture bureau receives (the fair siloed baseline); the fused instance is also
-fed the weather service's numerical forecasts. With no cross-sector input both run the same code
+One class serves both modes. Both instances see farm observations, the public CMA warnings
+every county agriculture bureau receives and the climate record (the month's chance of each
+forecast product's condition and how long and bad its spells are, ``shared.world.Climatology``):
+the fair siloed baseline. The fused instance is also fed the weather service's numerical
+forecasts; while a forecast run covers a city, its calibrated chance replaces the climate
+record's there (it already knows the season). With no cross-sector input both run the same code
 on the same data and so make the same decisions (up to ``mode`` and the ids derived from it).
 A decision lists ``weather`` in ``cross_sector_inputs`` only when a forecast caused it.
 
@@ -77,6 +80,9 @@ class Trigger:
     detail: str
     #: The chance the condition comes (p in p x L > C; see crop_rules.yaml).
     probability: float
+    #: Levels the condition may reach, equally likely, when the evidence gives a spread (the
+    #: climate record's spells): L is then their mean loss (``level`` is the median one).
+    spread: tuple[RiskLevel, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -145,6 +151,11 @@ class AgricultureModel:
         self._opened: dict[str, int] = {}
         self._warnings: dict[tuple[str, SignalType], ActiveWarning] = {}
         self._expectations: dict[tuple[str, str], Expectation] = {}
+        #: Signals cancelled after their onset (the condition came and went), by city.
+        self._ended: set[tuple[str, SignalType]] = set()
+        self._rule_by_id = {rule.id: rule for rule in rules.rules}
+        #: Until when each city's latest forecast run reaches (its last step).
+        self._forecast_until: dict[str, datetime] = {}
         self.history: deque[AdvisoryIssued] = deque(maxlen=HISTORY_LIMIT)
         self._decide_ahead = timedelta(hours=rules.decide_ahead_h)
 
@@ -184,8 +195,7 @@ class AgricultureModel:
             worth = self._appraise(info, rule, trigger, now)
             if worth is not None:  # p x L > C on this evidence (stronger evidence may be later)
                 out.extend(self._decide(info, rule, trigger, worth, now, cross=False))
-        if self._warnings or self._expectations:
-            out.extend(self._cross_triggers(info, now, state))
+        out.extend(self._cross_triggers(info, now, state))
         out.extend(self._lift_passed(info, now, obs.event_id))
         return out
 
@@ -194,8 +204,11 @@ class AgricultureModel:
         county agriculture bureau receives it, so it is not another sector's data)."""
         key = (w.region, w.signal)
         if is_cancel(w):
-            self._warnings.pop(key, None)
+            gone = self._warnings.pop(key, None)
+            if gone is not None and gone.onset <= w.occurred_at:
+                self._passed(w.region, w.signal, w.occurred_at)
             return []
+        self._ended.discard(key)
         self._warnings[key] = warning_of(w)
         return self._cross_region(w.region, w.occurred_at)
 
@@ -203,6 +216,7 @@ class AgricultureModel:
         """Cross-sector input (fused only): a numerical forecast for a city."""
         self._require_fused("a weather forecast")
         crops = {f.crop for f in self.farms.in_region(fc.region)}
+        self._forecast_until[fc.region] = fc.steps[-1].valid_at
         done: set[str] = set()
         for crop in crops:
             for rule in self._by_crop.get(crop, []):
@@ -294,6 +308,7 @@ class AgricultureModel:
             for basis, find in (
                 (AdvisoryBasis.WARNING, self._warning_trigger),
                 (AdvisoryBasis.FORECAST, self._forecast_trigger),
+                (AdvisoryBasis.CLIMATOLOGY, self._climate_trigger),
             ):
                 trigger = find(info, rule, now, extra)
                 worth = None if trigger is None else self._appraise(info, rule, trigger, now)
@@ -331,11 +346,29 @@ class AgricultureModel:
         """Whether the city's latest word of ``basis`` no longer names the rule's condition."""
         if basis is AdvisoryBasis.FORECAST:
             return (region, rule.id) not in self._expectations
+        if basis is AdvisoryBasis.CLIMATOLOGY:
+            return True  # the record no longer says so (another month, stage, or a forecast)
         return not any(
-            (w := self._warnings.get((region, wt.signal))) is not None
-            and w.colour.rank >= wt.min_colour.rank
+            ((w := self._warnings.get((region, wt.signal))) is not None
+             and w.colour.rank >= wt.min_colour.rank)
+            or (region, wt.signal) in self._ended
             for wt in rule.warnings
-        )
+        )  # fmt: skip
+
+    def _passed(self, region: str, signal: SignalType, now: datetime) -> None:
+        """A warning cancelled after its onset: the condition came and went, so the risks it
+        held stay open for their ``clear_after_h`` from now (as any evidence that has passed),
+        not to its planned expiry; one cancelled before its onset withdraws its support."""
+        self._ended.add((region, signal))
+        for sit in self._open.values():
+            if sit.advisory.region != region:
+                continue
+            for (rule_id, basis), until in list(sit.held.items()):
+                rule = self._rule_by_id[rule_id]
+                if basis is AdvisoryBasis.WARNING and any(
+                    wt.signal is signal for wt in rule.warnings
+                ):
+                    sit.held[(rule_id, basis)] = min(until, now + self._clear(rule))
 
     def _appraise(
         self, info: FarmInfo, rule: CropRule, t: Trigger, now: datetime, *, keeping: bool = False
@@ -344,8 +377,14 @@ class AgricultureModel:
         ``keeping``: C of an action already in force (its running cost, not its setup)."""
         if rule.exposed_share(info.lowland_share, info.rainfed_share) <= 0:
             return None
-        loss = info.value_yuan * rule.share_lost(
-            t.level, t.stage, info.lowland_share, info.rainfed_share
+        levels = t.spread or (t.level,)
+        loss = (
+            info.value_yuan
+            * sum(
+                rule.share_lost(level, t.stage, info.lowland_share, info.rainfed_share)
+                for level in levels
+            )
+            / len(levels)
         )
         avoided = loss * rule.avoid_share
         charge = self._charge(info, rule)
@@ -417,6 +456,38 @@ class AgricultureModel:
             detail=f"forecast: {c.variable} {c.op} {c.threshold:g} for {e.duration:g}{unit}, "
             f"p={e.probability:.2f}",
             probability=e.probability,
+        )  # fmt: skip
+
+    def _climate_trigger(
+        self, info: FarmInfo, rule: CropRule, now: datetime, extra: tuple[UUID, ...]
+    ) -> Trigger | None:
+        """The climate record's chance of the rule's condition within its forecast horizon, for
+        a city no forecast run covers now (the siloed mode's always; the fused mode's before its
+        first run or after its last): the cost-loss literature's climatological strategy."""
+        c = rule.forecast
+        if c is None or now < self._forecast_until.get(info.region, now):
+            return None
+        normal = self.world.climatology.normal(c.product, now)
+        if normal is None or not normal.rate:
+            return None
+        p = normal.rate
+        # how long and how bad the condition is when it comes: each decile of the record's spells
+        spread = tuple(
+            rule.level_for(duration=d, extreme=e)
+            for d, e in zip(normal.durations, normal.extremes, strict=True)
+        )
+        until = now + timedelta(hours=c.horizon_h)
+        ok, stage = self._susceptible_stage(info, rule, now, until)
+        if not ok or rule.exposed_share(info.lowland_share, info.rainfed_share) <= 0:
+            return None
+        return Trigger(
+            basis=AdvisoryBasis.CLIMATOLOGY,
+            level=spread[len(spread) // 2], spread=spread,
+            onset=now, evidence_until=until + self._clear(rule),
+            causation_id=extra[0] if extra else derived_id(SOURCE, "climate", c.product),
+            inputs=extra, stage=stage,
+            detail=f"climate record: {c.product} in {c.horizon_h:g} h, p={p:.2f}",
+            probability=p,
         )  # fmt: skip
 
     def _decide(

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterator, Sequence
 from datetime import datetime
+from typing import NamedTuple
 
 from pydantic import BaseModel, ConfigDict
 
@@ -24,6 +25,7 @@ from services.simulator.domain.forecast import ForecastSkill
 from services.simulator.domain.observations import CALIBRATED
 from shared.contracts.weather import Exceedance, ForecastIssued, ForecastStep
 from shared.forecasts import Calibration, ForecastCriterion, Spell, find_spell, units
+from shared.world import year_month
 
 #: The observation model's section of products and their calibration.
 SECTION = CALIBRATED
@@ -90,9 +92,21 @@ def _spell(c: ForecastCriterion, run_at: datetime, steps: Sequence[ForecastStep]
     return find_spell(c, series, run_at, steps[0].valid_at)
 
 
-#: One hindcast example: (product, the forecast spell's margin, its lead in hours, whether the
-#: truth met the condition over the same hours).
-Row = tuple[str, float, float, bool]
+class Row(NamedTuple):
+    """One hindcast example: a product's forecast spell in one run for one city, and whether
+    the truth met the condition over the same hours."""
+
+    product: str
+    #: How far the forecast spell is past the threshold (its sign: met or not).
+    margin: float
+    #: Hours from the run to the spell's onset.
+    lead: float
+    event: bool
+    #: The run's Beijing-local month, ``YYYY-MM`` (the climate record's key).
+    month: str
+    #: The true spell's length (units) and worst value, when ``event`` (else 0).
+    duration: float = 0.0
+    extreme: float = 0.0
 
 
 def hindcast_rows(sim: Simulation, products: Sequence[ForecastCriterion]) -> Iterator[Row]:
@@ -110,6 +124,7 @@ def hindcast_rows(sim: Simulation, products: Sequence[ForecastCriterion]) -> Ite
             if len(hours) != len(event.steps):
                 continue
             times = [state.times[h] for h in hours]
+            month = year_month(event.run_at)
             for c in products:
                 forecast = _spell(c, event.run_at, event.steps)
                 if forecast is None:
@@ -124,4 +139,9 @@ def hindcast_rows(sim: Simulation, products: Sequence[ForecastCriterion]) -> Ite
                 )
                 truth = find_spell(c, truth_series, event.run_at, times[0])
                 lead = (forecast.onset - event.run_at).total_seconds() / 3600
-                yield (c.product, forecast.margin, lead, truth is not None and truth.met)
+                came = truth is not None and truth.met
+                yield Row(
+                    c.product, forecast.margin, lead, came, month,
+                    truth.duration if came and truth else 0.0,
+                    truth.extreme if came and truth else 0.0,
+                )  # fmt: skip

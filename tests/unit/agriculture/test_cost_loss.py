@@ -13,7 +13,6 @@ from services.agriculture.domain.rules import parse_crop_rules
 from shared.contracts.agriculture import Industry
 from shared.contracts.envelope import Mode, derived_id
 from shared.contracts.weather import Colour, Exceedance, SignalType
-from shared.world import load_world
 from tests.factories.agriculture import (
     JUNE15,
     NC,
@@ -25,6 +24,7 @@ from tests.factories.agriculture import (
     rice_days,
     rules,
     warning,
+    world,
 )
 
 HEAT_ONSET = JUNE15 + timedelta(days=2)
@@ -35,7 +35,7 @@ HEAT_PRODUCT = "tmax_day_ge_35_x3d_72h"
 def _model(**update: Any) -> AgricultureModel:
     data = rules().model_dump()
     data.update(update)
-    return AgricultureModel(mode=Mode.FUSED, rules=parse_crop_rules(data), world=load_world())
+    return AgricultureModel(mode=Mode.FUSED, rules=parse_crop_rules(data), world=world())
 
 
 def _flooded(stage: str = "heading") -> list:  # type: ignore[type-arg]
