@@ -49,6 +49,11 @@ class Tally:
     #: (length, worst value) of each spell that came.
     spells: list[tuple[float, float]] = field(default_factory=list)
 
+    def add(self, other: Tally) -> None:
+        """Fold another tally of the same product in."""
+        self.runs += other.runs
+        self.spells.extend(other.spells)
+
     def normal(self) -> Normal:
         """The record's entry: the rate, and the deciles of the spells' lengths and worst
         values (each at the middle of its tenth)."""
@@ -133,9 +138,7 @@ def fit_record(
             seasons[season][product].extend(found)
         for month, by_product in found_counts.items():
             for product, found_tally in by_product.items():
-                tally = counts.setdefault(month, {}).setdefault(product, Tally())
-                tally.runs += found_tally.runs
-                tally.spells.extend(found_tally.spells)
+                counts.setdefault(month, {}).setdefault(product, Tally()).add(found_tally)
     model = uncalibrated(forecast_error)
     skill = ForecastSkill.model_validate(model.root["forecast"])
     products = ForecastProbability.model_validate(model.root[SECTION]).products
@@ -152,9 +155,7 @@ def fit_record(
     pooled_months: dict[int, dict[str, Tally]] = {}
     for key, by_product in counts.items():
         for product, tally in by_product.items():
-            into = pooled_months.setdefault(int(key[5:]), {}).setdefault(product, Tally())
-            into.runs += tally.runs
-            into.spells.extend(tally.spells)
+            pooled_months.setdefault(int(key[5:]), {}).setdefault(product, Tally()).add(tally)
     climate = Climatology(
         scenarios=tuple(scenarios),
         seeds=tuple(seed_list),

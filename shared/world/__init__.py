@@ -464,7 +464,7 @@ class DamageModel(_Frozen):
     rules: tuple[DamageRule, ...]
 
 
-#: Climatology is kept by Beijing-local calendar month.
+#: Beijing time's offset from UTC (the climate record's months are local).
 BEIJING_OFFSET = timedelta(hours=8)
 
 
@@ -529,11 +529,11 @@ class Climatology(_Frozen):
     def normal(self, product: str, when: datetime) -> Normal | None:
         """What the record says of ``product`` in the local month of ``when``: its outlook,
         else the calendar month's (None: nothing)."""
-        local = when.astimezone(UTC) + BEIJING_OFFSET
-        outlook = self.outlooks.get(year_month(when))
-        if outlook is not None and product in outlook:
-            return outlook[product]
-        return self.months.get(local.month, {}).get(product)
+        found = self.outlooks.get(year_month(when), {}).get(product)
+        if found is not None:
+            return found
+        month = (when.astimezone(UTC) + BEIJING_OFFSET).month
+        return self.months.get(month, {}).get(product)
 
 
 def year_month(when: datetime) -> str:

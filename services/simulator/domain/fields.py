@@ -12,16 +12,15 @@ import itertools
 import math
 import zlib
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Protocol
 
 from services.simulator.domain.hydrology import LOCAL, HydroState, simulate
 from services.simulator.domain.scenario import HazardSpec, HydroPoint, Scenario
 from shared.contracts.simulator import HazardKind
-from shared.world import City, World, distance_km
+from shared.world import BEIJING_OFFSET, City, World, distance_km
 
 #: Beijing time: the local clock of diurnal cycles.
-BEIJING_OFFSET = timedelta(hours=8)
 
 # Share of rain that raises volumetric soil moisture (%/mm), and the relaxation of soil moisture
 # towards a wilting floor: with r mm/day of rain the equilibrium is floor + r * gain * tau_days.

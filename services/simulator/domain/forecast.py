@@ -18,9 +18,10 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from services.simulator.domain.fields import BEIJING_OFFSET, Place, WorldState, hazard_shape
+from services.simulator.domain.fields import Place, WorldState, hazard_shape
 from services.simulator.domain.scenario import HazardSpec
 from shared.contracts.simulator import HazardKind
+from shared.world import BEIJING_OFFSET
 
 #: Where phantom cells may appear: Jiangxi's bounding box (lon, lat).
 _BOX = ((113.6, 118.5), (24.5, 30.1))

@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from services.simulator.domain.fields import BEIJING_OFFSET, HAZARD_PRESENCE, WorldState
+from services.simulator.domain.fields import HAZARD_PRESENCE, WorldState
 from shared.contracts.agriculture import Industry
 from shared.contracts.envelope import derived_id
 from shared.contracts.simulator import (
@@ -29,7 +29,7 @@ from shared.contracts.simulator import (
     Mitigation,
     ValueReference,
 )
-from shared.world import DamageRule, World
+from shared.world import BEIJING_OFFSET, DamageRule, World
 from shared.world import Mitigation as RuleMitigation
 from shared.world.costs import CostSpec, Per
 

@@ -69,37 +69,32 @@ def _lifted(advisories: list[AdvisoryIssued]) -> list[AdvisoryIssued]:
     return [a for a in advisories if a.status == "lifted" and a.crop == "early_rice"]
 
 
-def test_a_warning_cancelled_after_its_onset_keeps_the_action_for_clear_after_h() -> None:
+def _lift_after_cancel(cancel_h: int) -> tuple[AdvisoryIssued, AdvisoryIssued]:
+    """The rice heat advisory a warning (onset 6 h in) opens, and its lift once the warning is
+    cancelled ``cancel_h`` hours in (readings run two days past the cancel)."""
     onset = JUNE15 + timedelta(hours=6)
     heat = warning(SignalType.HEAT, Colour.ORANGE, at=JUNE15, onset=onset)
     m = model(Mode.SILOED)
-    (opened,) = _taken(feed(m, [heat, *rice_days([30.0])[:12]]))
-    cancelled_at = JUNE15 + timedelta(hours=12)
-    cancel = warning(
-        SignalType.HEAT, Colour.ORANGE, at=cancelled_at, onset=onset, msg_type="Cancel"
-    )
-    clear = timedelta(hours=rules().clear_after_h(m.rules.rules[0]))
-    out = feed(m, [cancel, *rice_days([30.0, 30.0], start=cancelled_at)])
-    (lifted,) = _lifted(out)
+    (opened,) = _taken(feed(m, [heat, *rice_days([30.0])[:cancel_h]]))
+    at = JUNE15 + timedelta(hours=cancel_h)
+    cancel = warning(SignalType.HEAT, Colour.ORANGE, at=at, onset=onset, msg_type="Cancel")
+    (lifted,) = _lifted(feed(m, [cancel, *rice_days([30.0, 30.0], start=at)]))
     assert lifted.decision_key == opened.decision_key
+    return opened, lifted
+
+
+def test_a_warning_cancelled_after_its_onset_keeps_the_action_for_clear_after_h() -> None:
+    _, lifted = _lift_after_cancel(12)
+    rule = next(r for r in rules().rules if r.id == "rice-heat-heading")
+    clear = timedelta(hours=rules().clear_after_h(rule))
     # lifted at the first reading once clear_after_h has run from the cancel, not at once and
     # not at the warning's planned expiry (+ clear_after_h)
-    assert lifted.occurred_at == cancelled_at + clear
+    assert lifted.occurred_at == JUNE15 + timedelta(hours=12) + clear
 
 
 def test_a_warning_cancelled_before_its_onset_withdraws_its_support_at_once() -> None:
-    onset = JUNE15 + timedelta(hours=6)
-    heat = warning(SignalType.HEAT, Colour.ORANGE, at=JUNE15, onset=onset)
-    m = model(Mode.SILOED)
-    (opened,) = _taken(feed(m, [heat, *rice_days([30.0])[:2]]))
-    cancelled_at = JUNE15 + timedelta(hours=2)
-    cancel = warning(
-        SignalType.HEAT, Colour.ORANGE, at=cancelled_at, onset=onset, msg_type="Cancel"
-    )
-    out = feed(m, [cancel, *rice_days([30.0], start=cancelled_at)])
-    (lifted,) = _lifted(out)
-    assert lifted.decision_key == opened.decision_key
-    assert lifted.occurred_at == cancelled_at
+    _, lifted = _lift_after_cancel(2)
+    assert lifted.occurred_at == JUNE15 + timedelta(hours=2)
 
 
 def test_the_loss_weighed_on_the_record_is_the_mean_over_its_spells() -> None:
