@@ -42,6 +42,7 @@ from dexsim.supervisor import (
     supervisor_pid_file,
 )
 from services.simulator import cli as sim_cli
+from shared.logs import configure_cli
 from shared.processes import pid_alive
 from shared.settings import PROJECT_ROOT, SystemSettings
 
@@ -965,6 +966,7 @@ def docs(
 
 def main() -> None:
     """Console-script entry point."""
+    configure_cli()
     app()
 
 

@@ -106,13 +106,22 @@ async def groups_to_end(servers: str, groups: list[str]) -> None:
 
 
 def start_groups_at_end(servers: str, services: list[str]) -> None:
-    """Synchronous wrapper of :func:`groups_to_end` for these (stopped) services."""
+    """Start these (stopped) services afresh: groups at the topics' ends, state snapshots cleared.
+
+    Without clearing, a service would restore the state it had at the end of the last run.
+    """
     import asyncio
 
+    from shared.runtime.durable import clear_states
     from shared.settings import SystemSettings
 
     kafka = SystemSettings()
-    asyncio.run(groups_to_end(servers, [kafka.group_id(name) for name in services]))
+
+    async def fresh() -> None:
+        await groups_to_end(servers, [kafka.group_id(name) for name in services])
+        await clear_states(services, servers=servers)
+
+    asyncio.run(fresh())
 
 
 def metric_sum(text: str, name: str) -> float:

@@ -107,3 +107,16 @@ class Deduper:
 
     def __len__(self) -> int:
         return len(self._seen)
+
+    def export(self) -> bytes:
+        """The ids remembered, oldest first, 16 bytes each (for a state snapshot)."""
+        return b"".join(event_id.bytes for event_id in self._seen)
+
+    def load(self, data: bytes) -> None:
+        """Remember exactly the ids of an :meth:`export` (in its order)."""
+        if len(data) % 16:
+            raise ValueError(f"{len(data)} bytes are not a whole number of 16-byte ids")
+        ids = (UUID(bytes=data[i : i + 16]) for i in range(0, len(data), 16))
+        self._seen = OrderedDict((event_id, None) for event_id in ids)
+        while len(self._seen) > self.capacity:
+            self._seen.popitem(last=False)

@@ -12,7 +12,7 @@ from aiokafka.errors import TopicAlreadyExistsError
 
 from shared.contracts.envelope import Event
 from shared.contracts.spec import TopicSpec
-from shared.contracts.topics import REGISTRY
+from shared.contracts.topics import REGISTRY, STATE_TOPIC_CONFIG, state_topic
 from shared.settings import SystemSettings
 
 log = logging.getLogger(__name__)
@@ -49,12 +49,35 @@ async def ensure_topics(
     for name, spec in specs.items():
         wanted[name] = partitions or spec.partitions
         wanted[spec.dlq] = 1
+    return await _create_missing(wanted, {}, servers=servers)
+
+
+async def ensure_state_topics(services: list[str], *, servers: str | None = None) -> list[str]:
+    """Create the state topics of these services (one partition each, compacted)."""
+    wanted = {state_topic(name): 1 for name in services}
+    return await _create_missing(wanted, STATE_TOPIC_CONFIG, servers=servers)
+
+
+async def _create_missing(
+    wanted: dict[str, int], config: dict[str, str], *, servers: str | None
+) -> list[str]:
+    """Create the topics of ``wanted`` (name -> partitions) that do not exist yet.
+
+    Every topic gets the system's replication (``DEXSIM_KAFKA_BROKERS``: replication factor
+    min(3, brokers), and min.insync.replicas 2 when replicated).
+    """
+    system = SystemSettings()
     admin = AIOKafkaAdminClient(bootstrap_servers=servers or bootstrap_servers())
     await admin.start()
     try:
         existing = set(await admin.list_topics())
         new = [
-            NewTopic(name=n, num_partitions=p, replication_factor=1)
+            NewTopic(
+                name=n,
+                num_partitions=p,
+                replication_factor=system.replication_factor,
+                topic_configs={**system.topic_config, **config},
+            )
             for n, p in wanted.items()
             if n not in existing
         ]

@@ -28,6 +28,11 @@ END_TO_END_LATENCY = Histogram(
     ["service"],
     buckets=_LATENCY_BUCKETS,
 )
+RESENDS_SKIPPED = Counter(
+    "dex_resends_skipped",
+    "Events a restarted service made again from input it handled again, not sent twice",
+    ["service", "topic"],
+)
 DLQ = Counter(
     "dex_dlq",
     "Messages sent to a dead-letter topic (decode reasons, or handler_error)",
@@ -118,3 +123,32 @@ RESPONSE_LEVEL = Gauge(
     ["region", "mode"],
 )
 SCORED_TICK = Gauge("dex_scored_tick", "Last simulated tick the referee scored", [])
+
+
+#: Every counter of a service process: a state snapshot keeps their values, so totals (events
+#: consumed, published, dead-lettered; decisions scored) survive a restart.
+COUNTERS: tuple[Counter, ...] = tuple(v for v in list(globals().values()) if isinstance(v, Counter))
+
+#: One counter's sample: (metric name, labels, value).
+CounterSample = tuple[str, dict[str, str], float]
+
+
+def counter_values() -> list[CounterSample]:
+    """The value of every labelled child of every counter (for a snapshot)."""
+    out: list[CounterSample] = []
+    for counter in COUNTERS:
+        for metric in counter.collect():
+            for sample in metric.samples:
+                if sample.name.endswith("_total") and sample.value:
+                    out.append((metric.name, dict(sample.labels), sample.value))
+    return out
+
+
+def restore_counters(samples: list[CounterSample]) -> None:
+    """Add a snapshot's counter values (to a fresh process's zeros)."""
+    by_name = {c._name: c for c in COUNTERS}
+    for name, labels, value in samples:
+        counter = by_name.get(name)
+        if counter is None:
+            continue
+        (counter.labels(**labels) if labels else counter).inc(value)

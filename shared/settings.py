@@ -44,6 +44,14 @@ class SystemSettings(BaseSettings):
     )
     dexsim_state_dir: Path = Field(default=DEFAULT_STATE_DIR)
     dexsim_kafka_port: int = Field(default=DEFAULT_LOCAL_KAFKA_PORT, ge=1024, le=65535)
+    dexsim_kafka_brokers: int = Field(
+        default=1,
+        ge=1,
+        le=5,
+        description="Brokers in the cluster: the embedded one starts this many (KRaft, "
+        "loopback); topics get replication factor min(3, brokers) and, replicated, "
+        "min.insync.replicas 2",
+    )
     dexsim_kafka_heap: str = Field(
         default="768m", pattern=r"^\d+[mg]$", description="The local broker's JVM heap"
     )
@@ -60,6 +68,11 @@ class SystemSettings(BaseSettings):
     )
     dexsim_allow_non_loopback: bool = Field(
         default=False, description="Let services bind to interfaces other than loopback"
+    )
+    dexsim_state_key: SecretStr | None = Field(
+        default=None,
+        description="Key that signs the services' state snapshots; unset = one generated in "
+        "the state folder",
     )
 
     @property
@@ -97,6 +110,16 @@ class SystemSettings(BaseSettings):
         return value.strip()
 
     @property
+    def replication_factor(self) -> int:
+        """Replicas of every topic: min(3, brokers)."""
+        return min(3, self.dexsim_kafka_brokers)
+
+    @property
+    def topic_config(self) -> dict[str, str]:
+        """Settings every topic is created with: with replicas, two must have each write."""
+        return {"min.insync.replicas": "2"} if self.replication_factor >= 3 else {}
+
+    @property
     def external(self) -> bool:
         """True when an existing cluster was named, so nothing local is started."""
         return self.kafka_bootstrap_servers is not None
@@ -104,7 +127,17 @@ class SystemSettings(BaseSettings):
     @property
     def bootstrap_servers(self) -> str:
         """The bootstrap servers every client should use."""
-        return self.kafka_bootstrap_servers or f"127.0.0.1:{self.dexsim_kafka_port}"
+        if self.kafka_bootstrap_servers:
+            return self.kafka_bootstrap_servers
+        return ",".join(f"127.0.0.1:{port}" for port in self.local_broker_ports)
+
+    @property
+    def local_broker_ports(self) -> list[int]:
+        """Client ports of the embedded brokers: the Kafka port, then every second one after.
+
+        (Each broker's controller listens on its client port plus one.)
+        """
+        return [self.dexsim_kafka_port + 2 * i for i in range(self.dexsim_kafka_brokers)]
 
 
 class ServiceSettings(BaseSettings):
@@ -136,6 +169,20 @@ class ServiceSettings(BaseSettings):
         le=300,
         description="Consumer-group session timeout: how soon the broker gives a killed "
         "process's partitions to its restarted successor (the broker's minimum is 6 s)",
+    )
+    snapshot_interval_s: float = Field(
+        default=1.0,
+        gt=0,
+        le=600,
+        description="How often the service snapshots its state while it changes (a restart "
+        "handles again at most this much of its input)",
+    )
+    broker_wait_s: float = Field(
+        default=180.0,
+        ge=0,
+        le=3600,
+        description="How long the service waits for an unreachable broker at start before "
+        "it gives up",
     )
     api_keys: dict[str, SecretStr] = Field(
         default_factory=dict,

@@ -13,7 +13,7 @@ from services.dashboard.domain import Board, CityRef
 from services.dashboard.launcher import Launcher
 from services.dashboard.state import DashboardState
 from shared.datafile import DataFileError, read_yaml
-from shared.runtime import Manifest
+from shared.runtime import Manifest, Persisted
 from shared.settings import ServiceSettings
 from shared.world import load_world
 
@@ -57,6 +57,11 @@ def new_state(settings: DashboardSettings) -> DashboardState:
     )
 
 
+def _with_board(state: DashboardState, board: Board) -> DashboardState:
+    state.board = board
+    return state
+
+
 MANIFEST: Manifest[DashboardState] = Manifest(
     name="dashboard",
     port=8080,
@@ -71,4 +76,7 @@ MANIFEST: Manifest[DashboardState] = Manifest(
         "scenario, live over server-sent events (public aggregates)."
     ),
     data_files=("services/dashboard/data/labels.yaml",),
+    # The board survives a restart (the summaries of the last ensembles with it); the run
+    # launcher and the scenario list belong to the process.
+    persisted=Persisted(take=lambda state: state.board, put=_with_board),
 )

@@ -22,6 +22,7 @@ __all__ = [
     "REFEREE_ONLY",
     "REGISTRY",
     "SECTORS",
+    "STATE_TOPIC_CONFIG",
     "TopicRole",
     "TopicSpec",
     "all_topic_names",
@@ -29,6 +30,7 @@ __all__ = [
     "by_role",
     "contract_modules",
     "sector_of",
+    "state_topic",
 ]
 
 #: Modules of the package that declare nothing (the building blocks the others use).
@@ -112,3 +114,18 @@ def all_topic_names(*, with_dlq: bool = True) -> list[str]:
     if with_dlq:
         names += [REGISTRY[n].dlq for n in sorted(REGISTRY)]
     return names
+
+
+#: Topic configuration of a service's state topic (``shared.runtime.durable``): one key,
+#: compacted soon, and room for a whole service's compressed state in one record.
+STATE_TOPIC_CONFIG: dict[str, str] = {
+    "cleanup.policy": "compact",
+    "max.message.bytes": str(16 * 1024 * 1024),
+    "segment.ms": str(10 * 60 * 1000),
+    "min.cleanable.dirty.ratio": "0.1",
+}
+
+
+def state_topic(service: str) -> str:
+    """The topic holding one service's state snapshots: ``<service>.state.v1``."""
+    return f"{service}.state.v1"

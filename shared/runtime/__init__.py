@@ -8,6 +8,7 @@ from shared.runtime.manifest import (
     LoadProfile,
     Manifest,
     Paired,
+    Persisted,
     state_of,
 )
 from shared.runtime.service import Outbox, ServiceRuntime, Sink, build
@@ -22,6 +23,7 @@ __all__ = [
     "Manifest",
     "Outbox",
     "Paired",
+    "Persisted",
     "ServiceRuntime",
     "Sink",
     "build",

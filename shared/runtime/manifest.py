@@ -69,6 +69,27 @@ class Agent(Generic[S]):
         return self.reads + self.fused_reads if fusion else self.reads
 
 
+def _whole(state: Any) -> Any:
+    return state
+
+
+def _replaced(state: Any, saved: Any) -> Any:
+    return saved
+
+
+@dataclass(frozen=True)
+class Persisted(Generic[S]):
+    """What of a service's state survives a restart (``shared.runtime.durable``).
+
+    By default the whole state object is snapshotted and a restart replaces it with the saved
+    one. A state that also holds what cannot or need not be saved (a process launcher, a lock)
+    names the part to keep (``take``) and how to put it back into a fresh state (``put``).
+    """
+
+    take: Callable[[S], Any] = _whole
+    put: Callable[[S, Any], S] = _replaced
+
+
 @dataclass
 class LoadClock:
     """A load-test sender's simulated clock: a random recent hour, one hour per reading.
@@ -159,6 +180,8 @@ class Manifest(Generic[S]):
     description: str = ""
     #: Paths of data files the service reads (rules), for the README's service table.
     data_files: tuple[str, ...] = field(default=())
+    #: What of the state is snapshotted and restored after a restart (all of it by default).
+    persisted: Persisted[S] = field(default_factory=Persisted)
 
     def __post_init__(self) -> None:
         names = [a.name for a in self.agents]

@@ -19,6 +19,7 @@ The error policy, one per stage:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import re
@@ -46,7 +47,17 @@ from shared.contracts.envelope import Event, derived_id, utcnow
 from shared.contracts.simulator import SIMULATOR_WATERMARKS, TickAdvanced, WatermarkReported
 from shared.contracts.spec import TopicSpec
 from shared.contracts.topics import REGISTRY, SECTORS
-from shared.kafka import bootstrap_servers, ensure_topics
+from shared.kafka import bootstrap_servers, ensure_state_topics, ensure_topics, partitions_of
+from shared.runtime.durable import (
+    Snapshot,
+    SnapshotError,
+    StateStore,
+    encode,
+    ends_of,
+    published_since,
+    resume_group,
+    state_key,
+)
 from shared.runtime.ingest import BrokerUnavailableError
 from shared.runtime.manifest import Agent, Manifest
 from shared.settings import ServiceSettings, SystemSettings
@@ -117,12 +128,26 @@ class ProducerSink(Sink):
         return max(1, len(found or ()))
 
 
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a consumed message came from, and its bytes (to dead-letter it as it came).
+
+    Plain data, unlike faust's message, so events held for their tick can be snapshotted.
+    """
+
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+
+
 @dataclass
 class Received:
     """A decoded event with the message it came in (for dead-lettering it with its bytes)."""
 
     event: Event
-    message: Any
+    message: Origin
 
 
 @dataclass
@@ -143,6 +168,14 @@ class _AgentState(Generic[S]):
     def name(self) -> str:
         """The agent's name."""
         return self.agent.name
+
+    def saved(self) -> tuple[Any, ...]:
+        """The agent's bookkeeping, for a state snapshot."""
+        return (self.run_id, self.seen, self.markers, self.last_done, self.held)
+
+    def restore(self, saved: tuple[Any, ...]) -> None:
+        """Take back what :meth:`saved` returned."""
+        self.run_id, self.seen, self.markers, self.last_done, self.held = saved
 
     def codec_by_type(self, raw: bytes | None) -> Codec[Event] | None:
         """The codec for a message whose topic name is unknown, chosen by its ``event_type``.
@@ -250,6 +283,19 @@ class ServiceRuntime(Generic[S]):
     _reported: dict[str, int] = field(default_factory=dict)
     #: Called when the broker refused the service's output (the process stops by default).
     on_produce_failure: Callable[[BaseException], None] = field(init=False)
+    #: Held by a batch from its first message to its outputs' acks, and by a snapshot: a
+    #: snapshot is taken between batches, never in the middle of one.
+    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    #: Per input partition, the offset of the first message not yet applied to the state.
+    positions: dict[tuple[str, int], int] = field(default_factory=dict)
+    #: Per output partition, the end of what the service published (acknowledged).
+    published: dict[tuple[str, int], int] = field(default_factory=dict)
+    #: Events published before a restart that the restarted service made again: not resent.
+    already_published: Tally[UUID] = field(default_factory=Tally)
+    #: Where snapshots go (None: the state is not durable, e.g. in stream tests).
+    store: StateStore | None = None
+    _changed: bool = False
+    _seq: int = 0
 
     def __post_init__(self) -> None:
         self.sink = ProducerSink(self.faust_app)
@@ -292,7 +338,8 @@ class ServiceRuntime(Generic[S]):
                 runtime.settings.batch_size, within=runtime.settings.batch_timeout_s
             ):
                 try:
-                    await runtime._process_batch(batch, state)
+                    async with runtime.lock:
+                        await runtime._process_batch(batch, state)
                 except asyncio.CancelledError:
                     raise
                 except ProduceFailedError as exc:
@@ -309,9 +356,11 @@ class ServiceRuntime(Generic[S]):
         dupes: Tally[str] = Tally()
         pending: list[Awaitable[RecordMetadata]] = []
         marker_seen = False
+        self._changed = True
         for item in batch:
             msg = item.message
             raw = msg.value
+            self.positions[(msg.topic, msg.partition)] = msg.offset + 1
             if raw is not None and TICK_MARK in raw[:MARK_PEEK]:
                 marker_seen |= agent.note_marker(msg.topic, msg.partition, raw)
                 continue
@@ -328,7 +377,9 @@ class ServiceRuntime(Generic[S]):
                 dupes[msg.topic] += 1
                 continue
             consumed[msg.topic] += 1
-            received.append(Received(result, msg))
+            received.append(
+                Received(result, Origin(msg.topic, msg.partition, msg.offset, msg.key, raw))
+            )
         for t, n in consumed.items():
             metrics.EVENTS_CONSUMED.labels(self.name, t).inc(n)
         for t, n in dupes.items():
@@ -351,11 +402,15 @@ class ServiceRuntime(Generic[S]):
         if not pending:
             return
         try:
-            await asyncio.gather(*pending)
+            acks = await asyncio.gather(*pending)
         except (KafkaError, TimeoutError) as exc:
             metrics.PRODUCE_FAILURES.labels(self.name).inc()
             log.error("the broker did not acknowledge %s's output: %s", self.name, exc)
             raise ProduceFailedError(str(exc)) from exc
+        for ack in acks:
+            if isinstance(ack, RecordMetadata):
+                key = (ack.topic, ack.partition)
+                self.published[key] = max(self.published.get(key, 0), ack.offset + 1)
 
     async def _advance_ticks(self, agent: _AgentState[S]) -> None:
         """Forward the tick marker and report the watermark once every input partition passed it."""
@@ -505,6 +560,11 @@ class ServiceRuntime(Generic[S]):
         producer = self.sink
         now = utcnow()
         for spec, event in out:
+            if self.already_published and self.already_published[event.event_id] > 0:
+                # published before a restart, made again while its input is handled again
+                self.already_published[event.event_id] -= 1
+                metrics.RESENDS_SKIPPED.labels(self.name, spec.name).inc()
+                continue
             futures.append(
                 await producer.send(spec.name, event.key, event.to_bytes(), None, None, None)
             )
@@ -538,6 +598,63 @@ class ServiceRuntime(Generic[S]):
             ) from exc
         except KafkaError as exc:
             raise BrokerUnavailableError(f"Kafka send failed: {exc}") from exc
+
+    def snapshot(self) -> Snapshot:
+        """The service's state now, with its input positions (call it holding ``lock``)."""
+        self._seq += 1
+        return Snapshot(
+            service=self.name,
+            seq=self._seq,
+            positions=dict(self.positions),
+            published=dict(self.published),
+            body={
+                "state": self.manifest.persisted.take(self.state),
+                "agents": {a.name: a.saved() for a in self._agents},
+                "reported": dict(self._reported),
+                "dedupe": self.dedupe.export(),
+                "counters": metrics.counter_values(),
+            },
+        )
+
+    def restore(self, snapshot: Snapshot) -> None:
+        """Resume from a snapshot (before the service consumes anything)."""
+        body = snapshot.body
+        self.state = self.manifest.persisted.put(self.state, body["state"])
+        agents = body["agents"]
+        for agent in self._agents:
+            if agent.name in agents:
+                agent.restore(agents[agent.name])
+        self._reported = dict(body["reported"])
+        self.dedupe.load(body["dedupe"])
+        metrics.restore_counters(body["counters"])
+        self.positions = dict(snapshot.positions)
+        self.published = dict(snapshot.published)
+        self._seq = snapshot.seq
+
+    async def save_snapshot(self, *, force: bool = False) -> int | None:
+        """Snapshot the state if it changed since the last one; return the record's size.
+
+        The state is pickled holding the lock (between two batches); the write waits for the
+        broker's ack outside it, so the stream goes on meanwhile. A write that fails is logged
+        and tried again at the next interval: until then a restart resumes from the older one.
+        """
+        if self.store is None or not (self._changed or force):
+            return None
+        async with self.lock:
+            data = encode(self.snapshot(), self.store.key)
+            self._changed = False
+        try:
+            return await self.store.save(data)
+        except (KafkaError, TimeoutError) as exc:
+            self._changed = True
+            log.warning("could not write %s's state snapshot (tried again): %s", self.name, exc)
+            return None
+
+    async def snapshot_loop(self) -> None:
+        """Snapshot every ``snapshot_interval_s`` while the state changes."""
+        while True:
+            await asyncio.sleep(self.settings.snapshot_interval_s)
+            await self.save_snapshot()
 
     async def ticks(self) -> dict[str, Any]:
         """Where every agent stands in the current run: per input partition, the last tick marker
@@ -584,6 +701,98 @@ class ServiceRuntime(Generic[S]):
         except AttributeError as exc:  # the app has not built its consumer yet
             return False, f"not started: {exc}"
         return True, "ok"
+
+
+class BrokerUnreachableError(RuntimeError):
+    """The broker did not answer within the service's ``broker_wait_s``."""
+
+
+async def wait_for_broker(service: str, wait_s: float) -> None:
+    """Create the registered topics, waiting out a broker that does not answer yet.
+
+    Tries again with backoff (0.5 s doubling to 10 s), saying so once per attempt at most every
+    10 s, and gives up with one clear line after ``wait_s``.
+    """
+    started = time.monotonic()
+    delay, said = 0.5, 0.0
+    while True:
+        try:
+            await ensure_topics()
+            await ensure_state_topics([service])
+            if said:
+                log.info("the broker answers after %.0f s", time.monotonic() - started)
+            return
+        except (KafkaError, OSError, TimeoutError) as exc:
+            waited = time.monotonic() - started
+            if waited >= wait_s:
+                raise BrokerUnreachableError(
+                    f"{service}: Kafka at {bootstrap_servers()} did not answer for {waited:.0f} s "
+                    f"({type(exc).__name__}); start it (dexsim kafka up) and this service again"
+                ) from None
+            if time.monotonic() - said >= 10:
+                log.warning(
+                    "waiting for Kafka at %s (%s); giving up after %.0f s",
+                    bootstrap_servers(),
+                    type(exc).__name__,
+                    wait_s,
+                )
+                said = time.monotonic()
+            await asyncio.sleep(min(delay, max(0.0, wait_s - waited)))
+            delay = min(10.0, delay * 2)
+
+
+async def resume(runtime: ServiceRuntime[Any]) -> None:
+    """Restore the last snapshot and start the consumer group where it was taken.
+
+    A snapshot that cannot be used (another state key, code that changed its classes) is
+    reported and the service starts empty from its group's offsets, as after a new run.
+    """
+    name = runtime.name
+    servers = bootstrap_servers()
+    runtime.store = StateStore(name, servers, state_key())
+    snapshot = None
+    try:
+        snapshot = await runtime.store.load()
+    except SnapshotError as exc:
+        log.error("%s: its last state snapshot is not used: %s; starting empty", name, exc)
+    if snapshot is not None:
+        runtime.restore(snapshot)
+        log.info(
+            "%s: restored state snapshot #%d taken %.1f s ago (%d input partitions)",
+            name,
+            snapshot.seq,
+            time.time() - snapshot.taken_at,
+            len(snapshot.positions),
+        )
+    if runtime.codecs:
+        parts = await partitions_of(sorted(runtime.codecs), servers=servers)
+        starts = await resume_group(
+            servers=servers,
+            group=SystemSettings().group_id(name),
+            partitions=parts,
+            positions=snapshot.positions if snapshot is not None else None,
+            timeout_s=runtime.settings.session_timeout_s * 3 + 10,
+        )
+        runtime.positions = {**starts, **runtime.positions}
+    outputs = sorted({spec.name for a in runtime.manifest.agents for spec in a.outputs})
+    if outputs:
+        ends = await ends_of(servers, outputs)
+        if snapshot is not None:
+            # What it published after the snapshot: made again by the replay, not sent again.
+            since = {tp: snapshot.published.get(tp, end) for tp, end in ends.items()}
+            since = {tp: offset for tp, offset in since.items() if offset < ends[tp]}
+            runtime.already_published = await published_since(servers, since)
+            if runtime.already_published:
+                log.info(
+                    "%s: %d events it published after its snapshot will not be sent again",
+                    name,
+                    runtime.already_published.total(),
+                )
+        runtime.published = ends
+    # A first snapshot at once: a crash before the first interval then resumes here, not from
+    # offsets faust may have committed past what the state holds.
+    if snapshot is None:
+        await runtime.save_snapshot(force=True)
 
 
 def _stop_process(exc: BaseException) -> None:
@@ -646,16 +855,30 @@ def build(manifest: Manifest[S], settings: ServiceSettings) -> tuple[FastAPI, Se
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> Any:
-        await ensure_topics()
-        async with faust_app_running(faust_app, stop_timeout=30.0):
-            log.info("%s started: consuming %s", manifest.name, ", ".join(runtime.codecs) or "-")
-            yield
-            if runtime.codecs:
-                # Commit what was processed before stopping, so a restart does not read it again.
-                try:
-                    await faust_app.consumer.commit()
-                except KafkaError:
-                    log.exception("final offset commit failed; a restart may re-read some events")
+        await wait_for_broker(manifest.name, settings.broker_wait_s)
+        await resume(runtime)
+        snapshots = asyncio.create_task(runtime.snapshot_loop(), name=f"{manifest.name}.snapshots")
+        try:
+            async with faust_app_running(faust_app, stop_timeout=30.0):
+                log.info(
+                    "%s started: consuming %s", manifest.name, ", ".join(runtime.codecs) or "-"
+                )
+                yield
+                snapshots.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await snapshots
+                # The state as it stops, so a restart resumes here without reading anything
+                # again; then the offsets (a fallback for a service whose state is cleared).
+                await runtime.save_snapshot()
+                if runtime.codecs:
+                    try:
+                        await faust_app.consumer.commit()
+                    except KafkaError:
+                        log.exception("final offset commit failed; a restart may re-read events")
+        finally:
+            snapshots.cancel()
+            if runtime.store is not None:
+                await runtime.store.close()
         log.info("%s stopped", manifest.name)
 
     api = FastAPI(
