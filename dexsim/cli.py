@@ -28,7 +28,7 @@ from rich.progress import (
 from rich.table import Table
 
 from dexsim import runner
-from dexsim.localkafka import BrokerError, LocalKafka, ensure_up
+from dexsim.localkafka import BrokerError, ensure_up, set_size, stop_all
 from dexsim.localkafka import status as broker_status
 from dexsim.registry import clocked, entry, services
 from dexsim.supervisor import (
@@ -81,14 +81,27 @@ def _rel(path: object) -> str:
 
 # ------------------------------------------------------------------------------------ kafka
 @kafka_app.command("up")
-def kafka_up() -> None:
-    """Start the local broker (fetching it from Maven Central once) and wait until it answers."""
+def kafka_up(
+    brokers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=5,
+            help="Brokers of the local cluster (KRaft, every node a voter; 3 gives replication "
+            "factor 3 and min.insync.replicas 2); default: the existing cluster's size, else 1",
+        ),
+    ] = None,
+) -> None:
+    """Start the local broker(s), fetching Kafka from Maven Central once; wait for answers."""
     settings = SystemSettings()
     if settings.external:
         console.print(
             f"KAFKA_BOOTSTRAP_SERVERS is set: using {settings.bootstrap_servers}; nothing started."
         )
     try:
+        if brokers is not None and not settings.external:
+            set_size(brokers, settings)
+            settings = SystemSettings()
         servers, took = ensure_up(settings)
     except BrokerError as exc:
         raise _fail(str(exc)) from None
@@ -104,7 +117,7 @@ def kafka_down() -> None:
     if settings.external:
         console.print("KAFKA_BOOTSTRAP_SERVERS is set: the external cluster is not ours to stop.")
         return
-    stopped = LocalKafka.from_settings(settings).down()
+    stopped = stop_all(settings)
     console.print("Kafka stopped" if stopped else "Kafka was not running")
 
 
@@ -590,6 +603,211 @@ def _flows_of_run(
             "seconds": round(time.monotonic() - started, 1),
         },
     }
+
+
+# ------------------------------------------------------------------------------------ chaos
+def _wait_services_ready(names: list[str], timeout: float) -> None:
+    """Wait until every named service answers /readyz (after faults, before reading results)."""
+    deadline = time.monotonic() + timeout
+    pending = set(names)
+    while pending and time.monotonic() < deadline:
+        pending = {n for n in pending if not _service_ready(entry(n).port)[0]}
+        if pending:
+            time.sleep(0.5)
+    if pending:
+        raise _fail(f"not ready again after the faults: {', '.join(sorted(pending))}")
+
+
+def _print_chaos(report: dict[str, Any]) -> None:
+    faults = Table(title="faults")
+    for col in ("fault", "pid", "at (s)", "ended (s)", "what happened"):
+        faults.add_column(col)
+    for f in report["faults"]:
+        faults.add_row(
+            f["label"], str(f["pid"] or ""), f"{f['started_s']:.1f}", f"{f['ended_s']:.1f}",
+            f["note"],
+        )  # fmt: skip
+    console.print(faults)
+    table = Table(title=f"reconciliation against the {report['reference']} run")
+    for col in ("topic", "role", "reference", "run", "lost", "duplicated", "changed"):
+        table.add_column(col, justify="left" if col in ("topic", "role") else "right")
+    for row in report["topics"]:
+        table.add_row(
+            row["topic"], row["role"], f"{row['reference']:,}", f"{row['run']:,}",
+            str(row["lost"]), str(row["duplicated"]), str(row["changed"]),
+        )  # fmt: skip
+    console.print(table)
+    d = report["decisions"]
+    console.print(
+        f"decisions: {d['run']:,} against {d['reference']:,} (lost {d['lost']}, "
+        f"duplicated {d['duplicated']}, changed {d['changed']}); the simulator sent "
+        f"{report['simulator']['sent_again']} events again (dropped by its readers' "
+        "de-duplication)"
+    )
+    for line in report["score_differences"][:20]:
+        err.print(f"[red]score differs[/] {line}")
+
+
+@app.command()
+def chaos(
+    scenario: Annotated[str, typer.Option(help="Scenario name or a scenario file's path")],
+    seed: Annotated[int | None, typer.Option(help="Seed; default: the scenario's")] = None,
+    plan: Annotated[
+        str,
+        typer.Option(
+            help="'random', or faults as kind[:target][:seconds]@tick, comma-separated: "
+            "kill:agriculture@20, pause:emergency:15@40, slow:weather:20@60, "
+            "broker-restart@80, broker-kill:2:10@100"
+        ),
+    ] = "random",
+    faults: Annotated[int, typer.Option(min=1, help="Faults of a random plan")] = 10,
+    plan_seed: Annotated[
+        int | None, typer.Option(help="Seed of a random plan; default: the scenario's seed")
+    ] = None,
+    hours: Annotated[
+        int | None, typer.Option(help="Play only the scenario's first hours (a quick run)")
+    ] = None,
+    brokers: Annotated[
+        int | None,
+        typer.Option(min=1, max=5, help="Brokers of the local cluster (3: faults kill one)"),
+    ] = None,
+    reference: Annotated[
+        str,
+        typer.Option(
+            help="The undisturbed run: 'broker' (played first on the same system) or "
+            "'in-process' (the services' handlers on the in-process bus; faster)"
+        ),
+    ] = "broker",
+    out: Annotated[Path | None, typer.Option(help="Reconciliation report (JSON)")] = None,
+    timeout: Annotated[
+        float, typer.Option(help="Seconds the clock waits for a tick's watermarks")
+    ] = 180.0,
+) -> None:
+    """Play a scenario with scripted faults and reconcile it against an undisturbed run.
+
+    Exits non-zero unless nothing was lost or duplicated and the scores are identical.
+    """
+    import random
+
+    from dexsim import chaos as ch
+    from dexsim.localkafka import cluster
+    from services.simulator.data import resolve_scenario
+
+    if reference not in ("broker", "in-process"):
+        raise typer.BadParameter("use 'broker' or 'in-process'", param_hint="--reference")
+    try:
+        sc = runner.shortened(resolve_scenario(scenario), hours)
+    except KeyError as exc:
+        raise typer.BadParameter(str(exc.args[0]), param_hint="--scenario") from None
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--hours") from None
+    seed = sc.seed if seed is None else seed
+    settings = SystemSettings()
+    try:
+        if brokers is not None and not settings.external:
+            set_size(brokers, settings)
+            settings = SystemSettings()
+        ensure_up(settings)
+    except BrokerError as exc:
+        raise _fail(str(exc)) from None
+    names = [e.name for e in clocked()]
+    try:
+        if plan == "random":
+            rng = random.Random(f"chaos-{seed if plan_seed is None else plan_seed}")
+            faults_ = ch.random_plan(
+                rng, faults=faults, ticks=sc.ticks, services=names, brokers=settings.brokers
+            )
+        else:
+            faults_ = ch.parse_plan(plan, services=names, brokers=settings.brokers, ticks=sc.ticks)
+    except ch.PlanError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--plan") from None
+    if settings.external and any(f.kind not in ch.SERVICE_KINDS for f in faults_):
+        raise _fail("broker faults need the local cluster; KAFKA_BOOTSTRAP_SERVERS is set")
+    console.print(
+        f"{sc.name} seed {seed}: {len(faults_)} faults on {settings.brokers} broker(s): "
+        + ", ".join(f.label() for f in faults_)
+    )
+    started = time.monotonic()
+    try:
+        with runner.exclusive_run(run_dir()):
+            ref, run_, injector = _chaos_runs(
+                ch, scenario, sc, seed, hours, reference, faults_, cluster(settings), timeout
+            )
+    except runner.RunInProgressError as exc:
+        raise _fail(str(exc)) from None
+    except (RuntimeError, TimeoutError) as exc:
+        raise _fail(str(exc)) from None
+    report: dict[str, Any] = {
+        "scenario": sc.name,
+        "seed": seed,
+        "hours": hours,
+        "brokers": settings.brokers,
+        "reference": reference,
+        "plan": plan,
+        "faults": [a.doc() for a in injector.applied],
+        **ch.reconcile(ref.topics, run_.topics, ref_scores=ref.scores, run_scores=run_.scores),
+        "score_differences": ch.score_differences(ref.scores, run_.scores),
+        "events": {"reference": ref.events, "run": run_.events},
+        "run": {
+            "id": run_.clock.run_id,
+            "late_ticks": run_.clock.late_ticks,
+            "late": [
+                {"tick": w.tick, "seconds": round(w.seconds, 1), "waited_for": list(w.waited_for)}
+                for w in run_.clock.late
+            ],
+            "reference_s": round(ref.wall_s, 1),
+            "run_s": round(run_.wall_s, 1),
+            "wall_s": round(time.monotonic() - started, 1),
+        },
+    }
+    report["nothing_lost"] = ch.verdict(report)
+    _print_chaos(report)
+    path = out or PROJECT_ROOT / "reports" / f"chaos-{sc.name}-s{seed}.json"
+    console.print(f"report written to {_rel(ch.write(report, path))}")
+    same = "scores identical" if report["scores_identical"] else "scores DIFFER"
+    summary = f"{report['lost']} lost, {report['duplicated']} duplicated, {same}"
+    if not report["nothing_lost"]:
+        raise _fail(summary + (f", {report['changed']} changed" if report["changed"] else ""))
+    console.print(f"[bold green]{summary}[/]")
+
+
+def _chaos_runs(
+    ch: Any, scenario: str, sc: Any, seed: int, hours: int | None, reference: str,
+    faults: list[Any], brokers: list[Any], timeout: float,
+) -> tuple[Any, Any, Any]:  # fmt: skip
+    """The undisturbed run, then the run with the faults; both results and the injector."""
+    restart = lambda: _restart_services(True, READY_TIMEOUT_S)  # noqa: E731
+    with Progress(
+        TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+        TimeElapsedColumn(), console=console,
+    ) as progress:  # fmt: skip
+        if reference == "in-process":
+            with console.status("the undisturbed run, in-process"):
+                ref = ch.in_process_run(scenario, seed, hours, True)
+        else:
+            task = progress.add_task("undisturbed", total=sc.ticks)
+            ref = ch.broker_run(
+                scenario, seed, hours, restart=restart, watermark_timeout_s=timeout,
+                on_tick=lambda done, total: progress.update(task, completed=done),
+            )  # fmt: skip
+        task = progress.add_task("with faults", total=sc.ticks)
+        injector = ch.Injector(
+            faults, pid_of=lambda name: read_pid(run_dir() / f"{name}.pid"), brokers=brokers
+        )
+
+        def on_tick(done: int, total: int) -> None:
+            progress.update(task, completed=done)
+            injector.on_tick(done)
+
+        def settle() -> None:
+            injector.wait()
+            _wait_services_ready([e.name for e in clocked()], READY_TIMEOUT_S * 2)
+
+        run_ = ch.broker_run(
+            scenario, seed, hours, restart=restart, on_tick=on_tick,
+            watermark_timeout_s=timeout, settle=settle,
+        )  # fmt: skip
+    return ref, run_, injector
 
 
 # --------------------------------------------------------------------- ensembles and sweeps

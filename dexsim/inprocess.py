@@ -139,26 +139,26 @@ def simulate(spec: WorldSpec) -> list[Tick]:
     return out
 
 
-def score(
+def play(
     ticks: Sequence[Tick],
     *,
     fusion: bool = True,
     withheld: Iterable[Flow] = (),
     variation: Variation | None = None,
     shared: Mapping[str, str] | None = None,
-) -> dict[str, Any]:
-    """Play materialised ticks through every clocked service; the referee's final summary.
+    interim_scores: bool = False,
+) -> InProcessBus:
+    """Play materialised ticks through every clocked service; the bus, with all it published.
 
-    ``variation`` is the one ``ticks`` were simulated with (its latency and shared copies are
-    the bus's); ``shared`` adds shared copies of the caller's (a test's forecasts, say: see
-    ``InProcessBus``), which ``ticks`` feeds.
+    The arguments are :func:`score`'s; ``interim_scores`` has the referee publish its scores
+    at every tick, as it does on the broker (a reconciliation compares them).
     """
     v = variation or Variation()
     services = []
     for manifest in [e.manifest for e in clocked()]:
         options: dict[str, Any] = {"fusion": fusion, "tick_sync": True}
         if "interim_scores" in manifest.settings.model_fields:
-            options["interim_scores"] = False  # only the final scores are read here
+            options["interim_scores"] = interim_scores
         services.append((manifest, manifest.settings(**options)))
     bus = InProcessBus(
         services,
@@ -173,6 +173,24 @@ def score(
         raise RuntimeError(
             f"handlers failed in-process (the Kafka path dead-letters them): {failed}"
         )
+    return bus
+
+
+def score(
+    ticks: Sequence[Tick],
+    *,
+    fusion: bool = True,
+    withheld: Iterable[Flow] = (),
+    variation: Variation | None = None,
+    shared: Mapping[str, str] | None = None,
+) -> dict[str, Any]:
+    """Play materialised ticks through every clocked service; the referee's final summary.
+
+    ``variation`` is the one ``ticks`` were simulated with (its latency and shared copies are
+    the bus's); ``shared`` adds shared copies of the caller's (a test's forecasts, say: see
+    ``InProcessBus``), which ``ticks`` feeds.
+    """
+    bus = play(ticks, fusion=fusion, withheld=withheld, variation=variation, shared=shared)
     state = bus.state(entry(SCORER).name)
     summary: dict[str, Any] | None = state.latest_summary
     if summary is None:

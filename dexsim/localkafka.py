@@ -1,7 +1,11 @@
 """The embedded default broker: a real Apache Kafka 3.9.x in KRaft combined mode, on loopback.
 
 Jars come from Maven Central through ``deploy/kafka/pom.xml`` (fetched once, cached under the
-state folder). The broker's data, logs and pid file live in ``<state>/kafka/``. When
+state folder). One broker's data, logs and pid file live in ``<state>/kafka/``; a cluster of
+three (``dexsim kafka up --brokers 3``) keeps each node in ``<state>/kafka/node-<n>/``, every
+node a broker and a voter of the controller quorum, on the Kafka port and every second port
+after it (each node's controller on its port plus one). The cluster's size is recorded in
+``<state>/kafka/brokers`` so every process of the system agrees on it. When
 ``KAFKA_BOOTSTRAP_SERVERS`` is set nothing here starts anything: that cluster is used instead.
 """
 
@@ -55,11 +59,24 @@ class BrokerStatus:
 class LocalKafka:
     """Fetches, formats, starts, checks and stops one local broker in a state folder."""
 
-    def __init__(self, state_dir: Path, port: int) -> None:
+    def __init__(
+        self,
+        state_dir: Path,
+        port: int,
+        *,
+        node_id: int = 1,
+        voters: str | None = None,
+        replication: int = 1,
+        home: Path | None = None,
+    ) -> None:
         state_dir = state_dir.resolve()
-        self.home = state_dir / "kafka"
+        self.home = home or state_dir / "kafka"
         self.port = port
         self.controller_port = port + 1
+        self.node_id = node_id
+        self.voters = voters or f"{node_id}@127.0.0.1:{self.controller_port}"
+        self.replication = replication
+        self.cluster_id_file = state_dir / "kafka" / "cluster-id"
         self.libs = state_dir / "kafka-libs"
         self.data_dir = self.home / "data"
         self.logs_dir = self.home / "logs"
@@ -68,9 +85,8 @@ class LocalKafka:
 
     @classmethod
     def from_settings(cls, settings: SystemSettings | None = None) -> LocalKafka:
-        """The broker named by the settings (``DEXSIM_STATE_DIR``, ``DEXSIM_KAFKA_PORT``)."""
-        s = settings or SystemSettings()
-        return cls(s.dexsim_state_dir, s.dexsim_kafka_port)
+        """The (first) broker named by the settings (``DEXSIM_STATE_DIR``, the Kafka port)."""
+        return cluster(settings)[0]
 
     @property
     def bootstrap_servers(self) -> str:
@@ -168,14 +184,29 @@ class LocalKafka:
         template = Template((DEPLOY_DIR / "server.properties.template").read_text())
         self.config.write_text(
             template.substitute(
-                port=self.port, controller_port=self.controller_port, data_dir=self.data_dir
+                port=self.port,
+                controller_port=self.controller_port,
+                data_dir=self.data_dir,
+                node_id=self.node_id,
+                voters=self.voters,
+                replication=self.replication,
+                min_insync=2 if self.replication >= 3 else 1,
             )
         )
+
+    def _cluster_id(self) -> str:
+        """The cluster's id, shared by its nodes (made by the first node formatted)."""
+        if self.cluster_id_file.exists():
+            return self.cluster_id_file.read_text().strip()
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        self.cluster_id_file.parent.mkdir(parents=True, exist_ok=True)
+        self.cluster_id_file.write_text(cluster_id)
+        return cluster_id
 
     def _format(self, java: str) -> None:
         if (self.data_dir / "meta.properties").exists():
             return
-        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        cluster_id = self._cluster_id()
         cmd = [
             java,
             "-cp",
@@ -198,6 +229,11 @@ class LocalKafka:
         started = time.monotonic()
         if self.pid() is not None and self.ready():
             return 0.0
+        self.start()
+        return self.wait_ready(started, timeout)
+
+    def start(self) -> None:
+        """Start the broker's process unless it runs (without waiting for it to answer)."""
         if self.pid() is None and self.port_open():
             raise BrokerError(
                 f"port {self.port} is taken by another program; set DEXSIM_KAFKA_PORT to a free "
@@ -235,6 +271,9 @@ class LocalKafka:
             )
             self.pid_file.write_text(str(proc.pid))
             log.info("started Kafka (pid %d) on %s", proc.pid, self.bootstrap_servers)
+
+    def wait_ready(self, started: float, timeout: float = READY_TIMEOUT_S) -> float:
+        """Wait until the broker answers; return the seconds since ``started``."""
         deadline = started + timeout
         while time.monotonic() < deadline:
             if self.pid() is None:
@@ -268,6 +307,18 @@ class LocalKafka:
         self.pid_file.unlink(missing_ok=True)
         return True
 
+    def kill(self) -> bool:
+        """``kill -9`` the broker (a crash, for fault tests); return True if one was running."""
+        pid = self.pid()
+        if pid is None:
+            return False
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and self.pid() is not None:
+            time.sleep(0.1)
+        return True
+
     def wipe(self) -> None:
         """Stop the broker and delete its data (the jar cache is kept)."""
         self.down()
@@ -297,17 +348,62 @@ async def _answers(servers: str, timeout: float = 3.0) -> bool:
             await admin.close()
 
 
+def cluster(settings: SystemSettings | None = None, brokers: int | None = None) -> list[LocalKafka]:
+    """The nodes of the embedded cluster (``brokers`` of them, else the system's size)."""
+    s = settings or SystemSettings()
+    n = brokers or s.brokers
+    state = s.dexsim_state_dir
+    if n == 1:
+        return [LocalKafka(state, s.dexsim_kafka_port)]
+    ports = [s.dexsim_kafka_port + 2 * i for i in range(n)]
+    voters = ",".join(f"{i + 1}@127.0.0.1:{port + 1}" for i, port in enumerate(ports))
+    home = state.resolve() / "kafka"
+    return [
+        LocalKafka(
+            state,
+            port,
+            node_id=i + 1,
+            voters=voters,
+            replication=min(3, n),
+            home=home / f"node-{i + 1}",
+        )
+        for i, port in enumerate(ports)
+    ]
+
+
 def status(settings: SystemSettings | None = None) -> BrokerStatus:
-    """Status of whichever cluster the settings point at."""
+    """Status of whichever cluster the settings point at (ready: every node answers)."""
     s = settings or SystemSettings()
     if s.external:
         ok = asyncio.run(_answers(s.bootstrap_servers))
         return BrokerStatus(s.bootstrap_servers, True, None, ok, None)
-    return LocalKafka.from_settings(s).status()
+    nodes = [n.status() for n in cluster(s)]
+    first = nodes[0]
+    return BrokerStatus(
+        s.bootstrap_servers, False, first.pid, all(n.ready for n in nodes), first.home
+    )
+
+
+def set_size(brokers: int, settings: SystemSettings | None = None) -> None:
+    """Record the embedded cluster's size, refusing to change that of an existing cluster.
+
+    KRaft's voters are fixed when a cluster is formatted, so another size means a new cluster.
+    """
+    s = settings or SystemSettings()
+    current = s.brokers
+    existing = any((node.data_dir / "meta.properties").exists() for node in cluster(s, current))
+    if existing and current != brokers:
+        raise BrokerError(
+            f"the local cluster in {s.state_dir / 'kafka'} was made with {current} broker(s); "
+            f"to run {brokers}, stop it (dexsim down) and delete that folder, or use another "
+            "state folder (DEXSIM_STATE_DIR)"
+        )
+    s.cluster_file.parent.mkdir(parents=True, exist_ok=True)
+    s.cluster_file.write_text(f"{brokers}\n")
 
 
 def ensure_up(settings: SystemSettings | None = None) -> tuple[str, float]:
-    """Make sure a broker answers: the external one, or the local one (started if needed)."""
+    """Make sure the cluster answers: the external one, or the local one (started if needed)."""
     s = settings or SystemSettings()
     if s.external:
         if not asyncio.run(_answers(s.bootstrap_servers)):
@@ -316,5 +412,18 @@ def ensure_up(settings: SystemSettings | None = None) -> tuple[str, float]:
                 "cluster or unset the variable to use the embedded local broker"
             )
         return s.bootstrap_servers, 0.0
-    broker = LocalKafka.from_settings(s)
-    return broker.bootstrap_servers, broker.up()
+    nodes = cluster(s)
+    started = time.monotonic()
+    if all(n.pid() is not None and n.ready() for n in nodes):
+        return s.bootstrap_servers, 0.0
+    # Every node first, then wait: a quorum of several elects its leader only once most run.
+    for node in nodes:
+        if node.pid() is None:
+            node.start()
+    took = max(node.wait_ready(started) for node in nodes)
+    return s.bootstrap_servers, took
+
+
+def stop_all(settings: SystemSettings | None = None) -> bool:
+    """Stop every node of the local cluster; return True if any was running."""
+    return any([node.down() for node in cluster(settings)])

@@ -44,13 +44,13 @@ class SystemSettings(BaseSettings):
     )
     dexsim_state_dir: Path = Field(default=DEFAULT_STATE_DIR)
     dexsim_kafka_port: int = Field(default=DEFAULT_LOCAL_KAFKA_PORT, ge=1024, le=65535)
-    dexsim_kafka_brokers: int = Field(
-        default=1,
+    dexsim_kafka_brokers: int | None = Field(
+        default=None,
         ge=1,
         le=5,
-        description="Brokers in the cluster: the embedded one starts this many (KRaft, "
-        "loopback); topics get replication factor min(3, brokers) and, replicated, "
-        "min.insync.replicas 2",
+        description="Brokers in the cluster; unset = as many as the embedded cluster was made "
+        "with (dexsim kafka up --brokers N), else 1. Topics get replication factor "
+        "min(3, brokers) and, replicated, min.insync.replicas 2",
     )
     dexsim_kafka_heap: str = Field(
         default="768m", pattern=r"^\d+[mg]$", description="The local broker's JVM heap"
@@ -110,9 +110,24 @@ class SystemSettings(BaseSettings):
         return value.strip()
 
     @property
+    def cluster_file(self) -> Path:
+        """Where the embedded cluster records how many brokers it was made with."""
+        return self.state_dir / "kafka" / "brokers"
+
+    @property
+    def brokers(self) -> int:
+        """Brokers in the cluster: the setting, else the embedded cluster's size, else 1."""
+        if self.dexsim_kafka_brokers is not None:
+            return self.dexsim_kafka_brokers
+        try:
+            return max(1, int(self.cluster_file.read_text().strip()))
+        except (OSError, ValueError):
+            return 1
+
+    @property
     def replication_factor(self) -> int:
         """Replicas of every topic: min(3, brokers)."""
-        return min(3, self.dexsim_kafka_brokers)
+        return min(3, self.brokers)
 
     @property
     def topic_config(self) -> dict[str, str]:
@@ -137,7 +152,7 @@ class SystemSettings(BaseSettings):
 
         (Each broker's controller listens on its client port plus one.)
         """
-        return [self.dexsim_kafka_port + 2 * i for i in range(self.dexsim_kafka_brokers)]
+        return [self.dexsim_kafka_port + 2 * i for i in range(self.brokers)]
 
 
 class ServiceSettings(BaseSettings):
