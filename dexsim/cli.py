@@ -51,6 +51,8 @@ app = typer.Typer(
 )
 kafka_app = typer.Typer(help="The embedded local Kafka broker.", no_args_is_help=True)
 app.add_typer(kafka_app, name="kafka")
+dlq_app = typer.Typer(help="Dead-letter topics.", no_args_is_help=True)
+app.add_typer(dlq_app, name="dlq")
 # The simulator's commands sit at the top level: dexsim scenarios | simulate | bench-sim.
 app.command("scenarios")(sim_cli.scenarios)
 app.command("calibrate")(sim_cli.calibrate)
@@ -130,6 +132,40 @@ def kafka_status() -> None:
     console.print(f"Kafka {st.bootstrap_servers} ({where}): {state}")
     if not st.ready:
         raise typer.Exit(1)
+
+
+# -------------------------------------------------------------------------------------- dlq
+@dlq_app.command("replay")
+def dlq_replay(
+    topic: Annotated[str, typer.Argument(help="A registered topic, or its .dlq")],
+    reason: Annotated[
+        str | None,
+        typer.Option(help="Only dead letters of this reason (handler_error, invalid, not_json...)"),
+    ] = None,
+    dry_run: Annotated[bool, typer.Option(help="Count what would be sent; send nothing")] = False,
+    from_start: Annotated[
+        bool, typer.Option(help="Replay every dead letter again, not only those since last time")
+    ] = False,
+) -> None:
+    """Put a topic's dead letters back on it once the fault is fixed (each event decided once).
+
+    Replay remembers where it stopped, so a second replay sends only newer dead letters; those
+    of another reason than --reason are passed over.
+    """
+    from dexsim import dlq
+
+    try:
+        done = asyncio.run(dlq.replay(topic, reason=reason, dry_run=dry_run, from_start=from_start))
+    except dlq.ReplayError as exc:
+        raise typer.BadParameter(str(exc), param_hint="TOPIC") from None
+    except Exception as exc:  # the broker is away: one clear line
+        raise _fail(f"replay of {topic} failed: {type(exc).__name__}: {exc}") from None
+    verb = "would send" if dry_run else "sent"
+    sent = ", ".join(f"{n} {why}" for why, n in sorted(done.sent.items())) or "nothing"
+    console.print(f"{done.dlq}: {verb} back to {done.topic}: {sent}")
+    if done.skipped:
+        left = ", ".join(f"{n} {why}" for why, n in sorted(done.skipped.items()))
+        console.print(f"passed over (another reason): {left}")
 
 
 # --------------------------------------------------------------------------------- services

@@ -73,6 +73,10 @@ def _summarize(errors: Sequence[ErrorDetails]) -> str:
     return "; ".join(parts)[:1000]
 
 
+#: Header of a message put back from a dead-letter topic (``dexsim dlq replay``).
+REPLAYED_HEADER = "dlq.replayed"
+
+
 def dlq_headers(
     *, failure: DecodeFailure, service: str, topic: str, partition: int, offset: int
 ) -> list[tuple[str, bytes]]:
@@ -104,6 +108,10 @@ class Deduper:
         if len(self._seen) > self.capacity:
             self._seen.popitem(last=False)
         return True
+
+    def forget(self, event_id: UUID) -> None:
+        """Forget an id (its handling failed): the event may come again, replayed from the DLQ."""
+        self._seen.pop(event_id, None)
 
     def __len__(self) -> int:
         return len(self._seen)

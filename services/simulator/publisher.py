@@ -18,11 +18,17 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from aiokafka import AIOKafkaConsumer
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.errors import KafkaError
 
 from services.simulator.domain.clock import ClockPolicy, Pace, Verdict, WatermarkTracker
 from services.simulator.domain.engine import Simulation, TickBatch
-from shared.contracts.simulator import SIMULATOR_TICKS, SIMULATOR_WATERMARKS, WatermarkReported
+from shared.contracts.envelope import Event
+from shared.contracts.simulator import (
+    SIMULATOR_TICKS,
+    SIMULATOR_WATERMARKS,
+    WatermarkReported,
+)
 from shared.contracts.spec import TopicSpec
 from shared.contracts.topics import REGISTRY
 from shared.kafka import bootstrap_servers, ensure_topics, make_producer, partitions_of
@@ -101,7 +107,12 @@ class _WatermarkListener:
 
     async def _run(self) -> None:
         while True:
-            batches = await self.consumer.getmany(timeout_ms=100)
+            try:
+                batches = await self.consumer.getmany(timeout_ms=100)
+            except KafkaError as exc:  # the broker is away: the consumer reconnects by itself
+                log.warning("watermarks: %s; reading on", exc)
+                await asyncio.sleep(1.0)
+                continue
             for records in batches.values():
                 for rec in records:
                     try:
@@ -151,27 +162,11 @@ async def publish_run(
     try:
         for batch in sim.batches():
             tick_began = time.monotonic()
-            futures = []
-            for spec, event in batch.events:
-                futures.append(
-                    await producer.send(spec.name, value=event.to_bytes(), key=event.key)
-                )
-                stats.by_topic[spec.name] += 1
             tick_ev = sim.tick_event_for(batch, late)
-            marker = tick_ev.to_bytes()
-            # Same producer, same partition: each marker lands after the tick's data.
-            for topic, parts in partitions.items():
-                for partition in parts:
-                    futures.append(
-                        await producer.send(
-                            topic, value=marker, key=tick_ev.key, partition=partition
-                        )
-                    )
-            futures.append(await producer.send(SIMULATOR_TICKS.name, value=marker, key=tick_ev.key))
+            await _send_tick(producer, batch, tick_ev, partitions, policy.broker_wait_s)
+            for spec, _ in batch.events:
+                stats.by_topic[spec.name] += 1
             stats.by_topic[SIMULATOR_TICKS.name] += 1
-            await producer.flush()
-            # Raise if any send of the tick failed: nothing is dropped silently.
-            await asyncio.gather(*futures)
             stats.events += len(batch.events) + 1  # the data and the tick event, not markers
             stats.ticks += 1
             wait = await _pace(policy, tracker, batch.tick, tick_began)
@@ -201,6 +196,70 @@ async def publish_run(
             await listener.stop()
         await producer.stop()
     return stats
+
+
+class BrokerLostError(RuntimeError):
+    """The broker did not take a tick for longer than the clock's ``broker_wait_s``."""
+
+
+async def _send_tick(
+    producer: AIOKafkaProducer,
+    batch: TickBatch,
+    tick_ev: Event,
+    partitions: dict[str, list[int]],
+    wait_s: float,
+) -> None:
+    """Publish a tick's events, then its markers; wait out a broker that is away.
+
+    When the broker does not acknowledge every send, the whole tick is sent again (with
+    backoff, 0.5 s doubling to 5 s) until it does or ``wait_s`` has passed: the ids are the
+    same, so a reader drops what it had already received. Past ``wait_s`` the run stops with
+    :class:`BrokerLostError`.
+    """
+    began = time.monotonic()
+    delay, said = 0.5, 0.0
+    while True:
+        try:
+            futures = []
+            for spec, event in batch.events:
+                futures.append(
+                    await producer.send(spec.name, value=event.to_bytes(), key=event.key)
+                )
+            marker = tick_ev.to_bytes()
+            # Same producer, same partition: each marker lands after the tick's data.
+            for topic, parts in partitions.items():
+                for partition in parts:
+                    futures.append(
+                        await producer.send(
+                            topic, value=marker, key=tick_ev.key, partition=partition
+                        )
+                    )
+            futures.append(await producer.send(SIMULATOR_TICKS.name, value=marker, key=tick_ev.key))
+            await producer.flush()
+            # Raise if any send of the tick failed: nothing is dropped silently.
+            await asyncio.gather(*futures)
+            if said:
+                log.warning(
+                    "tick %d: Kafka took it after %.0f s", batch.tick, time.monotonic() - began
+                )
+            return
+        except (KafkaError, TimeoutError) as exc:
+            waited = time.monotonic() - began
+            if waited >= wait_s:
+                raise BrokerLostError(
+                    f"Kafka did not take tick {batch.tick} for {waited:.0f} s "
+                    f"({type(exc).__name__}); the run stops (is the broker up? dexsim kafka status)"
+                ) from None
+            if time.monotonic() - said >= 10:
+                log.warning(
+                    "tick %d: Kafka did not acknowledge it (%s); sending it again for up to %.0f s",
+                    batch.tick,
+                    type(exc).__name__,
+                    wait_s,
+                )
+                said = time.monotonic()
+            await asyncio.sleep(delay)
+            delay = min(5.0, delay * 2)
 
 
 async def _pace(

@@ -42,7 +42,14 @@ from faust.contrib.asgi import faust_app_running
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from shared import metrics
-from shared.codec import Codec, DecodeFailure, Deduper, dlq_headers, handler_failure
+from shared.codec import (
+    REPLAYED_HEADER,
+    Codec,
+    DecodeFailure,
+    Deduper,
+    dlq_headers,
+    handler_failure,
+)
 from shared.contracts.envelope import Event, derived_id, utcnow
 from shared.contracts.simulator import SIMULATOR_WATERMARKS, TickAdvanced, WatermarkReported
 from shared.contracts.spec import TopicSpec
@@ -356,6 +363,7 @@ class ServiceRuntime(Generic[S]):
         dupes: Tally[str] = Tally()
         pending: list[Awaitable[RecordMetadata]] = []
         marker_seen = False
+        replayed: list[Received] = []
         self._changed = True
         for item in batch:
             msg = item.message
@@ -377,9 +385,8 @@ class ServiceRuntime(Generic[S]):
                 dupes[msg.topic] += 1
                 continue
             consumed[msg.topic] += 1
-            received.append(
-                Received(result, Origin(msg.topic, msg.partition, msg.offset, msg.key, raw))
-            )
+            got = Received(result, Origin(msg.topic, msg.partition, msg.offset, msg.key, raw))
+            (replayed if _replayed(msg) else received).append(got)
         for t, n in consumed.items():
             metrics.EVENTS_CONSUMED.labels(self.name, t).inc(n)
         for t, n in dupes.items():
@@ -389,6 +396,10 @@ class ServiceRuntime(Generic[S]):
             agent.held.extend(received)
         elif received:
             pending.extend(await self._handle(agent, received))
+        if replayed:
+            # Put back from a dead-letter topic after a fix: its tick has passed (and the run
+            # may be over), so it is handled as it comes.
+            pending.extend(await self._handle(agent, replayed))
         await self._acked(pending)
         if marker_seen:
             await self._advance_ticks(agent)
@@ -506,6 +517,8 @@ class ServiceRuntime(Generic[S]):
                     "handler %s failed on %s %s", agent.name, event.event_type, event.event_id
                 )
                 failed.append(await self._dead_letter(item.message, handler_failure(exc)))
+                # not handled: when the event is replayed from the DLQ it is new again
+                self.dedupe.forget(event.event_id)
                 continue
             out.extend(produced)
             # Metered circulation: a sector's service using another sector's data (the referee
@@ -793,6 +806,14 @@ async def resume(runtime: ServiceRuntime[Any]) -> None:
     # offsets faust may have committed past what the state holds.
     if snapshot is None:
         await runtime.save_snapshot(force=True)
+
+
+def _replayed(msg: Any) -> bool:
+    """True for a message ``dexsim dlq replay`` put back."""
+    headers = getattr(msg, "headers", None) or ()
+    if isinstance(headers, dict):
+        return REPLAYED_HEADER in headers
+    return any(key == REPLAYED_HEADER for key, _ in headers)
 
 
 def _stop_process(exc: BaseException) -> None:

@@ -36,6 +36,8 @@ class ClockPolicy:
     watermark_timeout_s: float = 30.0
     #: Lockstep only: also keep to ``speed`` (a tick takes at least tick_seconds / speed).
     paced: bool = False
+    #: How long the clock waits out a broker that does not take a tick before the run stops.
+    broker_wait_s: float = 120.0
 
     def __post_init__(self) -> None:
         if self.tick_seconds <= 0:
