@@ -79,16 +79,21 @@ def run_env(fusion: bool) -> dict[str, str]:
 
 
 async def groups_to_end(servers: str, groups: list[str]) -> None:
-    """Commit, for every service's consumer group, the current end of every registered topic.
+    """Start these (stopped) services' groups afresh: at the topics' ends, with no state.
 
-    A run then starts from a clean slate: a restarted service does not read what earlier runs
-    left on a topic it had not consumed before (auto_offset_reset is ``earliest``), which would
-    otherwise leak one run's events into the next and break run-to-run determinism.
+    For every group it commits the current end of every registered topic and clears the
+    service's state snapshot. A run then starts from a clean slate: a restarted service does
+    not read what earlier runs left on a topic it had not consumed before (auto_offset_reset is
+    ``earliest``), nor restore what it held at the end of the last run; either would leak one
+    run into the next and break run-to-run determinism.
     """
     from aiokafka import AIOKafkaConsumer
 
     from shared.contracts.topics import all_topic_names
     from shared.kafka import ensure_topics, partitions_of
+    from shared.runtime.durable import clear_states
+
+    await clear_states(groups, servers=servers)
 
     await ensure_topics(servers=servers)
     parts = await partitions_of(all_topic_names(with_dlq=False), servers=servers)
@@ -106,22 +111,14 @@ async def groups_to_end(servers: str, groups: list[str]) -> None:
 
 
 def start_groups_at_end(servers: str, services: list[str]) -> None:
-    """Start these (stopped) services afresh: groups at the topics' ends, state snapshots cleared.
-
-    Without clearing, a service would restore the state it had at the end of the last run.
-    """
+    """Synchronous :func:`groups_to_end` for these (stopped) services, named as registered."""
     import asyncio
 
-    from shared.runtime.durable import clear_states
     from shared.settings import SystemSettings
 
     kafka = SystemSettings()
 
-    async def fresh() -> None:
-        await groups_to_end(servers, [kafka.group_id(name) for name in services])
-        await clear_states(services, servers=servers)
-
-    asyncio.run(fresh())
+    asyncio.run(groups_to_end(servers, [kafka.group_id(name) for name in services]))
 
 
 def metric_sum(text: str, name: str) -> float:

@@ -52,9 +52,9 @@ async def ensure_topics(
     return await _create_missing(wanted, {}, servers=servers)
 
 
-async def ensure_state_topics(services: list[str], *, servers: str | None = None) -> list[str]:
-    """Create the state topics of these services (one partition each, compacted)."""
-    wanted = {state_topic(name): 1 for name in services}
+async def ensure_state_topics(groups: list[str], *, servers: str | None = None) -> list[str]:
+    """Create the state topics of these services, named by their groups (compacted)."""
+    wanted = {state_topic(group): 1 for group in groups}
     return await _create_missing(wanted, STATE_TOPIC_CONFIG, servers=servers)
 
 

@@ -132,7 +132,8 @@ class ServiceProcess:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self, *, wait_ready: bool = True, timeout: float = 60.0) -> ServiceProcess:
-        """Start the process at the topics' current ends; optionally wait until /readyz is 200.
+        """Start the process afresh at the topics' current ends (its state cleared); optionally
+        wait until /readyz is 200.
 
         Starting at the ends (not at the topics' beginnings, as a new group would) keeps a test
         from first wading through everything earlier tests published, and makes what the
@@ -141,7 +142,7 @@ class ServiceProcess:
         TEST_STATE.mkdir(parents=True, exist_ok=True)
         group = f"{self.env['DEXSIM_GROUP_PREFIX']}-{self.name}"
         servers = self.env["KAFKA_BOOTSTRAP_SERVERS"]
-        run_sync(lambda: groups_to_end(servers, [group]))
+        run_sync(lambda: groups_to_end(servers, [group]))  # and its state cleared
         out = self.log_path.open("wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "dexsim.serve", self.name],

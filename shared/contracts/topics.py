@@ -126,6 +126,10 @@ STATE_TOPIC_CONFIG: dict[str, str] = {
 }
 
 
-def state_topic(service: str) -> str:
-    """The topic holding one service's state snapshots: ``<service>.state.v1``."""
-    return f"{service}.state.v1"
+def state_topic(group: str) -> str:
+    """The topic of one service's state snapshots in one system: ``<group>.state.v1``.
+
+    ``group`` is the service's consumer group (``<prefix>-<service>``), so two systems sharing
+    a cluster (a demo and the tests, say) keep their states apart as they keep their offsets.
+    """
+    return f"{group}.state.v1"

@@ -2,9 +2,10 @@
 
 A service's decisions depend on what it has seen: held situations, open actions, the referee's
 tallies. Each service therefore writes a **snapshot** of its state to its own state topic
-(``<service>.state.v1``: one partition, compacted, one key) every ``snapshot_interval_s`` while
-its state changes, and when it stops. A snapshot holds, taken at one instant between two
-batches (when every output of the batches before it was acknowledged):
+(``<prefix>-<service>.state.v1``, named like its consumer group: one partition, compacted, one
+key) every ``snapshot_interval_s`` while its state changes, and when it stops. A snapshot holds,
+taken at one instant between two batches (when every output of the batches before it was
+acknowledged):
 
 * the state the manifest declares durable (``Manifest.persisted``), and the runtime's own
   bookkeeping: tick markers seen, events held for their tick, the event ids already handled;
@@ -14,9 +15,11 @@ batches (when every output of the batches before it was acknowledged):
 
 At start the service reads its last snapshot, restores it, and commits the snapshot's
 positions for its consumer group before faust joins the group, so it resumes exactly where its
-state was taken: what it had handled after that is read again and handled again, and the
-outputs it publishes again carry the same deterministic ids, which readers downstream drop
-(their own snapshots keep the ids they handled). With no snapshot (a new run: ``dexsim run``
+state was taken: what it had handled after that is read again and handled again. The outputs
+it makes again carry the same deterministic ids; those it had already published (it reads its
+output partitions back from the ends the snapshot recorded) are not sent a second time, and a
+reader drops any it receives twice all the same (its snapshot keeps the ids it handled). With
+no snapshot (a new run: ``dexsim run``
 clears them when it moves the groups to the topics' ends) the service starts empty, from its
 group's committed offsets, and writes a first snapshot at once.
 
@@ -146,7 +149,7 @@ class StateStore:
         self.service = service
         self.servers = servers
         self.key = key
-        self.topic = state_topic(service)
+        self.topic = state_topic(SystemSettings().group_id(service))
         self._producer: AIOKafkaProducer | None = None
 
     async def load(self, *, timeout_s: float = 30.0) -> Snapshot | None:
@@ -222,19 +225,24 @@ class StateStore:
             self._producer = None
 
 
-async def clear_states(services: Iterable[str], *, servers: str) -> None:
-    """Clear the snapshots of these (stopped) services: they start empty next time."""
+async def clear_states(groups: Iterable[str], *, servers: str) -> None:
+    """Clear the snapshots of these (stopped) services, named by their consumer groups.
+
+    Each service then starts empty next time, as a new run needs.
+    """
+    from aiokafka import AIOKafkaProducer
+
     from shared.kafka import ensure_state_topics
 
-    names = list(services)
-    await ensure_state_topics(names, servers=servers)
-    key = state_key()
-    for name in names:
-        store = StateStore(name, servers, key)
-        try:
-            await store.clear()
-        finally:
-            await store.close()
+    topics = [state_topic(group) for group in groups]
+    await ensure_state_topics(list(groups), servers=servers)
+    producer = AIOKafkaProducer(bootstrap_servers=servers, acks="all", enable_idempotence=True)
+    await producer.start()
+    try:
+        for topic in topics:
+            await producer.send_and_wait(topic, None, key=KEY, partition=0)
+    finally:
+        await producer.stop()
 
 
 async def resume_group(

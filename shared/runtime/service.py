@@ -34,6 +34,7 @@ from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 import faust
+from aiokafka import AIOKafkaProducer
 from aiokafka.errors import KafkaError
 from aiokafka.structs import RecordMetadata
 from fastapi import FastAPI, Request, Response
@@ -54,7 +55,13 @@ from shared.contracts.envelope import Event, derived_id, utcnow
 from shared.contracts.simulator import SIMULATOR_WATERMARKS, TickAdvanced, WatermarkReported
 from shared.contracts.spec import TopicSpec
 from shared.contracts.topics import REGISTRY, SECTORS
-from shared.kafka import bootstrap_servers, ensure_state_topics, ensure_topics, partitions_of
+from shared.kafka import (
+    bootstrap_servers,
+    ensure_state_topics,
+    ensure_topics,
+    make_producer,
+    partitions_of,
+)
 from shared.runtime.durable import (
     Snapshot,
     SnapshotError,
@@ -110,10 +117,39 @@ class Sink:
 
 
 class ProducerSink(Sink):
-    """The real sink: faust's aiokafka producer (acks=all, batching, idempotence)."""
+    """The real sink: an aiokafka producer of the service's own, acks=all and idempotent.
 
-    def __init__(self, app: faust.App) -> None:
-        self.app = app
+    (faust's own producer is idempotent only inside its transactions, which dexsim does not
+    use; faust consumes, this produces.)
+    """
+
+    def __init__(self, settings: ServiceSettings) -> None:
+        self.settings = settings
+        self.producer: AIOKafkaProducer | None = None
+
+    @property
+    def started(self) -> bool:
+        """True once :meth:`start` connected it."""
+        return self.producer is not None
+
+    async def start(self) -> None:
+        """Connect the producer (in the service's lifespan, before it consumes)."""
+        if self.producer is None:
+            self.producer = await make_producer(
+                request_timeout_ms=int(max(30.0, self.settings.send_timeout_s * 4) * 1000)
+            )
+
+    async def stop(self) -> None:
+        """Flush and close the producer."""
+        if self.producer is not None:
+            with contextlib.suppress(KafkaError):
+                await self.producer.stop()
+            self.producer = None
+
+    def _ready(self) -> AIOKafkaProducer:
+        if self.producer is None:
+            raise ProduceFailedError("the service's producer is not started")
+        return self.producer
 
     async def send(
         self,
@@ -125,13 +161,19 @@ class ProducerSink(Sink):
         headers: list[tuple[str, bytes]] | None,
     ) -> Awaitable[RecordMetadata]:
         """Append to the producer's batch; the returned future resolves on the broker's ack."""
-        return await self.app.producer.send(topic, key, value, partition, timestamp, headers)
+        sent: Awaitable[RecordMetadata] = await self._ready().send(
+            topic,
+            value,
+            key=key,
+            partition=partition,
+            timestamp_ms=int(timestamp * 1000) if timestamp is not None else None,
+            headers=headers,
+        )
+        return sent
 
     async def partitions(self, topic: str) -> int:
-        """Ask the broker (through aiokafka's metadata) how many partitions ``topic`` has."""
-        # faust's producer wraps aiokafka's, which knows the topic's partitions
-        client = self.app.producer._ensure_producer()  # type: ignore[attr-defined]
-        found = await client.partitions_for(topic)
+        """Ask the broker (through the producer's metadata) how many partitions ``topic`` has."""
+        found = await self._ready().partitions_for(topic)
         return max(1, len(found or ()))
 
 
@@ -305,7 +347,7 @@ class ServiceRuntime(Generic[S]):
     _seq: int = 0
 
     def __post_init__(self) -> None:
-        self.sink = ProducerSink(self.faust_app)
+        self.sink = ProducerSink(self.settings)
         self.on_produce_failure = _stop_process
 
     @property
@@ -707,7 +749,7 @@ class ServiceRuntime(Generic[S]):
         """Ready = producer started and, when the service consumes, partitions assigned."""
         app = self.faust_app
         try:
-            if not app.producer.started:
+            if isinstance(self.sink, ProducerSink) and not self.sink.started:
                 return False, "producer not started"
             if self.codecs and not app.consumer.assignment():
                 return False, "no partitions assigned yet"
@@ -731,7 +773,7 @@ async def wait_for_broker(service: str, wait_s: float) -> None:
     while True:
         try:
             await ensure_topics()
-            await ensure_state_topics([service])
+            await ensure_state_topics([SystemSettings().group_id(service)])
             if said:
                 log.info("the broker answers after %.0f s", time.monotonic() - started)
             return
@@ -877,6 +919,8 @@ def build(manifest: Manifest[S], settings: ServiceSettings) -> tuple[FastAPI, Se
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> Any:
         await wait_for_broker(manifest.name, settings.broker_wait_s)
+        if isinstance(runtime.sink, ProducerSink):
+            await runtime.sink.start()
         await resume(runtime)
         snapshots = asyncio.create_task(runtime.snapshot_loop(), name=f"{manifest.name}.snapshots")
         try:
@@ -900,6 +944,8 @@ def build(manifest: Manifest[S], settings: ServiceSettings) -> tuple[FastAPI, Se
             snapshots.cancel()
             if runtime.store is not None:
                 await runtime.store.close()
+            if isinstance(runtime.sink, ProducerSink):
+                await runtime.sink.stop()
         log.info("%s stopped", manifest.name)
 
     api = FastAPI(
