@@ -514,3 +514,35 @@ def broker_run(
         events = runner.scrape_events(client)
     topics = asyncio.run(read_topics(servers, starts))
     return RunResult(scores, topics, events, clock, time.monotonic() - started)
+
+
+async def cluster_facts(servers: str, topic: str) -> dict[str, Any]:
+    """The cluster as the broker describes it: brokers, and one topic's replicas and ISR rule."""
+    from aiokafka.admin import AIOKafkaAdminClient
+    from aiokafka.admin.config_resource import ConfigResource, ConfigResourceType
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=servers)
+    await admin.start()
+    try:
+        cluster = await admin.describe_cluster()
+        (described,) = await admin.describe_topics([topic])
+        (configs,) = await admin.describe_configs(
+            [ConfigResource(ConfigResourceType.TOPIC, topic, {"min.insync.replicas": None})]
+        )
+    finally:
+        await admin.close()
+    entries = configs.to_object()["resources"][0]["config_entries"]
+    insync = next(
+        (
+            e["config_value"]
+            for e in entries
+            if e.get("config_names", e.get("config_name")) == "min.insync.replicas"
+        ),
+        None,
+    )
+    return {
+        "brokers": len(cluster["brokers"]),
+        "topic": topic,
+        "replicas": min(len(p["replicas"]) for p in described["partitions"]),
+        "min_insync_replicas": int(insync) if insync is not None else None,
+    }

@@ -654,6 +654,10 @@ def _wait_services_ready(names: list[str], timeout: float) -> None:
         raise _fail(f"not ready again after the faults: {', '.join(sorted(pending))}")
 
 
+#: The topic whose replication a chaos report shows (every topic is created alike).
+DECISION_TOPIC = "agriculture.advisories.v1"
+
+
 def _print_chaos(report: dict[str, Any]) -> None:
     faults = Table(title="faults")
     for col in ("fault", "pid", "at (s)", "ended (s)", "what happened"):
@@ -679,6 +683,11 @@ def _print_chaos(report: dict[str, Any]) -> None:
         f"duplicated {d['duplicated']}, changed {d['changed']}); the simulator sent "
         f"{report['simulator']['sent_again']} events again (dropped by its readers' "
         "de-duplication)"
+    )
+    c = report["cluster"]
+    console.print(
+        f"cluster: {c['brokers']} broker(s); {c['topic']} has {c['replicas']} replica(s) per "
+        f"partition, min.insync.replicas {c['min_insync_replicas']}"
     )
     for line in report["score_differences"][:20]:
         err.print(f"[red]score differs[/] {line}")
@@ -784,6 +793,7 @@ def chaos(
         **ch.reconcile(ref.topics, run_.topics, ref_scores=ref.scores, run_scores=run_.scores),
         "score_differences": ch.score_differences(ref.scores, run_.scores),
         "events": {"reference": ref.events, "run": run_.events},
+        "cluster": asyncio.run(ch.cluster_facts(settings.bootstrap_servers, DECISION_TOPIC)),
         "run": {
             "id": run_.clock.run_id,
             "late_ticks": run_.clock.late_ticks,

@@ -208,6 +208,8 @@ async def _send_tick(
     tick_ev: Event,
     partitions: dict[str, list[int]],
     wait_s: float,
+    *,
+    first_delay_s: float = 0.5,
 ) -> None:
     """Publish a tick's events, then its markers; wait out a broker that is away.
 
@@ -217,7 +219,7 @@ async def _send_tick(
     :class:`BrokerLostError`.
     """
     began = time.monotonic()
-    delay, said = 0.5, 0.0
+    delay, said = first_delay_s, 0.0
     while True:
         try:
             futures = []

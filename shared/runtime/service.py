@@ -619,6 +619,8 @@ class ServiceRuntime(Generic[S]):
                 # published before a restart, made again while its input is handled again
                 self.already_published[event.event_id] -= 1
                 metrics.RESENDS_SKIPPED.labels(self.name, spec.name).inc()
+                # It was published (by the process before the restart, whose count was lost).
+                published[spec.name] += 1
                 continue
             futures.append(
                 await producer.send(spec.name, event.key, event.to_bytes(), None, None, None)

@@ -131,7 +131,7 @@ def test_a_broker_restart_mid_run_loses_nothing(
     report = chaos(own_system(1), tmp_path / "restart.json", "broker-restart@30")
     (fault,) = report["faults"]
     assert fault["note"].startswith("restarted"), fault
-    assert report["brokers"] == 1
+    assert report["brokers"] == report["cluster"]["brokers"] == 1
 
 
 @pytest.mark.slow
@@ -144,3 +144,6 @@ def test_one_broker_of_three_killed_mid_run_loses_nothing(
     report = chaos(dexsim, tmp_path / "three.json", "broker-kill:2:20@25,kill:agriculture@40")
     assert report["brokers"] == 3
     assert report["faults"][0]["note"].startswith("killed"), report["faults"]
+    # The cluster as the broker describes it: every write needed two of three replicas.
+    assert report["cluster"]["brokers"] == 3
+    assert (report["cluster"]["replicas"], report["cluster"]["min_insync_replicas"]) == (3, 2)
