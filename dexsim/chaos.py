@@ -359,9 +359,12 @@ def reconcile(
 
 
 def verdict(report: Mapping[str, Any]) -> bool:
-    """Nothing lost: no event lost or duplicated, no content changed, identical scores."""
+    """Nothing lost: no event lost or duplicated, no content changed, identical scores (and,
+    where both runs counted them, as many events consumed per topic)."""
+    consumed = report.get("events_in")
     return (
-        report["lost"] == 0
+        (consumed is None or bool(consumed["equal"]))
+        and report["lost"] == 0
         and report["duplicated"] == 0
         and report["changed"] == 0
         and bool(report["scores_identical"])
@@ -452,6 +455,8 @@ class RunResult:
     scores: dict[str, Any]
     topics: dict[str, list[dict[str, Any]]]
     events: dict[str, int] | None = None
+    #: Events the services consumed, per topic (their counters; None for the in-process bus).
+    consumed: dict[str, int] | None = None
     clock: Any = None
     wall_s: float = 0.0
 
@@ -512,8 +517,35 @@ def broker_run(
     with httpx.Client() as client:
         scores = runner.wait_for_final_scores(client, clock.run_id, timeout_s=watermark_timeout_s)
         events = runner.scrape_events(client)
+        consumed = consumed_by_topic(client)
     topics = asyncio.run(read_topics(servers, starts))
-    return RunResult(scores, topics, events, clock, time.monotonic() - started)
+    return RunResult(scores, topics, events, consumed, clock, time.monotonic() - started)
+
+
+def consumed_by_topic(client: Any) -> dict[str, int]:
+    """Events the clocked services consumed, per topic, from their /metrics."""
+    from dexsim.registry import clocked
+
+    found: Counter[str] = Counter()
+    pattern = re.compile(r'^dex_events_consumed_total\{[^}]*topic="([^"]+)"[^}]*\} (\S+)$')
+    for e in clocked():
+        for line in client.get(f"http://127.0.0.1:{e.port}/metrics", timeout=5).text.splitlines():
+            hit = pattern.match(line)
+            if hit is not None:
+                found[hit.group(1)] += int(float(hit.group(2)))
+    return dict(found)
+
+
+def events_in(reference: RunResult, run: RunResult) -> dict[str, Any] | None:
+    """Events consumed per topic in both runs (None when the reference has no counters)."""
+    if reference.consumed is None or run.consumed is None:
+        return None
+    topics = sorted(set(reference.consumed) | set(run.consumed))
+    rows = {
+        t: {"reference": reference.consumed.get(t, 0), "run": run.consumed.get(t, 0)}
+        for t in topics
+    }
+    return {"by_topic": rows, "equal": all(r["reference"] == r["run"] for r in rows.values())}
 
 
 async def cluster_facts(servers: str, topic: str) -> dict[str, Any]:

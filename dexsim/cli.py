@@ -684,6 +684,14 @@ def _print_chaos(report: dict[str, Any]) -> None:
         f"{report['simulator']['sent_again']} events again (dropped by its readers' "
         "de-duplication)"
     )
+    if report["events_in"] is not None:
+        consumed = report["events_in"]["by_topic"]
+        unequal = {t: r for t, r in consumed.items() if r["reference"] != r["run"]}
+        total = sum(r["run"] for r in consumed.values())
+        console.print(
+            f"events consumed by the services: {total:,}"
+            + (f"; [red]differ on {unequal}[/]" if unequal else ", per topic as in the reference")
+        )
     c = report["cluster"]
     console.print(
         f"cluster: {c['brokers']} broker(s); {c['topic']} has {c['replicas']} replica(s) per "
@@ -793,6 +801,7 @@ def chaos(
         **ch.reconcile(ref.topics, run_.topics, ref_scores=ref.scores, run_scores=run_.scores),
         "score_differences": ch.score_differences(ref.scores, run_.scores),
         "events": {"reference": ref.events, "run": run_.events},
+        "events_in": ch.events_in(ref, run_),
         "cluster": asyncio.run(ch.cluster_facts(settings.bootstrap_servers, DECISION_TOPIC)),
         "run": {
             "id": run_.clock.run_id,

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 
 from aiokafka import AIOKafkaProducer, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
@@ -93,17 +94,39 @@ async def _create_missing(
         await admin.close()
 
 
-async def partitions_of(topics: list[str], *, servers: str | None = None) -> list[TopicPartition]:
-    """Every partition of ``topics``, as the cluster describes them."""
+async def partitions_of(
+    topics: list[str], *, servers: str | None = None, timeout_s: float = 30.0
+) -> list[TopicPartition]:
+    """Every partition of ``topics``, as the cluster describes them.
+
+    A topic just created may not be described yet, or have no leader yet (a replicated one, on
+    a cluster of several brokers): this asks again until every topic has its partitions with
+    leaders, for up to ``timeout_s``.
+    """
     admin = AIOKafkaAdminClient(bootstrap_servers=servers or bootstrap_servers())
     await admin.start()
     try:
-        described = await admin.describe_topics(topics)
+        deadline = time.monotonic() + timeout_s
+        while True:
+            described = await admin.describe_topics(topics)
+            pending = [
+                t["topic"]
+                for t in described
+                if t["error_code"] != 0
+                or not t["partitions"]
+                or any(p["leader"] < 0 for p in t["partitions"])
+            ]
+            if not pending or time.monotonic() > deadline:
+                break
+            await asyncio.sleep(0.25)
     finally:
         await admin.close()
+    if pending:
+        log.warning("topics without partitions or leaders after %.0f s: %s", timeout_s, pending)
     return [
         TopicPartition(topic["topic"], p["partition"])
         for topic in described
+        if topic["error_code"] == 0
         for p in topic["partitions"]
     ]
 

@@ -305,6 +305,7 @@ async def resume_group(
 
 #: Where an event's id sits in its JSON (the envelope's first field).
 _EVENT_ID = re.compile(rb'"event_id":"([0-9a-fA-F-]{36})"')
+_MARKER = b'"event_type":"TickAdvanced"'
 
 
 async def published_since(
@@ -337,7 +338,9 @@ async def published_since(
             batches = await consumer.getmany(*todo, timeout_ms=500)
             for records in batches.values():
                 for record in records:
-                    hit = _EVENT_ID.search(record.value[:200]) if record.value else None
+                    if not record.value or _MARKER in record.value[:160]:
+                        continue  # tick markers are forwarded again whatever: not events
+                    hit = _EVENT_ID.search(record.value[:200])
                     if hit is not None:
                         found[UUID(hit.group(1).decode())] += 1
             for tp in list(todo):

@@ -253,18 +253,23 @@ class _AgentState(Generic[S]):
             self.markers[marker.tick] = marker
         return True
 
-    def completed(self, assigned: Sequence[Any]) -> TickAdvanced | None:
-        """The newest tick every assigned partition has passed, if not reported yet."""
+    def completed(self, assigned: Sequence[Any]) -> list[TickAdvanced]:
+        """The ticks every assigned partition has passed since the last call, oldest first.
+
+        Usually one; several when the agent reads markers of more than one tick in a batch (a
+        restarted service catching up): each is then closed in turn, as if they had come one
+        by one, so its tick work runs once per tick whatever the batches were.
+        """
         if not assigned:
-            return None
+            return []
         done = min(self.seen.get((tp.topic, tp.partition), -1) for tp in assigned)
         if done <= self.last_done:
-            return None
+            return []
+        ticks = [self.markers[t] for t in range(self.last_done + 1, done + 1) if t in self.markers]
         self.last_done = done
-        marker = self.markers.get(done)
-        for t in [t for t in self.markers if t < done]:
+        for t in [t for t in self.markers if t <= done]:
             del self.markers[t]
-        return marker
+        return ticks
 
 
 T = TypeVar("T")
@@ -468,16 +473,14 @@ class ServiceRuntime(Generic[S]):
     async def _advance_ticks(self, agent: _AgentState[S]) -> None:
         """Forward the tick marker and report the watermark once every input partition passed it."""
         assigned = [tp for tp in self.faust_app.consumer.assignment() if tp.topic in agent.topics]
-        marker = agent.completed(assigned)
-        if marker is None:
-            return
-        if agent.held:
-            due, agent.held = due_in_order(agent.held, marker.occurred_at, lambda r: r.event)
-            if due:
-                await self._acked(await self._handle(agent, due))
-        if agent.agent.forward_markers or agent.agent.on_tick is not None:
-            await self._close_tick(agent, marker)
-        await self._report_watermark(marker)
+        for marker in agent.completed(assigned):
+            if agent.held:
+                due, agent.held = due_in_order(agent.held, marker.occurred_at, lambda r: r.event)
+                if due:
+                    await self._acked(await self._handle(agent, due))
+            if agent.agent.forward_markers or agent.agent.on_tick is not None:
+                await self._close_tick(agent, marker)
+            await self._report_watermark(marker)
 
     async def _close_tick(self, agent: _AgentState[S], marker: TickAdvanced) -> None:
         """Run the agent's tick work, then forward the marker into every output partition."""
@@ -512,9 +515,12 @@ class ServiceRuntime(Generic[S]):
         too, so the clock does not start the next tick before their input has been applied.
         """
         done = min(
-            a.last_done if a.run_id == marker.run_id else -1
-            for a in self._agents
-            if a.agent.lockstep
+            marker.tick,
+            *(
+                a.last_done if a.run_id == marker.run_id else -1
+                for a in self._agents
+                if a.agent.lockstep
+            ),
         )
         if done < 0 or self._reported.get(marker.run_id, -1) >= done:
             return
@@ -889,7 +895,7 @@ def build_faust_app(name: str, settings: ServiceSettings) -> faust.App:
         producer_request_timeout=max(30.0, settings.send_timeout_s * 4),
         consumer_auto_offset_reset="earliest",
         topic_partitions=4,
-        topic_replication_factor=1,
+        topic_replication_factor=SystemSettings().replication_factor,
         topic_allow_declare=True,
         store="memory://",
         broker_commit_every=1000,

@@ -244,7 +244,7 @@ def test_a_service_killed_during_a_repeated_run_holds_the_clock(
     report = tmp_path / "killed.json"
     proc = subprocess.Popen(
         [sys.executable, "-m", "dexsim.cli", "run", "--scenario", SCENARIO, "--seed", "7",
-         "--no-flows", "--report", str(report)],
+         "--no-flows", "--report", str(report), "--timeout", "120"],
         env=e2e_env(kafka_bootstrap), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
     try:
@@ -275,3 +275,10 @@ def test_a_service_killed_during_a_repeated_run_holds_the_clock(
     # every service up takes a fraction of one. Stale watermarks would have made this zero.
     slowest = facts["slowest"].get("agriculture", {"seconds": 0.0})
     assert late or slowest["seconds"] >= 2.0, facts
+    # Its state was restored from its snapshot: the run scores as the undisturbed ones did.
+    assert (doc["sectors"], doc["overall"]) == (
+        reports["again"]["sectors"],
+        reports["again"]["overall"],
+    )
+    # and its counters with it: every event consumed is counted, as in the undisturbed run.
+    assert doc["events"]["consumed"] == reports["again"]["events"]["consumed"]

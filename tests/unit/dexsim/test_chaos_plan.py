@@ -144,3 +144,16 @@ def test_the_simulator_sending_a_tick_again_is_reported_apart_from_the_services(
     assert verdict(report)
     lost = reconcile(ref, {FEED: []}, ref_scores={}, run_scores={})
     assert not verdict(lost)  # a world event that never reached the topic is a loss
+
+
+def test_events_consumed_that_differ_per_topic_fail_the_verdict() -> None:
+    from dexsim.chaos import RunResult, events_in
+
+    ref = RunResult({}, {}, consumed={FEED: 10, DECISIONS: 4})
+    same = events_in(ref, RunResult({}, {}, consumed={FEED: 10, DECISIONS: 4}))
+    fewer = events_in(ref, RunResult({}, {}, consumed={FEED: 9, DECISIONS: 4}))
+    assert same is not None and same["equal"]
+    assert fewer is not None and not fewer["equal"]
+    base = reconcile({}, {}, ref_scores={}, run_scores={})
+    assert verdict({**base, "events_in": same}) and not verdict({**base, "events_in": fewer})
+    assert events_in(RunResult({}, {}), ref) is None  # the in-process bus counts none
