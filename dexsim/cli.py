@@ -858,10 +858,16 @@ def _chaos_runs(
             injector.wait()
             _wait_services_ready([e.name for e in clocked()], READY_TIMEOUT_S * 2)
 
-        run_ = ch.broker_run(
-            scenario, seed, hours, restart=restart, on_tick=on_tick,
-            watermark_timeout_s=timeout, settle=settle,
-        )  # fmt: skip
+        try:
+            run_ = ch.broker_run(
+                scenario, seed, hours, restart=restart, on_tick=on_tick,
+                watermark_timeout_s=timeout, settle=settle,
+            )  # fmt: skip
+        except (RuntimeError, TimeoutError) as exc:
+            failed = [f"{a.fault.label()}: {a.note}" for a in injector.applied if "not" in a.note]
+            raise RuntimeError(
+                f"{exc}" + (f" (faults that failed: {'; '.join(failed)})" if failed else "")
+            ) from exc
     return ref, run_, injector
 
 

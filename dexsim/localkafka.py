@@ -290,7 +290,11 @@ class LocalKafka:
         )
 
     def down(self, *, timeout: float = 30.0) -> bool:
-        """Stop the broker gracefully (SIGTERM, then SIGKILL); return True if one was running."""
+        """Stop the broker gracefully (SIGTERM, then SIGKILL); return True if one was running.
+
+        Returns once its port is free: a JVM's first thread can look gone (a zombie) while its
+        shutdown still holds the listener, and a broker started at once would fail to bind.
+        """
         pid = self.pid()
         if pid is None:
             self.pid_file.unlink(missing_ok=True)
@@ -298,14 +302,21 @@ class LocalKafka:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGTERM)
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline and self.pid() is not None:
+        while time.monotonic() < deadline and (self.pid() is not None or self.port_open()):
             time.sleep(0.2)
-        if self.pid() is not None:
+        if self.pid() is not None or self.port_open():
             log.warning("Kafka did not stop within %.0fs; killing it", timeout)
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(pid, signal.SIGKILL)
+            self._wait_gone(10.0)
         self.pid_file.unlink(missing_ok=True)
         return True
+
+    def _wait_gone(self, timeout: float) -> None:
+        """Wait until no process answers for the broker and its port is free."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and (self.pid() is not None or self.port_open()):
+            time.sleep(0.1)
 
     def kill(self) -> bool:
         """``kill -9`` the broker (a crash, for fault tests); return True if one was running."""
@@ -314,9 +325,7 @@ class LocalKafka:
             return False
         with contextlib.suppress(ProcessLookupError):
             os.killpg(pid, signal.SIGKILL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and self.pid() is not None:
-            time.sleep(0.1)
+        self._wait_gone(10.0)
         return True
 
     def wipe(self) -> None:

@@ -198,6 +198,10 @@ async def publish_run(
     return stats
 
 
+#: The longest one attempt to send a tick may take before it is sent again.
+ATTEMPT_S = 20.0
+
+
 class BrokerLostError(RuntimeError):
     """The broker did not take a tick for longer than the clock's ``broker_wait_s``."""
 
@@ -220,26 +224,29 @@ async def _send_tick(
     """
     began = time.monotonic()
     delay, said = first_delay_s, 0.0
+    marker = tick_ev.to_bytes()
+
+    async def attempt() -> None:
+        futures = []
+        for spec, event in batch.events:
+            futures.append(await producer.send(spec.name, value=event.to_bytes(), key=event.key))
+        # Same producer, same partition: each marker lands after the tick's data.
+        for topic, parts in partitions.items():
+            for partition in parts:
+                futures.append(
+                    await producer.send(topic, value=marker, key=tick_ev.key, partition=partition)
+                )
+        futures.append(await producer.send(SIMULATOR_TICKS.name, value=marker, key=tick_ev.key))
+        await producer.flush()
+        # Raise if any send of the tick failed: nothing is dropped silently.
+        await asyncio.gather(*futures)
+
     while True:
         try:
-            futures = []
-            for spec, event in batch.events:
-                futures.append(
-                    await producer.send(spec.name, value=event.to_bytes(), key=event.key)
-                )
-            marker = tick_ev.to_bytes()
-            # Same producer, same partition: each marker lands after the tick's data.
-            for topic, parts in partitions.items():
-                for partition in parts:
-                    futures.append(
-                        await producer.send(
-                            topic, value=marker, key=tick_ev.key, partition=partition
-                        )
-                    )
-            futures.append(await producer.send(SIMULATOR_TICKS.name, value=marker, key=tick_ev.key))
-            await producer.flush()
-            # Raise if any send of the tick failed: nothing is dropped silently.
-            await asyncio.gather(*futures)
+            # The client retries a send to a broker that is away for as long as it likes: each
+            # attempt gets at most ATTEMPT_S, then the tick is sent again.
+            remaining = max(0.1, wait_s - (time.monotonic() - began))
+            await asyncio.wait_for(attempt(), timeout=min(ATTEMPT_S, remaining))
             if said:
                 log.warning(
                     "tick %d: Kafka took it after %.0f s", batch.tick, time.monotonic() - began

@@ -64,3 +64,19 @@ async def test_a_broker_away_past_the_limit_stops_the_run_with_one_clear_error()
     batch, marker = tick()
     with pytest.raises(publisher.BrokerLostError, match="did not take tick 0"):
         await publisher._send_tick(producer, batch, marker, {}, 0.01)  # type: ignore[arg-type]
+
+
+class Hangs(AwayThenBack):
+    """A producer that takes the sends but never gets them acknowledged (the client retrying)."""
+
+    async def flush(self) -> None:
+        await asyncio.Event().wait()
+
+
+async def test_a_send_the_client_retries_for_ever_is_given_up_past_the_limit(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(publisher, "ATTEMPT_S", 0.05)
+    batch, marker = tick()
+    with pytest.raises(publisher.BrokerLostError, match="did not take tick 0"):
+        await publisher._send_tick(Hangs(failures=0), batch, marker, {}, 0.3, first_delay_s=0.01)  # type: ignore[arg-type]
