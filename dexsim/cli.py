@@ -400,6 +400,14 @@ def demo(
 
 
 # -------------------------------------------------------------------------------------- run
+def _fresh_groups(servers: str, names: list[str]) -> None:
+    """Start these stopped services afresh (groups at the ends, state cleared), or say why not."""
+    try:
+        runner.start_groups_at_end(servers, names)
+    except RuntimeError as exc:
+        raise _fail(str(exc)) from None
+
+
 def _restart_services(fusion: bool, timeout: float) -> None:
     """Restart the clocked services fresh, with the run's settings; watchers keep running."""
     if read_pid(supervisor_pid_file()) is None:
@@ -407,7 +415,7 @@ def _restart_services(fusion: bool, timeout: float) -> None:
             servers, _ = ensure_up()
         except BrokerError as exc:
             raise _fail(str(exc)) from None
-        runner.start_groups_at_end(servers, [e.name for e in clocked()])
+        _fresh_groups(servers, [e.name for e in clocked()])
         run_dir().mkdir(parents=True, exist_ok=True)
         run_env_file().write_text(json.dumps(runner.run_env(fusion)))
         _up(timeout)
@@ -435,7 +443,7 @@ def _restart_clocked(env: dict[str, str] | None, timeout: float) -> None:
         read_pid(run_dir() / f"{e.name}.pid") for e in restarted
     ):
         time.sleep(0.2)
-    runner.start_groups_at_end(servers, [e.name for e in restarted])
+    _fresh_groups(servers, [e.name for e in restarted])
     if env is None:
         run_env_file().unlink(missing_ok=True)
     else:
