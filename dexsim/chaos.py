@@ -417,6 +417,8 @@ async def read_topics(
     """Every event on these partitions from these offsets to their ends now, by topic."""
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
+    from shared.kafka import read_to
+
     parts = [TopicPartition(t, p) for t, p in starts]
     consumer = AIOKafkaConsumer(bootstrap_servers=servers, group_id=None, enable_auto_commit=False)
     await consumer.start()
@@ -424,25 +426,12 @@ async def read_topics(
     try:
         consumer.assign(parts)
         ends = await consumer.end_offsets(parts)
-        todo = {}
         for tp in parts:
-            if ends[tp] > starts[(tp.topic, tp.partition)]:
-                consumer.seek(tp, starts[(tp.topic, tp.partition)])
-                todo[tp] = ends[tp]
-        deadline = time.monotonic() + timeout_s
-        while todo:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"could not read the run's topics within {timeout_s:.0f} s")
-            batches = await consumer.getmany(*todo, timeout_ms=500)
-            for tp, records in batches.items():
-                for record in records:
-                    if record.offset < todo.get(tp, 0):
-                        doc = _doc(record.value)
-                        if doc is not None:
-                            out[tp.topic].append(doc)
-            for tp in list(todo):
-                if await consumer.position(tp) >= todo[tp]:
-                    del todo[tp]
+            consumer.seek(tp, min(ends[tp], starts[(tp.topic, tp.partition)]))
+        async for record in read_to(consumer, ends, timeout_s=timeout_s, what="the run's topics"):
+            doc = _doc(record.value)
+            if doc is not None:
+                out[record.topic].append(doc)
     finally:
         await consumer.stop()
     return out

@@ -14,7 +14,6 @@ Replay remembers how far it got on each dead-letter topic (consumer group
 from __future__ import annotations
 
 import asyncio
-import time
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -24,7 +23,7 @@ from aiokafka import AIOKafkaConsumer
 from shared.codec import REPLAYED_HEADER
 from shared.contracts.spec import DLQ_SUFFIX
 from shared.contracts.topics import REGISTRY
-from shared.kafka import make_producer, partitions_of
+from shared.kafka import make_producer, partitions_of, read_to
 from shared.settings import SystemSettings
 
 
@@ -107,33 +106,17 @@ async def replay(
         ends = await consumer.end_offsets(parts)
         if from_start:
             await consumer.seek_to_beginning(*parts)
-        todo = {tp: end for tp, end in ends.items() if end > await consumer.position(tp)}
         futures = []
-        deadline = time.monotonic() + timeout_s
-        while todo:
-            if time.monotonic() > deadline:
-                raise ReplayError(f"could not read {dlq} within {timeout_s:.0f} s")
-            batches = await consumer.getmany(*todo, timeout_ms=500)
-            for tp, records in batches.items():
-                for record in records:
-                    if record.offset >= todo.get(tp, 0):
-                        continue
-                    why = _header(record.headers, "dlq.reason") or "?"
-                    if reason is not None and why != reason:
-                        done.skipped[why] += 1
-                        continue
-                    done.sent[why] += 1
-                    if dry_run:
-                        continue
-                    back = _header(record.headers, "dlq.topic") or original
-                    headers = [(k, bytes(v)) for k, v in record.headers if not k.startswith("dlq.")]
-                    headers.append((REPLAYED_HEADER, why.encode()))
-                    futures.append(
-                        await producer.send(back, record.value, key=record.key, headers=headers)
-                    )
-            for tp in list(todo):
-                if await consumer.position(tp) >= todo[tp]:
-                    del todo[tp]
+        async for record in read_to(consumer, ends, timeout_s=timeout_s, what=dlq):
+            why = _header(record.headers, "dlq.reason") or "?"
+            if reason is not None and why != reason:
+                done.skipped[why] += 1
+                continue
+            done.sent[why] += 1
+            if dry_run:
+                continue
+            back, headers = put_back(record.headers, original)
+            futures.append(await producer.send(back, record.value, key=record.key, headers=headers))
         if futures:
             await asyncio.gather(*futures)  # every one acknowledged before the cursor moves
         if not dry_run:

@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import logging
 import time
+from collections.abc import AsyncIterator, Mapping
 
-from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, ConsumerRecord, TopicPartition
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import TopicAlreadyExistsError
 
@@ -129,6 +130,29 @@ async def partitions_of(
         if topic["error_code"] == 0
         for p in topic["partitions"]
     ]
+
+
+async def read_to(
+    consumer: AIOKafkaConsumer, ends: Mapping[TopicPartition, int], *, timeout_s: float, what: str
+) -> AsyncIterator[ConsumerRecord[bytes, bytes]]:
+    """Every record of an assigned, positioned consumer's partitions before ``ends``.
+
+    Raises ``TimeoutError`` (naming ``what``) when the partitions are not read to their ends
+    within ``timeout_s``.
+    """
+    todo = {tp: end for tp, end in ends.items() if end > await consumer.position(tp)}
+    deadline = time.monotonic() + timeout_s
+    while todo:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"could not read {what} within {timeout_s:.0f} s")
+        batches = await consumer.getmany(*todo, timeout_ms=500)
+        for tp, records in batches.items():
+            for record in records:
+                if record.offset < todo.get(tp, 0):
+                    yield record
+        for tp in list(todo):
+            if await consumer.position(tp) >= todo[tp]:
+                del todo[tp]
 
 
 async def publish_one(

@@ -32,6 +32,7 @@ from shared.contracts.simulator import (
 from shared.contracts.spec import TopicSpec
 from shared.contracts.topics import REGISTRY
 from shared.kafka import bootstrap_servers, ensure_topics, make_producer, partitions_of
+from shared.retry import Patience
 
 log = logging.getLogger(__name__)
 
@@ -222,8 +223,7 @@ async def _send_tick(
     same, so a reader drops what it had already received. Past ``wait_s`` the run stops with
     :class:`BrokerLostError`.
     """
-    began = time.monotonic()
-    delay, said = first_delay_s, 0.0
+    patience = Patience(wait_s, first_s=first_delay_s)
     marker = tick_ev.to_bytes()
 
     async def attempt() -> None:
@@ -245,30 +245,25 @@ async def _send_tick(
         try:
             # The client retries a send to a broker that is away for as long as it likes: each
             # attempt gets at most ATTEMPT_S, then the tick is sent again.
-            remaining = max(0.1, wait_s - (time.monotonic() - began))
-            await asyncio.wait_for(attempt(), timeout=min(ATTEMPT_S, remaining))
-            if said:
-                log.warning(
-                    "tick %d: Kafka took it after %.0f s", batch.tick, time.monotonic() - began
-                )
+            timeout = min(ATTEMPT_S, max(0.1, patience.remaining))
+            await asyncio.wait_for(attempt(), timeout=timeout)
+            if patience.said_anything:
+                log.warning("tick %d: Kafka took it after %.0f s", batch.tick, patience.waited)
             return
         except (KafkaError, TimeoutError) as exc:
-            waited = time.monotonic() - began
-            if waited >= wait_s:
+            if patience.exhausted:
                 raise BrokerLostError(
-                    f"Kafka did not take tick {batch.tick} for {waited:.0f} s "
+                    f"Kafka did not take tick {batch.tick} for {patience.waited:.0f} s "
                     f"({type(exc).__name__}); the run stops (is the broker up? dexsim kafka status)"
                 ) from None
-            if time.monotonic() - said >= 10:
+            if patience.say():
                 log.warning(
                     "tick %d: Kafka did not acknowledge it (%s); sending it again for up to %.0f s",
                     batch.tick,
                     type(exc).__name__,
                     wait_s,
                 )
-                said = time.monotonic()
-            await asyncio.sleep(delay)
-            delay = min(5.0, delay * 2)
+            await asyncio.sleep(patience.next_delay())
 
 
 async def _pace(

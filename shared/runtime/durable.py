@@ -53,6 +53,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from aiokafka.errors import KafkaError
 
 from shared.contracts.topics import STATE_TOPIC_CONFIG, state_topic
+from shared.kafka import read_to
 from shared.settings import SystemSettings
 
 log = logging.getLogger(__name__)
@@ -325,27 +326,14 @@ async def published_since(
     try:
         consumer.assign(parts)
         ends = await consumer.end_offsets(parts)
-        todo = {}
         for tp in parts:
-            start = since[(tp.topic, tp.partition)]
-            if ends[tp] > start:
-                consumer.seek(tp, start)
-                todo[tp] = ends[tp]
-        deadline = time.monotonic() + timeout_s
-        while todo:
-            if time.monotonic() > deadline:
-                raise SnapshotError(f"could not read back the service's outputs in {timeout_s} s")
-            batches = await consumer.getmany(*todo, timeout_ms=500)
-            for records in batches.values():
-                for record in records:
-                    if not record.value or _MARKER in record.value[:160]:
-                        continue  # tick markers are forwarded again whatever: not events
-                    hit = _EVENT_ID.search(record.value[:200])
-                    if hit is not None:
-                        found[UUID(hit.group(1).decode())] += 1
-            for tp in list(todo):
-                if await consumer.position(tp) >= todo[tp]:
-                    del todo[tp]
+            consumer.seek(tp, min(ends[tp], since[(tp.topic, tp.partition)]))
+        async for record in read_to(consumer, ends, timeout_s=timeout_s, what="its own outputs"):
+            if not record.value or _MARKER in record.value[:160]:
+                continue  # tick markers are forwarded again whatever: not events
+            hit = _EVENT_ID.search(record.value[:200])
+            if hit is not None:
+                found[UUID(hit.group(1).decode())] += 1
         return found
     finally:
         await consumer.stop()

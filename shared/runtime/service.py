@@ -62,6 +62,7 @@ from shared.kafka import (
     make_producer,
     partitions_of,
 )
+from shared.retry import Patience
 from shared.runtime.durable import (
     Snapshot,
     SnapshotError,
@@ -773,35 +774,32 @@ class BrokerUnreachableError(RuntimeError):
 async def wait_for_broker(service: str, wait_s: float) -> None:
     """Create the registered topics, waiting out a broker that does not answer yet.
 
-    Tries again with backoff (0.5 s doubling to 10 s), saying so once per attempt at most every
-    10 s, and gives up with one clear line after ``wait_s``.
+    Tries again with backoff (0.5 s doubling to 10 s), saying so at most once per 10 s, and
+    gives up with one clear line after ``wait_s``.
     """
-    started = time.monotonic()
-    delay, said = 0.5, 0.0
+    patience = Patience(wait_s, most_s=10.0)
     while True:
         try:
             await ensure_topics()
             await ensure_state_topics([SystemSettings().group_id(service)])
-            if said:
-                log.info("the broker answers after %.0f s", time.monotonic() - started)
+            if patience.said_anything:
+                log.info("the broker answers after %.0f s", patience.waited)
             return
         except (KafkaError, OSError, TimeoutError) as exc:
-            waited = time.monotonic() - started
-            if waited >= wait_s:
+            if patience.exhausted:
                 raise BrokerUnreachableError(
-                    f"{service}: Kafka at {bootstrap_servers()} did not answer for {waited:.0f} s "
-                    f"({type(exc).__name__}); start it (dexsim kafka up) and this service again"
+                    f"{service}: Kafka at {bootstrap_servers()} did not answer for "
+                    f"{patience.waited:.0f} s ({type(exc).__name__}); start it (dexsim kafka up) "
+                    "and this service again"
                 ) from None
-            if time.monotonic() - said >= 10:
+            if patience.say():
                 log.warning(
                     "waiting for Kafka at %s (%s); giving up after %.0f s",
                     bootstrap_servers(),
                     type(exc).__name__,
                     wait_s,
                 )
-                said = time.monotonic()
-            await asyncio.sleep(min(delay, max(0.0, wait_s - waited)))
-            delay = min(10.0, delay * 2)
+            await asyncio.sleep(patience.next_delay())
 
 
 async def resume(runtime: ServiceRuntime[Any]) -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable
+from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
 from aiokafka.structs import RecordMetadata
 from pydantic import BaseModel
 
 from shared.contracts.envelope import Event
+from shared.contracts.simulator import TickAdvanced
 from shared.contracts.spec import TopicSpec
 from shared.runtime import Manifest, ServiceRuntime, Sink, build
 
@@ -86,3 +88,18 @@ async def put_from(ctx: Any, topic: TopicSpec, event: Event) -> None:
         await ctx.put(event.to_bytes(), key=event.key)
     finally:
         ctx.to_message = to_message
+
+
+def tick_marker(tick: int, start: datetime, *, run_id: str = "run-1") -> TickAdvanced:
+    """The simulator's marker closing hour ``tick`` of a ten-hour run from ``start``."""
+    return TickAdvanced(
+        occurred_at=start + timedelta(hours=tick + 1),
+        source="simulator",
+        region="360000",
+        run_id=run_id,
+        scenario="s",
+        seed=1,
+        tick=tick,
+        total_ticks=10,
+        tick_start=start + timedelta(hours=tick),
+    )

@@ -19,7 +19,7 @@ from shared.contracts.weather import WEATHER_OBSERVATIONS, StationObservation
 from shared.runtime import Agent, Manifest, ServiceRuntime
 from shared.runtime.durable import decode, encode
 from shared.settings import ServiceSettings
-from tests.factories.runtime import RecordingSink, service
+from tests.factories.runtime import RecordingSink, service, tick_marker
 
 T0 = datetime(2020, 7, 8, tzinfo=UTC)
 IN = WEATHER_OBSERVATIONS.name
@@ -86,17 +86,7 @@ def obs(hour: int, station: str = "58606") -> StationObservation:
 
 
 def marker(tick: int) -> TickAdvanced:
-    return TickAdvanced(
-        occurred_at=T0 + timedelta(hours=tick + 1),
-        source="simulator",
-        region="360000",
-        run_id="run-1",
-        scenario="s",
-        seed=1,
-        tick=tick,
-        total_ticks=10,
-        tick_start=T0 + timedelta(hours=tick),
-    )
+    return tick_marker(tick, T0)
 
 
 #: Four ticks: two stations, the second tick's reading arriving before the first tick closes

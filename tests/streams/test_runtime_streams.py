@@ -17,7 +17,7 @@ from shared.contracts.simulator import SIMULATOR_WATERMARKS, TickAdvanced
 from shared.contracts.weather import WEATHER_OBSERVATIONS, StationObservation
 from shared.runtime import Agent, Manifest, ServiceRuntime
 from shared.settings import ServiceSettings
-from tests.factories.runtime import RecordingSink, service
+from tests.factories.runtime import RecordingSink, service, tick_marker
 
 T0 = datetime(2020, 7, 8, tzinfo=UTC)
 
@@ -33,17 +33,7 @@ def obs(i: int, region: str = "360100", station: str = "58606") -> StationObserv
 
 
 def marker(tick: int, run_id: str = "run-1") -> TickAdvanced:
-    return TickAdvanced(
-        occurred_at=T0 + timedelta(hours=tick + 1),
-        source="simulator",
-        region="360000",
-        run_id=run_id,
-        scenario="s",
-        seed=1,
-        tick=tick,
-        total_ticks=10,
-        tick_start=T0 + timedelta(hours=tick),
-    )
+    return tick_marker(tick, T0, run_id=run_id)
 
 
 @dataclass
