@@ -705,7 +705,11 @@ class ServiceRuntime(Generic[S]):
         if self.store is None or not (self._changed or force):
             return None
         async with self.lock:
-            data = encode(self.snapshot(), self.store.key)
+            try:
+                data = encode(self.snapshot(), self.store.key)
+            except SnapshotError as exc:  # too large: the stream goes on, undurable, and says so
+                log.error("%s: state not snapshotted: %s", self.name, exc)
+                return None
             self._changed = False
         try:
             return await self.store.save(data)
