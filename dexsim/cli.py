@@ -169,12 +169,20 @@ def dlq_replay(
 
 
 # --------------------------------------------------------------------------------- services
-def _service_ready(port: int) -> tuple[bool, str]:
+def _service_ready(port: int, name: str | None = None) -> tuple[bool, str]:
+    """Whether the service on ``port`` is ready, and, given its name, this system's service.
+
+    A process of another system (another state folder or group prefix) answering on the port
+    is not ready: it would never see this system's events.
+    """
     try:
         r = httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2.0)
-    except httpx.HTTPError as exc:
+        doc = r.json()
+    except (httpx.HTTPError, ValueError) as exc:
         return False, type(exc).__name__
-    return r.status_code == 200, str(r.json().get("detail", ""))
+    if name is not None and doc.get("group") != SystemSettings().group_id(name):
+        return False, f"port {port} is served by another system's process ({doc.get('group')})"
+    return r.status_code == 200, str(doc.get("detail", ""))
 
 
 @app.command()
@@ -213,9 +221,10 @@ def _up(timeout: float) -> None:
         )
     deadline = time.monotonic() + timeout
     pending = {e.name: e for e in services()}
+    why: dict[str, str] = {}
     while pending and time.monotonic() < deadline:
         for name, e in list(pending.items()):
-            ok, _ = _service_ready(e.port)
+            ok, why[name] = _service_ready(e.port, e.name)
             if ok:
                 log = _rel(logs_dir() / f"{name}.log")
                 console.print(f"{name:<10} http://127.0.0.1:{e.port}  [green]ready[/]  logs: {log}")
@@ -228,7 +237,10 @@ def _up(timeout: float) -> None:
         )
     if pending:
         for name in pending:
-            err.print(f"{name:<10} [red]not ready[/]; see {_rel(logs_dir() / f'{name}.log')}")
+            err.print(
+                f"{name:<10} [red]not ready[/] ({why.get(name, '')}); "
+                f"see {_rel(logs_dir() / f'{name}.log')}"
+            )
         raise typer.Exit(1)
 
 
@@ -277,7 +289,7 @@ def status() -> None:
     all_ok = kafka_ok
     for e in services():
         pid = read_pid(run_dir() / f"{e.name}.pid")
-        ok, detail = _service_ready(e.port)
+        ok, detail = _service_ready(e.port, e.name)
         all_ok &= ok
         state = "ready" if ok else f"not ready ({detail})"
         table.add_row(e.name, str(pid or ""), f"http://127.0.0.1:{e.port}", state)
@@ -453,7 +465,7 @@ def _restart_clocked(env: dict[str, str] | None, timeout: float) -> None:
     pending = {e.name: e for e in restarted}
     while pending and time.monotonic() < deadline:
         for name, e in list(pending.items()):
-            if _service_ready(e.port)[0]:
+            if _service_ready(e.port, e.name)[0]:
                 console.print(f"{name:<11} http://127.0.0.1:{e.port}  [green]restarted[/]")
                 del pending[name]
         time.sleep(0.3)
@@ -655,7 +667,7 @@ def _wait_services_ready(names: list[str], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     pending = set(names)
     while pending and time.monotonic() < deadline:
-        pending = {n for n in pending if not _service_ready(entry(n).port)[0]}
+        pending = {n for n in pending if not _service_ready(entry(n).port, n)[0]}
         if pending:
             time.sleep(0.5)
     if pending:

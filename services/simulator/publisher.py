@@ -39,7 +39,7 @@ log = logging.getLogger(__name__)
 #: How often the clock re-checks watermarks while it waits.
 _POLL_S = 0.05
 
-#: Ticks in a row in which *no* expected service reported before the run is abandoned.
+#: Ticks in a row in which no expected service (or one service) reported before the run stops.
 MAX_SILENT_TICKS = 3
 
 #: The topics the simulator feeds (every sector's observation topics), which therefore carry its
@@ -153,6 +153,8 @@ async def publish_run(
     started = time.monotonic()
     late: tuple[str, ...] = ()
     silent = 0
+    #: Per service, the ticks in a row it has been late for.
+    absent: Counter[str] = Counter()
     log.info(
         "run %s: %d ticks of %s, seed %d",
         sim.run_id,
@@ -188,6 +190,14 @@ async def publish_run(
                     f"no service reported a watermark for {silent} ticks in a row "
                     f"({', '.join(sorted(policy.expected_services))}); are they running and "
                     "connected to the same Kafka? (dexsim status)"
+                )
+            absent = Counter({s: absent[s] + 1 for s in late})
+            gone = sorted(s for s, n in absent.items() if n >= MAX_SILENT_TICKS)
+            if gone:
+                raise RuntimeError(
+                    f"{', '.join(gone)} reported no watermark for {MAX_SILENT_TICKS} ticks in a "
+                    f"row ({policy.watermark_timeout_s:.0f} s each); the run stops: is it running "
+                    "and connected to this Kafka? (dexsim status, and its log)"
                 )
             if on_tick is not None:
                 on_tick(batch, stats)

@@ -983,13 +983,17 @@ def build(manifest: Manifest[S], settings: ServiceSettings) -> tuple[FastAPI, Se
         """Liveness: the process answers."""
         return {"status": "ok", "service": manifest.name}
 
+    # Which system the process belongs to: a caller can tell ours from another's on the port.
+    group = SystemSettings().group_id(manifest.name)
+
     @api.get("/readyz", tags=["ops"])
     async def readyz() -> JSONResponse:
         """Readiness: connected to Kafka, partitions assigned."""
         ok, why = runtime.ready()
         metrics.READY.labels(manifest.name).set(1 if ok else 0)
         return JSONResponse(
-            {"ready": ok, "detail": why, "service": manifest.name}, status_code=200 if ok else 503
+            {"ready": ok, "detail": why, "service": manifest.name, "group": group},
+            status_code=200 if ok else 503,
         )
 
     @api.get("/ticks", tags=["ops"])
