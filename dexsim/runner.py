@@ -91,7 +91,7 @@ async def groups_to_end(servers: str, groups: list[str]) -> None:
 
     from shared.contracts.topics import all_topic_names
     from shared.kafka import ensure_topics, partitions_of
-    from shared.runtime.durable import clear_states
+    from shared.runtime.durable import clear_states, commit_outside
 
     await clear_states(groups, servers=servers)
 
@@ -105,37 +105,13 @@ async def groups_to_end(servers: str, groups: list[str]) -> None:
         try:
             consumer.assign(parts)
             ends = await consumer.end_offsets(parts)
-            await _commit_when_empty(consumer, group, dict(ends))
+            await commit_outside(consumer, group, ends, timeout_s=LEAVE_TIMEOUT_S)
         finally:
             await consumer.stop()
 
 
 #: How long a fresh start waits for a killed service's old member to leave its group.
 LEAVE_TIMEOUT_S = 60.0
-
-
-async def _commit_when_empty(consumer: Any, group: str, offsets: dict[Any, int]) -> None:
-    """Commit from outside the group, which the broker takes once the group has no members.
-
-    A service stopped by force (or killed) stays a member until its session times out.
-    """
-    import asyncio
-
-    from aiokafka.errors import KafkaError
-
-    deadline = time.monotonic() + LEAVE_TIMEOUT_S
-    while True:
-        try:
-            await consumer.commit(offsets)
-            return
-        except KafkaError as exc:
-            if time.monotonic() > deadline:
-                raise RuntimeError(
-                    f"could not move {group} to the topics' ends: {type(exc).__name__}; is a "
-                    "process of that service still running? (dexsim status)"
-                ) from None
-            log.info("waiting for a stopped member to leave %s", group)
-            await asyncio.sleep(0.5)
 
 
 def start_groups_at_end(servers: str, services: list[str]) -> None:

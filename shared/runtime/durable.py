@@ -246,6 +246,41 @@ async def clear_states(groups: Iterable[str], *, servers: str) -> None:
         await producer.stop()
 
 
+class GroupBusyError(RuntimeError):
+    """A consumer group that kept a member for longer than a commit from outside could wait."""
+
+
+async def commit_outside(
+    consumer: AIOKafkaConsumer,
+    group: str,
+    offsets: Mapping[TopicPartition, int],
+    *,
+    timeout_s: float,
+) -> None:
+    """Commit offsets for ``group`` from outside it (``consumer`` assigned, not subscribed).
+
+    The broker takes such a commit only once the group has no members, and a process killed
+    (or stopped by force) stays a member until its session times out: this waits for that, up
+    to ``timeout_s``, and raises :class:`GroupBusyError` past it.
+    """
+    deadline = time.monotonic() + timeout_s
+    said = 0.0
+    while True:
+        try:
+            await consumer.commit(dict(offsets))
+            return
+        except KafkaError as exc:
+            if time.monotonic() > deadline:
+                raise GroupBusyError(
+                    f"{group} kept a member for {timeout_s:.0f} s ({type(exc).__name__}); is "
+                    "another process of that service still running? (dexsim status)"
+                ) from None
+            if time.monotonic() - said > 5:
+                log.info("waiting for a stopped member to leave %s", group)
+                said = time.monotonic()
+            await asyncio.sleep(0.5)
+
+
 async def resume_group(
     *,
     servers: str,
@@ -271,23 +306,7 @@ async def resume_group(
                 for tp in partitions
                 if (tp.topic, tp.partition) in positions
             }
-            deadline = time.monotonic() + timeout_s
-            waited_since = time.monotonic()
-            while True:
-                try:
-                    await consumer.commit(wanted)
-                    break
-                except KafkaError as exc:
-                    if time.monotonic() > deadline:
-                        raise SnapshotError(
-                            f"could not set {group}'s offsets to its snapshot within "
-                            f"{timeout_s:.0f}s ({type(exc).__name__}); is another process of "
-                            "this service still running?"
-                        ) from exc
-                    if time.monotonic() - waited_since > 5:
-                        log.info("waiting for %s's previous member to leave its group", group)
-                        waited_since = time.monotonic()
-                    await asyncio.sleep(0.5)
+            await commit_outside(consumer, group, wanted, timeout_s=timeout_s)
         starts: dict[tuple[str, int], int] = {}
         missing = []
         for tp in partitions:
