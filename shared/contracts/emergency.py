@@ -2,10 +2,10 @@
 
 One ``ResponseDecided`` carries one measure for one city: the response level (Ⅳ lowest to Ⅰ
 highest, flood-control and disaster-relief practice) with the rescue teams and supplies it
-pre-positions, an evacuation advisory for flood-risk areas, levee reinforcement, power-line
-de-icing, or suspending operations at industrial-safety facilities. Every deployment names its
-route over the expressway segments and its ETA, so a closed road shows up as a longer route or a
-delay. Standing a measure down is the same event with ``status="lifted"``.
+pre-positions, an evacuation advisory for flood-risk areas, or suspending operations at
+industrial-safety facilities (levees are the water sector's, power lines the energy sector's).
+Every deployment names its route over the expressway segments and its ETA, so a closed road shows
+up as a longer route or a delay. Standing a measure down is the same event with ``status="lifted"``.
 """
 
 from __future__ import annotations
@@ -24,9 +24,7 @@ class EmergencyAction(StrEnum):
     """The protective actions emergency management decides (costs: shared/world/actions.yaml)."""
 
     EVACUATE = "evacuate"
-    REINFORCE_LEVEE = "reinforce_levee"
     PREPOSITION_RESCUE = "preposition_rescue"
-    DEICE_POWER_LINES = "deice_power_lines"
     SUSPEND_OPERATIONS = "suspend_operations"
 
 
@@ -59,8 +57,6 @@ class Measure(StrEnum):
 
     RESPONSE_LEVEL = "response_level"
     EVACUATION = "evacuation"
-    LEVEE_REINFORCEMENT = "levee_reinforcement"
-    POWER_LINE_DEICING = "power_line_deicing"
     SUSPEND_OPERATIONS = "suspend_operations"
 
     @property
@@ -72,8 +68,6 @@ class Measure(StrEnum):
 _MEASURE_ACTION: dict[Measure, EmergencyAction] = {
     Measure.RESPONSE_LEVEL: EmergencyAction.PREPOSITION_RESCUE,
     Measure.EVACUATION: EmergencyAction.EVACUATE,
-    Measure.LEVEE_REINFORCEMENT: EmergencyAction.REINFORCE_LEVEE,
-    Measure.POWER_LINE_DEICING: EmergencyAction.DEICE_POWER_LINES,
     Measure.SUSPEND_OPERATIONS: EmergencyAction.SUSPEND_OPERATIONS,
 }
 
@@ -213,9 +207,7 @@ SECTOR = SectorInfo(
         EmergencyAction,
         {
             "evacuate": ("转移群众", "evacuate"),
-            "reinforce_levee": ("加固堤防", "reinforce levee"),
             "preposition_rescue": ("预置救援力量", "pre-position rescue"),
-            "deice_power_lines": ("电网融冰", "de-ice power lines"),
             "suspend_operations": ("停产撤人", "suspend operations"),
         },
     ),

@@ -394,7 +394,8 @@ class DamageRule(_Frozen):
     sector: SectorName
     impact: str = Field(pattern=r"^[a-z][a-z0-9_]{0,47}$")
     hazards: tuple[HazardKind, ...] = Field(min_length=1)
-    asset: Literal["farm", "segment", "zone", "river_zone", "city", "facility"]
+    #: One of the owning sector's exposure kinds (its simulator plug-in checks it declares it).
+    asset: str = Field(pattern=r"^[a-z][a-z0-9_]{0,31}$")
     crops: tuple[str, ...] | None = None
     stages: tuple[str, ...] | None = None
     facility_kinds: tuple[FacilityKind, ...] | None = None
@@ -559,6 +560,9 @@ class World(_Frozen):
     damage: DamageModel
     hydrology: Hydrology
     climatology: Climatology = Field(default_factory=Climatology)
+    #: A sector's own reference data (works, lines, policies ...): ``sectors/<sector>.yaml``,
+    #: raw; the sector's module ``shared.world.sectors.<sector>`` validates it (``SectorData``).
+    sectors: dict[SectorName, Any] = Field(default_factory=dict)
 
     @field_validator("cities")
     @classmethod
@@ -699,5 +703,15 @@ def load_world() -> World:
             },
             "hydrology": _yaml("rivers.yaml"),
             "climatology": _climatology(),
+            "sectors": _sector_files(),
         }
     )
+
+
+#: Folder of the sectors' own reference data, one ``<sector>.yaml`` each.
+SECTORS_DIR = DATA_DIR / "sectors"
+
+
+def _sector_files() -> dict[str, Any]:
+    """Every ``sectors/<sector>.yaml``, raw, by sector (found, not listed)."""
+    return {path.stem: _yaml(f"sectors/{path.name}") for path in sorted(SECTORS_DIR.glob("*.yaml"))}

@@ -3,9 +3,6 @@ citizen reports and safety alarms as observations."""
 
 from __future__ import annotations
 
-import math
-import random
-
 from pydantic import BaseModel, ConfigDict
 
 from services.simulator.domain.plugin import (
@@ -18,11 +15,11 @@ from services.simulator.domain.plugin import (
     Sensor,
     SensorNoise,
     SensorRun,
-    Series,
     WorldState,
     clip,
     delay,
 )
+from services.simulator.sectors import _flood
 from shared.contracts.emergency import (
     EMERGENCY_ALARMS,
     EMERGENCY_OBSERVATIONS,
@@ -69,100 +66,23 @@ def _teams(state: WorldState, code: str) -> tuple[int, int]:
 
 
 def _zone_units(state: WorldState, city: City, people: int) -> dict[str, tuple[Per, float]]:
-    """What a flood zone's actions are counted in: people moved, the city's levee km patrolled,
-    its rescue teams on standby."""
+    """What emergency's actions on a flood plain are counted in: people moved, its rescue teams
+    on standby (the levees are water's)."""
     teams, _ = _teams(state, city.code)
     return {
         EmergencyAction.EVACUATE.value: (Per.PERSON, float(people)),
-        EmergencyAction.REINFORCE_LEVEE.value: (Per.KM, city.levee_km),
         EmergencyAction.PREPOSITION_RESCUE.value: (Per.CREW, float(teams)),
     }
 
 
 def flood_zones(state: WorldState) -> list[Asset]:
     """The lake-side flood plain of every scenario city with a lake gauge."""
-    return [
-        Asset(
-            id=f"{city.code}-floodplain",
-            kind="zone",
-            region=city.code,
-            value_yuan=city.flood_exposed_assets_yuan,
-            people=city.flood_exposed_pop,
-            lat=city.lat,
-            gauge=city.lake_gauge,
-            units=_zone_units(state, city, city.flood_exposed_pop),
-        )
-        for city in state.world.cities
-        if city.code in state.cities and city.lake_gauge is not None
-    ]
+    return _flood.flood_zones(state, _zone_units)
 
 
 def riversides(state: WorldState) -> list[Asset]:
     """The riverside land of every scenario city on a gauged river, behind its levees."""
-    return [
-        Asset(
-            id=f"{city.code}-riverside",
-            kind="river_zone",
-            region=city.code,
-            value_yuan=city.river_exposed_assets_yuan,
-            people=city.river_exposed_pop,
-            lat=city.lat,
-            gauge=city.river_gauge,
-            units=_zone_units(state, city, city.river_exposed_pop),
-        )
-        for city in state.world.cities
-        if city.code in state.cities and city.river_gauge is not None
-    ]
-
-
-def breach_hour(
-    levels: list[float],
-    *,
-    warning_m: float,
-    guaranteed_m: float,
-    rate_at_guaranteed: float,
-    growth_per_m: float,
-    draw: float,
-) -> int | None:
-    """The hour a levee fails, or None: its breach hazard accumulates while the stage is above
-    ``warning_m``, per hour ``rate_at_guaranteed * exp(growth_per_m * (stage - guaranteed))``,
-    and it fails once the accumulated hazard reaches ``-ln(1 - draw)`` (``draw`` uniform in
-    [0, 1), so the chance of failing by an hour is ``1 - exp(-hazard so far)``).
-    """
-    threshold = -math.log(1.0 - draw)
-    hazard = 0.0
-    for i, level in enumerate(levels):
-        if level > warning_m:
-            hazard += rate_at_guaranteed * math.exp(growth_per_m * (level - guaranteed_m))
-            if hazard >= threshold:
-                return i
-    return None
-
-
-def breached(series: Series, asset: Asset) -> list[float]:
-    """1.0 from the hour the riverside land's levee breaches (see ``breach_hour``); the world's
-    key draws when, if ever, it fails."""
-    if asset.gauge is None:
-        raise ValueError(f"flood zone {asset.id} has no gauge")
-    gauge = series.world.gauge(asset.gauge)
-    c = series.world.damage.constants
-    levels = series.state.gauge_levels[gauge.id]
-    at = breach_hour(
-        levels,
-        warning_m=gauge.warning_m,
-        guaranteed_m=gauge.guaranteed_m,
-        rate_at_guaranteed=c.levee_breach_per_h_at_guaranteed,
-        growth_per_m=c.levee_breach_growth_per_m,
-        draw=random.Random(f"{series.state.key}:levee:{asset.id}").random(),
-    )
-    return [0.0 if at is None or i < at else 1.0 for i in range(len(levels))]
-
-
-def zone_level(series: Series, asset: Asset) -> list[float]:
-    """A flood zone's own gauge above its warning level."""
-    if asset.gauge is None:
-        raise ValueError(f"flood zone {asset.id} has no gauge")
-    return series.gauge_above(asset.gauge)
+    return _flood.riversides(state, _zone_units)
 
 
 def cities(state: WorldState) -> list[Asset]:
@@ -184,12 +104,11 @@ def cities(state: WorldState) -> list[Asset]:
 
 
 def _city_units(state: WorldState, city: City) -> dict[str, tuple[Per, float]]:
-    """What a city's actions are counted in: people moved, rescue teams, power-line crews."""
-    teams, crews = _teams(state, city.code)
+    """What a city's actions are counted in: people moved, rescue teams."""
+    teams, _ = _teams(state, city.code)
     return {
         EmergencyAction.EVACUATE.value: (Per.PERSON, float(city.population)),
         EmergencyAction.PREPOSITION_RESCUE.value: (Per.CREW, float(teams)),
-        EmergencyAction.DEICE_POWER_LINES.value: (Per.CREW, float(crews)),
     }
 
 
@@ -350,11 +269,13 @@ class SafetyAlarms:
 PLUGIN = SectorPlugin(
     sector=SECTOR,
     exposures=(
-        Exposure(kind="zone", assets=flood_zones, variables={"level_above_warning": zone_level}),
+        Exposure(
+            kind="zone", assets=flood_zones, variables={"level_above_warning": _flood.zone_level}
+        ),
         Exposure(
             kind="river_zone",
             assets=riversides,
-            variables={"level_above_warning": zone_level, "breached": breached},
+            variables={"level_above_warning": _flood.zone_level, "breached": _flood.breached},
         ),
         Exposure(kind="city", assets=cities),
         Exposure(kind="facility", assets=facilities),

@@ -1,0 +1,5 @@
+"""The energy service's pure domain: when to protect a site."""
+
+from services.energy.domain.model import Site, SiteModel, SiteRules
+
+__all__ = ["Site", "SiteModel", "SiteRules"]

@@ -1,0 +1,5 @@
+"""The finance service's pure domain: when to protect a site."""
+
+from services.finance.domain.model import Site, SiteModel, SiteRules
+
+__all__ = ["Site", "SiteModel", "SiteRules"]

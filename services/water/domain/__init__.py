@@ -1,0 +1,5 @@
+"""The water service's pure domain: when to protect a site."""
+
+from services.water.domain.model import Site, SiteModel, SiteRules
+
+__all__ = ["Site", "SiteModel", "SiteRules"]
