@@ -1,10 +1,22 @@
-"""The energy stream adapter: readings and warnings (and, fused, forecasts) -> models."""
+"""The energy stream adapter: grid readings and warnings (and, fused, other sectors) -> models.
+
+The grid's own readings and the public CMA warnings go to both models, siloed first. The weather
+service's forecasts, transport's road status, water's decisions and emergency's responses are
+other sectors' data: ``fused_reads``, subscribed to only when the service's ``fusion`` setting is
+on, and of those only the fused world's events (``mode`` fused) feed the fused model. The
+forecasts carry no mode: the weather service issues one forecast for everyone.
+"""
 
 from __future__ import annotations
 
-from services.energy.domain import SiteModel
-from shared.contracts.energy import ENERGY_DECISIONS, ENERGY_OBSERVATIONS, EnergyReading
-from shared.contracts.envelope import Event
+from services.energy.domain import GridModel
+from shared.contracts.decisions import DecisionMade
+from shared.contracts.emergency import EMERGENCY_RESPONSES, ResponseDecided
+from shared.contracts.energy import ENERGY_DECISIONS, ENERGY_OBSERVATIONS, GridReading
+from shared.contracts.envelope import Event, Mode
+from shared.contracts.simulator import TickAdvanced
+from shared.contracts.transport import TRANSPORT_ROAD_STATUS, RoadStatusChanged
+from shared.contracts.water import WATER_DECISIONS
 from shared.contracts.weather import (
     WEATHER_FORECASTS,
     WEATHER_WARNINGS,
@@ -13,11 +25,12 @@ from shared.contracts.weather import (
 )
 from shared.runtime import Agent, Paired
 
-Models = Paired[SiteModel]
+#: The service's state: the siloed and the fused grid model, over one situation ledger.
+Models = Paired[GridModel]
 
 
-def on_reading(models: Models, event: EnergyReading) -> list[Event]:
-    """A site's own reading: both models see it, siloed first."""
+def on_reading(models: Models, event: GridReading) -> list[Event]:
+    """A grid monitor's reading (own sector): both models, siloed first."""
     return models.both(lambda m: m.on_reading(event))
 
 
@@ -31,14 +44,46 @@ def on_forecast(models: Models, event: ForecastIssued) -> list[Event]:
     return models.fused_only(lambda m: m.on_forecast(event))
 
 
-PROTECT: Agent[Models] = Agent(
-    name="protect",
+def on_road_status(models: Models, event: RoadStatusChanged) -> list[Event]:
+    """A road segment's status: the fused model takes the fused world's ones only."""
+    if event.mode is not Mode.FUSED:
+        return []
+    return models.fused_only(lambda m: m.on_road_status(event))
+
+
+def on_water_decision(models: Models, event: Event) -> list[Event]:
+    """A water decision (its works to keep supplied): the fused world's ones, fused model only.
+
+    Only the fields every ``DecisionMade`` has are read (region, status, key)."""
+    if not isinstance(event, DecisionMade) or event.mode is not Mode.FUSED:
+        return []
+    return models.fused_only(lambda m: m.on_water_decision(event))
+
+
+def on_response(models: Models, event: ResponseDecided) -> list[Event]:
+    """An emergency response (priority supply): the fused world's ones, fused model only."""
+    if event.mode is not Mode.FUSED:
+        return []
+    return models.fused_only(lambda m: m.on_response(event))
+
+
+def on_tick(models: Models, tick: TickAdvanced) -> list[Event]:
+    """The end of a tick moves both modes' clocks: actions with no fresh evidence are lifted."""
+    return models.both(lambda m: m.advance(tick.occurred_at))
+
+
+DISPATCH: Agent[Models] = Agent(
+    name="dispatch",
     reads=(ENERGY_OBSERVATIONS, WEATHER_WARNINGS),
-    fused_reads=(WEATHER_FORECASTS,),
+    fused_reads=(WEATHER_FORECASTS, TRANSPORT_ROAD_STATUS, WATER_DECISIONS, EMERGENCY_RESPONSES),
     handlers={
-        EnergyReading: on_reading,
+        GridReading: on_reading,
         WarningIssued: on_warning,
         ForecastIssued: on_forecast,
+        RoadStatusChanged: on_road_status,
+        WATER_DECISIONS.model: on_water_decision,
+        ResponseDecided: on_response,
     },
+    on_tick=on_tick,
     outputs=(ENERGY_DECISIONS,),
 )

@@ -1,5 +1,6 @@
-"""The energy service's pure domain: when to protect a site."""
+"""The energy service's pure domain: when to de-ice, stop turbines, buy reserve, order power use."""
 
-from services.energy.domain.model import Site, SiteModel, SiteRules
+from services.energy.domain.model import CityGrid, GridModel
+from services.energy.domain.rules import EnergyRules
 
-__all__ = ["Site", "SiteModel", "SiteRules"]
+__all__ = ["CityGrid", "EnergyRules", "GridModel"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict
 
+from services.simulator.domain import floodplains as _flood
 from services.simulator.domain.plugin import (
     SOURCE,
     Asset,
@@ -19,7 +20,6 @@ from services.simulator.domain.plugin import (
     clip,
     delay,
 )
-from services.simulator.sectors import _flood
 from shared.contracts.emergency import (
     EMERGENCY_ALARMS,
     EMERGENCY_OBSERVATIONS,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from services.simulator.sectors._flood import breach_hour
+from services.simulator.domain.floodplains import breach_hour
 
 WARNING, GUARANTEED = 28.5, 31.5
 

@@ -12,7 +12,8 @@ import math
 import random
 from collections.abc import Callable
 
-from services.simulator.domain.plugin import Asset, Series, WorldState
+from services.simulator.domain.fields import WorldState
+from services.simulator.domain.impacts import Asset, Series
 from shared.world import City
 from shared.world.costs import Per
 
