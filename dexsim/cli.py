@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import json
 import os
 import signal
@@ -398,6 +399,8 @@ def demo(
         report=None,
         timeout=30.0,
         hours=None,
+        flows=True,
+        flow_orders=2,
     )
     referee_port = entry("referee").port
     console.print(
@@ -561,6 +564,14 @@ def run(
             "one run per coalition of flows)"
         ),
     ] = True,
+    flow_orders: Annotated[
+        int,
+        typer.Option(
+            help="Random orders of the flows to sample when they are too many to enumerate "
+            "(each costs up to one in-process run per flow)",
+            min=2,
+        ),
+    ] = 4,
 ) -> None:
     """Play a scenario through every service and print the referee's scores (multiplier)."""
     from services.simulator.data import ScenarioFileError, resolve_scenario
@@ -584,14 +595,14 @@ def run(
     seed = sc.seed if seed is None else seed
     try:
         with runner.exclusive_run(run_dir()):
-            _run(scenario, sc, seed, speed, fusion, report, timeout, hours, flows)
+            _run(scenario, sc, seed, speed, fusion, report, timeout, hours, flows, flow_orders)
     except runner.RunInProgressError as exc:
         raise _fail(str(exc)) from None
 
 
 def _run(
     scenario: str, sc: Any, seed: int, speed: str, fusion: str, report: Path | None,
-    timeout: float, hours: int | None, flows: bool = True,
+    timeout: float, hours: int | None, flows: bool = True, flow_orders: int = 4,
 ) -> None:  # fmt: skip
     started = time.monotonic()
     _restart_services(fusion == "on", READY_TIMEOUT_S)
@@ -619,7 +630,7 @@ def _run(
         clock=clock, wall_s=time.monotonic() - started,
     )  # fmt: skip
     if flows and fusion == "on":
-        doc.update(_flows_of_run(scenario, seed, hours, scores))
+        doc.update(_flows_of_run(scenario, seed, hours, scores, flow_orders))
     else:
         doc["flows"] = None
         doc["flows_reason"] = "fusion off: no flow is read" if fusion == "off" else "--no-flows"
@@ -631,7 +642,7 @@ def _run(
 
 
 def _flows_of_run(
-    scenario: str, seed: int, hours: int | None, scores: dict[str, Any]
+    scenario: str, seed: int, hours: int | None, scores: dict[str, Any], orders: int
 ) -> dict[str, Any]:
     """The report's ``flows``: each data flow's Shapley value in this world, played in-process.
 
@@ -642,9 +653,9 @@ def _flows_of_run(
     from dexsim.inprocess import Variation, WorldSpec
 
     started = time.monotonic()
-    with console.status("valuing each cross-sector data flow (every coalition, in-process)"):
+    with console.status("valuing each cross-sector data flow (in-process, one run per coalition)"):
         result = ens.value_flows(
-            WorldSpec(scenario, seed, Variation(), hours), jobs=ens.default_jobs()
+            WorldSpec(scenario, seed, Variation(), hours), jobs=ens.default_jobs(), orders=orders
         )
     same = result.summary == scores
     if not same:
@@ -974,6 +985,14 @@ def ensemble(
     flow_seeds: Annotated[
         int | None, typer.Option(help="Seeds for the flows' values; default: all of them", min=1)
     ] = None,
+    flow_orders: Annotated[
+        int,
+        typer.Option(
+            help="Random orders of the flows to sample per seed when they are too many to "
+            "enumerate (each costs up to one in-process run per flow)",
+            min=2,
+        ),
+    ] = 4,
     jobs: JobsOption = None,
     hours: HoursOption = None,
     out: OutOption = None,
@@ -1003,7 +1022,10 @@ def ensemble(
         with _world_progress("seeds (every coalition of flows)", len(chosen)) as progress:
             task = progress.add_task(f"{name}: valuing data flows", total=len(chosen))
             flow_results = ens.run_worlds(
-                chosen, ens.value_flows, jobs=workers, on_done=lambda _: progress.advance(task)
+                chosen,
+                functools.partial(ens.value_flows, orders=flow_orders),
+                jobs=workers,
+                on_done=lambda _: progress.advance(task),
             )
         timing["flows_s"] = round(time.monotonic() - started, 1)
     doc = ens.ensemble_doc(

@@ -150,19 +150,41 @@ def shapley_exact(
     return out
 
 
-def shapley_sampled(
-    players: Sequence[P],
-    value: Callable[[frozenset[P]], float],
-    *,
-    permutations: int = DEFAULT_PERMUTATIONS,
-    rng: random.Random,
-) -> dict[P, ShapleyValue]:
-    """Shapley values as the mean marginal contribution over random orders, with standard errors.
+def random_orders(players: Sequence[P], count: int, rng: random.Random) -> list[list[P]]:
+    """``count`` random orders of ``players`` (seeded by ``rng``): a sampled valuation's plan."""
+    if count < 2:
+        raise ValueError("sample at least 2 orders (a standard error needs two)")
+    out: list[list[P]] = []
+    for _ in range(count):
+        order = list(players)
+        rng.shuffle(order)
+        out.append(order)
+    return out
 
-    ``value`` is called once per distinct coalition met (memoised here).
+
+def prefixes(orders: Sequence[Sequence[P]]) -> list[frozenset[P]]:
+    """Every distinct coalition the orders meet (each order's prefixes), in first-met order: what
+    a sampled valuation must play, so that it can play them all at once (in parallel)."""
+    seen: dict[frozenset[P], None] = {}
+    for order in orders:
+        coalition: frozenset[P] = frozenset()
+        seen.setdefault(coalition, None)
+        for p in order:
+            coalition = coalition | {p}
+            seen.setdefault(coalition, None)
+    return list(seen)
+
+
+def shapley_of_orders(
+    players: Sequence[P], orders: Sequence[Sequence[P]], value: Callable[[frozenset[P]], float]
+) -> dict[P, ShapleyValue]:
+    """Shapley values as the mean marginal contribution over ``orders``, with standard errors.
+
+    Each order's marginal contributions add up to v(all) − v(∅), so the values do too, however
+    few the orders. ``value`` is called once per distinct coalition met (memoised here).
     """
-    if permutations < 2:
-        raise ValueError("sample at least 2 permutations (a standard error needs two)")
+    if len(orders) < 2:
+        raise ValueError("sample at least 2 orders (a standard error needs two)")
     memo: dict[frozenset[P], float] = {}
 
     def v(c: frozenset[P]) -> float:
@@ -171,9 +193,7 @@ def shapley_sampled(
         return memo[c]
 
     marginals: dict[P, list[float]] = {p: [] for p in players}
-    for _ in range(permutations):
-        order = list(players)
-        rng.shuffle(order)
+    for order in orders:
         coalition: frozenset[P] = frozenset()
         before = v(coalition)
         for p in order:
@@ -185,6 +205,20 @@ def shapley_sampled(
         p: ShapleyValue(statistics.fmean(m), statistics.stdev(m) / math.sqrt(len(m)))
         for p, m in marginals.items()
     }
+
+
+def shapley_sampled(
+    players: Sequence[P],
+    value: Callable[[frozenset[P]], float],
+    *,
+    permutations: int = DEFAULT_PERMUTATIONS,
+    rng: random.Random,
+) -> dict[P, ShapleyValue]:
+    """Shapley values as the mean marginal contribution over random orders, with standard errors.
+
+    ``value`` is called once per distinct coalition met (memoised here).
+    """
+    return shapley_of_orders(players, random_orders(players, permutations, rng), value)
 
 
 def shapley(

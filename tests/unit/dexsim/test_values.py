@@ -12,9 +12,12 @@ from dexsim.values import (
     EXACT_UP_TO,
     band,
     bands,
+    prefixes,
     quantile,
+    random_orders,
     shapley,
     shapley_exact,
+    shapley_of_orders,
     shapley_sampled,
 )
 
@@ -122,3 +125,27 @@ def test_quantiles_are_monotone_in_q() -> None:
     values = [rng.gauss(0, 1) for _ in range(17)]
     qs = [quantile(values, q / 20) for q in range(21)]
     assert all(a <= b for a, b in pairwise(qs))
+
+
+def test_a_sampled_plan_names_every_coalition_it_will_play_and_no_other() -> None:
+    players = [f"p{i}" for i in range(12)]
+    orders = random_orders(players, 2, random.Random(3))
+    assert [sorted(o) for o in orders] == [sorted(players)] * 2
+    planned = prefixes(orders)
+    played: list[frozenset[str]] = []
+
+    def game(c: frozenset[str]) -> float:
+        played.append(c)
+        return 2.0 * len(c) + (7.0 if {"p1", "p2"} <= c else 0.0)
+
+    phi = shapley_of_orders(players, orders, game)
+    # each coalition the orders meet is played once, and it was planned (so it can be played
+    # ahead, in parallel): at most one play per player and order, plus the empty one
+    assert sorted(map(sorted, played)) == sorted(map(sorted, planned))
+    assert len(planned) == len(set(planned)) <= 2 * len(players) + 1
+    # however few the orders, the values add up to v(N) - v(∅)
+    assert math.fsum(v.value for v in phi.values()) == pytest.approx(
+        game(frozenset(players)) - game(frozenset())
+    )
+    with pytest.raises(ValueError, match="at least 2"):
+        random_orders(players, 1, random.Random(0))
