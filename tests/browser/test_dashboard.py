@@ -24,6 +24,7 @@ from playwright.sync_api import expect
 
 from services.dashboard.api import DATA_DIR
 from shared.contracts.referee import ensemble_event, sweep_event
+from shared.contracts.topics import SECTORS
 from shared.kafka import publish_one
 from tests.browser.support import SCREENSHOTS
 from tests.support import metric_total, run_sync, wait_until
@@ -152,7 +153,10 @@ def test_during_the_flood_the_map_and_multipliers_follow_the_run(
         return "—" if value is None else f"{value:.2f}"
 
     # expect(...) waits (up to its timeout) for the last snapshot to reach the page
-    for sector in ("agriculture", "transport", "emergency", "overall"):
+    # every sector that decides has its card, whatever the manifests add
+    deciding = [s.name for s in SECTORS.values() if s.actions]
+    assert {"water", "finance", "energy"} <= set(deciding)
+    for sector in (*deciding, "overall"):
         expected = truth[sector]["multiplier"]
         # A negative ratio means nothing: the page shows n/a for it as for an undefined one.
         text = "n/a" if expected is None or expected < 0 else f"×{expected:.2f}"
@@ -162,6 +166,14 @@ def test_during_the_flood_the_map_and_multipliers_follow_the_run(
             f"{rev(fused)} / {rev(siloed)}"
         )
     page.screenshot(path=str(SCREENSHOTS / "dashboard-final-zh.png"))
+    # each sector's card is named in Chinese, and in English after the toggle
+    for name in deciding:
+        card = page.locator(f"[data-testid=mult-{name}] .name")
+        expect(card).to_have_text(SECTORS[name].label_zh)
+    page.click("[data-testid=lang-toggle]")
+    for name in deciding:
+        card = page.locator(f"[data-testid=mult-{name}] .name")
+        expect(card).to_have_text(SECTORS[name].label_en)
 
 
 # ----------------------------------------------------------------- ensembles and sweeps
