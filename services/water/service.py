@@ -1,4 +1,6 @@
-"""The manifest of the water service."""
+"""The manifest of the water service: its stations' readings and the public warnings (and,
+fused, weather's forecasts, agriculture's advisories, emergency's responses and transport's road
+status) in; pre-releases, levee patrols and reinforcements and storage-area openings out."""
 
 from __future__ import annotations
 
@@ -8,13 +10,15 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from services.water import api, streams
-from services.water.domain import Site, SiteModel, SiteRules
+from services.water.domain import WaterModel, WaterRules
 from shared.contracts.envelope import Mode
 from shared.contracts.water import SECTOR
 from shared.datafile import read_yaml
 from shared.runtime import Manifest, Paired
 from shared.settings import ServiceSettings
-from shared.world import World, load_world
+from shared.situations import SituationLedger
+from shared.world import load_world
+from shared.world.sectors.water import works
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -24,38 +28,41 @@ class WaterSettings(ServiceSettings):
 
     model_config = SettingsConfigDict(env_prefix="DEXSIM_WATER_", frozen=True, extra="ignore")
 
-    rules_path: Path = Field(default=DATA_DIR / "rules.yaml", description="The service's rules")
-
-
-def load_rules(path: Path) -> SiteRules:
-    """Read and validate a rules file."""
-    return SiteRules.model_validate(read_yaml(path))
-
-
-def sites_of(world: World) -> list[Site]:
-    """The sector's sites: one per city (the simulator's plug-in places the same ones)."""
-    return [Site(f"water-{c.code}", c.code) for c in world.cities]
-
-
-def new_models(settings: WaterSettings) -> Paired[SiteModel]:
-    """The service's state: a siloed and a fused model over the same rules and sites."""
-    rules, sites = load_rules(settings.rules_path), sites_of(load_world())
-    return Paired(
-        siloed=SiteModel(mode=Mode.SILOED, rules=rules, sites=sites),
-        fused=SiteModel(mode=Mode.FUSED, rules=rules, sites=sites),
+    rules_path: Path = Field(
+        default=DATA_DIR / "rules.yaml", description="The service's rules (DEXSIM_WATER_RULES_PATH)"
     )
 
 
-MANIFEST: Manifest[Paired[SiteModel]] = Manifest(
+def load_rules(path: Path) -> WaterRules:
+    """Read and validate a rules file."""
+    return WaterRules.model_validate(read_yaml(path))
+
+
+def new_models(settings: WaterSettings) -> Paired[WaterModel]:
+    """The service's state: a siloed and a fused model over the same world, works and rules."""
+    world, rules = load_world(), load_rules(settings.rules_path)
+    # One ledger for both modes: a situation gets the same decision key in each.
+    ledger = SituationLedger()
+    return Paired(
+        siloed=WaterModel(Mode.SILOED, world=world, works=works(world), rules=rules, ledger=ledger),
+        fused=WaterModel(Mode.FUSED, world=world, works=works(world), rules=rules, ledger=ledger),
+    )
+
+
+MANIFEST: Manifest[Paired[WaterModel]] = Manifest(
     name="water",
     port=8106,
     settings=WaterSettings,
     state=new_models,
-    agents=(streams.PROTECT,),
-    routers=(api.decisions,),
+    agents=(streams.CONTROL,),
+    routers=(api.decisions, api.works_router),
     ingest=(api.READINGS,),
     load=(api.LOAD,),
     sector=SECTOR,
-    description="water: sensors (fused: warnings) in; protections out.",
-    data_files=("services/water/data/rules.yaml",),
+    description=(
+        "Reservoir levels and inflows and gauge stages (and, fused, forecasts, advisories, "
+        "responses and road status) in; pre-releases, levee patrols and reinforcements and "
+        "storage-area openings out."
+    ),
+    data_files=("services/water/data/rules.yaml", "shared/world/sectors/water.yaml"),
 )

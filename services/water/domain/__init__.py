@@ -1,5 +1,12 @@
-"""The water service's pure domain: when to protect a site."""
+"""The water service's pure domain: when to patrol, reinforce, pre-release, open a storage area."""
 
-from services.water.domain.model import Site, SiteModel, SiteRules
+from services.water.domain.model import (
+    LeveeView,
+    Reach,
+    ReservoirView,
+    StorageAreaView,
+    WaterModel,
+)
+from services.water.domain.rules import WaterRules
 
-__all__ = ["Site", "SiteModel", "SiteRules"]
+__all__ = ["LeveeView", "Reach", "ReservoirView", "StorageAreaView", "WaterModel", "WaterRules"]

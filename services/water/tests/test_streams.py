@@ -1,21 +1,27 @@
-"""The water agent under faust's test_context: both modes, fusion."""
+"""The water agent under faust's test_context: both modes, fusion, the fused world's events."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 
 from services.water.service import MANIFEST
+from shared.contracts.agriculture import AGRICULTURE_ADVISORIES
+from shared.contracts.emergency import EMERGENCY_RESPONSES
 from shared.contracts.envelope import Mode
+from shared.contracts.transport import TRANSPORT_ROAD_STATUS, RoadStatus, RoadStatusChanged
 from shared.contracts.water import (
     WATER_DECISIONS,
     WATER_OBSERVATIONS,
+    HydroReading,
+    StationKind,
     WaterDecision,
-    WaterReading,
 )
 from shared.contracts.weather import WEATHER_FORECASTS, WEATHER_WARNINGS
-from tests.factories.runtime import service
+from shared.world import load_world
+from tests.factories.runtime import put_from, service
 
 T0 = datetime(2020, 7, 7, tzinfo=UTC)
+LIJIADU = load_world().gauge("lijiadu")
 
 
 def test_without_fusion_the_service_reads_its_own_sector_and_the_public_warnings() -> None:
@@ -26,17 +32,56 @@ def test_without_fusion_the_service_reads_its_own_sector_and_the_public_warnings
         WATER_OBSERVATIONS.name,
         WEATHER_WARNINGS.name,
         WEATHER_FORECASTS.name,
+        AGRICULTURE_ADVISORIES.name,
+        EMERGENCY_RESPONSES.name,
+        TRANSPORT_ROAD_STATUS.name,
     }
 
 
-async def test_a_wet_reading_yields_a_siloed_and_a_fused_decision() -> None:
-    runtime, sink = service(MANIFEST, fusion=False)
-    reading = WaterReading(
-        occurred_at=T0, source="test", region="360100", site_id="water-360100", rain_24h_mm=80
+def reading() -> HydroReading:
+    return HydroReading(
+        occurred_at=T0,
+        source="test",
+        region="360100",
+        station_kind=StationKind.GAUGE,
+        station_id="lijiadu",
+        level_m=LIJIADU.warning_m,
     )
-    agent = runtime.faust_app.agents["water.protect"]
+
+
+async def test_a_gauge_at_warning_yields_a_siloed_and_a_fused_patrol() -> None:
+    runtime, sink = service(MANIFEST, fusion=False)
+    event = reading()
+    agent = runtime.faust_app.agents["water.control"]
     async with agent.test_context() as ctx:
-        await ctx.put(reading.to_bytes(), key=reading.key)
+        await ctx.put(event.to_bytes(), key=event.key)
     decided = sink.events(WATER_DECISIONS.name, WaterDecision)
     assert sorted(d.mode for d in decided) == [Mode.FUSED, Mode.SILOED]
-    assert {d.site_id for d in decided} == {"water-360100"}
+    assert {d.action for d in decided} == {"patrol_levee"}
+
+
+async def test_only_the_fused_world_s_road_status_reaches_the_fused_model() -> None:
+    for world_mode, delayed in ((Mode.SILOED, False), (Mode.FUSED, True)):
+        runtime, sink = service(MANIFEST, fusion=True)
+        closed = RoadStatusChanged(
+            occurred_at=T0,
+            source="transport",
+            region="361000",
+            mode=world_mode,
+            segment_id="G70-test",
+            road="G70",
+            from_city="360100",
+            to_city="361000",
+            status=RoadStatus.CLOSED,
+        )
+        agent = runtime.faust_app.agents["water.control"]
+        async with agent.test_context() as ctx:
+            await put_from(ctx, TRANSPORT_ROAD_STATUS, closed)
+            event = reading()
+            await ctx.put(event.to_bytes(), key=event.key)
+        decided = sink.events(WATER_DECISIONS.name, WaterDecision)
+        fused = [d for d in decided if d.mode is Mode.FUSED]
+        siloed = [d for d in decided if d.mode is Mode.SILOED]
+        assert len(fused) == len(siloed) == 1
+        assert siloed[0].delayed_h == 0
+        assert (fused[0].delayed_h > 0) is delayed
