@@ -69,8 +69,8 @@ class WaterDecision(DecisionMade):
     sector: str = "water"
     works_id: str = Field(min_length=1, max_length=48)
     share: float = Field(default=1.0, gt=0, le=1, description="Share of the operation's price")
-    basis: Literal["gauge", "reservoir", "warning", "forecast"] = Field(
-        description="What the decision rests on"
+    basis: Literal["gauge", "trend", "reservoir", "warning", "forecast"] = Field(
+        description="What the decision rests on (trend: the gauge's own rise, projected)"
     )
     delayed_h: float = Field(
         default=0.0, ge=0, description="Hours a closed road delayed the crew (fused)"

@@ -6,10 +6,13 @@ Evidence and rules, per mode (thresholds and prices in ``data/rules.yaml``):
 * **Patrol** (巡堤查险, both modes): a city's lake or river gauge (its own stations) reaches its
   warning level. The flood-control rules require it, so it is kept whatever the cost-loss ratio
   (a duty, like emergency's response level); its p and expected loss are still reported.
-* **Reinforce** (加固堤防): both modes when the stage is within ``reinforce_margin_m`` of the
-  guaranteed level; fused also when the stage is above warning and the weather service's
-  forecast gives heavy rain over the city (the reach is likely to get there: p is the forecast's
-  chance times ``reinforce_probability``).
+* **Reinforce** (加固堤防): both modes once the stage is ``reinforce_above_warning_m`` over the
+  warning level (the works take about two days, and the losses start half a metre over it),
+  or ahead of it, when the gauge's own trend (its rise over ``trend_window_h``) brings it there
+  within ``reinforce_ahead_h`` (the department's own forecast, 预报);
+  fused also ahead of it, when the stage is within ``forecast_watch_m`` of warning and the
+  weather service's forecast gives heavy rain over the city (p is the forecast's chance times
+  ``reinforce_probability``).
 * **Pre-release** (预泄) of a reservoir: both modes on a public orange (or higher) rainstorm
   warning over the reservoir's city, or when its own inflow reaches ``inflow_share`` of its safe
   discharge; fused also on the forecast's chance of 100 mm in 24 h over its city. It is decided
@@ -21,6 +24,8 @@ Evidence and rules, per mode (thresholds and prices in ``data/rules.yaml``):
   inside, compensated at 70%. Fused, an agriculture early-harvest advisory in the area's city
   takes most of the crop out, and an emergency evacuation of that city has already moved the
   people, so the opening costs less (and may pass p x L > C where the siloed model's does not).
+  Where the city's levees are already reinforced, the loss left for the area to save is only
+  what the reinforcement would not.
   It is never lifted: the water stays until the lake falls.
 * Fused, a closed road into a city (transport's road status) delays its levee crews: the patrol
   or reinforcement takes effect ``closure_delay_h`` later.
@@ -190,6 +195,8 @@ class WaterModel:
         self._lake_cities = [c for c in world.cities if c.lake_gauge is not None]
         self._stage: dict[str, float] = {}
         self._previous: dict[str, float] = {}
+        #: Each gauge's recent readings (time, stage), for its trend (``trend_window_h``).
+        self._history: dict[str, list[tuple[datetime, float]]] = {}
         self._below_since: dict[str, datetime] = {}
         self._reservoirs = {r.id: _Reservoir(r) for r in works.reservoirs}
         self._active: dict[str, _Active] = {}
@@ -206,6 +213,13 @@ class WaterModel:
         if gauge_id in self._stage:
             self._previous[gauge_id] = self._stage[gauge_id]
         self._stage[gauge_id] = reading.level_m
+        window = timedelta(hours=self.rules.levee.trend_window_h)
+        history = [
+            (t, v)
+            for t, v in self._history.get(gauge_id, [])
+            if reading.occurred_at - window <= t < reading.occurred_at
+        ]
+        self._history[gauge_id] = [*history, (reading.occurred_at, reading.level_m)]
         out: list[WaterDecision] = []
         for reach in self._reaches.get(gauge_id, ()):
             out += self._on_reach(reach, reading)
@@ -261,13 +275,15 @@ class WaterModel:
         for reaches in self._reaches.values():
             for reach in reaches:
                 stage = self._stage.get(reach.gauge.id)
-                if reach.city.code != city or stage is None or stage < reach.gauge.warning_m:
+                watch = reach.gauge.warning_m - self.rules.levee.forecast_watch_m
+                if reach.city.code != city or stage is None or stage < watch:
                     continue
                 evidence = _Evidence(
                     "forecast",
                     p_rain * self.rules.levee.reinforce_probability,
                     forecast.event_id,
-                    f"{reach.gauge.id} {stage:.2f} m above warning; {reason}",
+                    f"{reach.gauge.id} {stage:.2f} m (warning {reach.gauge.warning_m:.2f}); "
+                    f"{reason}",
                     ("weather",),
                 )
                 out += self._levee_operation(
@@ -315,7 +331,7 @@ class WaterModel:
 
     def advance(self, now: datetime) -> list[WaterDecision]:
         """The end of a tick: lift pre-releases whose hold ran out, and levee operations whose
-        reach has been below warning for ``stand_down_h``."""
+        reach has been below warning, and not called for again, for ``stand_down_h``."""
         out: list[WaterDecision] = []
         hold = timedelta(hours=self.rules.pre_release.hold_h)
         stand_down = timedelta(hours=self.rules.levee.stand_down_h)
@@ -325,7 +341,13 @@ class WaterModel:
                 out += self._lift(subject, now, "refilled after the hold")
             elif action in (WaterAction.PATROL_LEVEE, WaterAction.REINFORCE_LEVEE):
                 since = self._below_since.get(active.decision.asset_ids[0])
-                if since is not None and now - since >= stand_down:
+                # below warning for the whole hold, and nothing (a trend, a forecast) has called
+                # for the operation again within it
+                if (
+                    since is not None
+                    and now - since >= stand_down
+                    and now - active.last_trigger >= stand_down
+                ):
                     out += self._lift(subject, now, "below warning, stood down")
         return out
 
@@ -430,28 +452,64 @@ class WaterModel:
 
     # -- rules --------------------------------------------------------------------------------
 
+    def rise_per_h(self, gauge_id: str) -> float | None:
+        """The gauge's rise in metres an hour over its trend window (its oldest reading in the
+        window to its latest), or None with less than half a window of readings."""
+        history = self._history.get(gauge_id, [])
+        if len(history) < 2:
+            return None
+        (t0, v0), (t1, v1) = history[0], history[-1]
+        hours = (t1 - t0).total_seconds() / 3600
+        if hours < self.rules.levee.trend_window_h / 2:
+            return None
+        return (v1 - v0) / hours
+
     def _on_reach(self, reach: Reach, reading: HydroReading) -> list[WaterDecision]:
         stage, gauge = reading.level_m, reach.gauge
         if stage < gauge.warning_m:
             self._below_since.setdefault(reach.asset_id, reading.occurred_at)
-            return []
+            return self._reinforce_ahead(reach, reading)
         self._below_since.pop(reach.asset_id, None)
         above = f"{gauge.id} {stage:.2f} m (warning {gauge.warning_m:.2f})"
         patrol = _Evidence("gauge", self.rules.levee.patrol_probability, reading.event_id, above)
         out = self._levee_operation(
             WaterAction.PATROL_LEVEE, reach, reading.occurred_at, patrol, duty=True
         )
-        if stage >= gauge.guaranteed_m - self.rules.levee.reinforce_margin_m:
+        if stage >= gauge.warning_m + self.rules.levee.reinforce_above_warning_m:
             reinforce = _Evidence(
                 "gauge",
                 self.rules.levee.reinforce_probability,
                 reading.event_id,
-                f"{gauge.id} {stage:.2f} m, guaranteed {gauge.guaranteed_m:.2f}",
+                f"{gauge.id} {stage:.2f} m (warning {gauge.warning_m:.2f}, guaranteed "
+                f"{gauge.guaranteed_m:.2f})",
             )
             out += self._levee_operation(
                 WaterAction.REINFORCE_LEVEE, reach, reading.occurred_at, reinforce
             )
         return out
+
+    def _reinforce_ahead(self, reach: Reach, reading: HydroReading) -> list[WaterDecision]:
+        """Own forecast (预报) from the gauge's trend: reinforce a reach below its warning level
+        whose stage, rising as it has over the trend window, reaches the reinforcement level
+        within the works' lead time (``reinforce_ahead_h`` of its kind)."""
+        lv, gauge = self.rules.levee, reach.gauge
+        rise = self.rise_per_h(gauge.id)
+        if rise is None or rise <= 0:
+            return []
+        ahead_h = lv.reinforce_ahead_h["lake" if reach.kind == "lake" else "river"]
+        expected = reading.level_m + rise * ahead_h
+        if expected < gauge.warning_m + lv.reinforce_above_warning_m:
+            return []
+        evidence = _Evidence(
+            "trend",
+            lv.reinforce_probability,
+            reading.event_id,
+            f"{gauge.id} {reading.level_m:.2f} m rising {rise * 24:.2f} m a day: "
+            f"{expected:.2f} m in {ahead_h:g} h (warning {gauge.warning_m:.2f})",
+        )
+        return self._levee_operation(
+            WaterAction.REINFORCE_LEVEE, reach, reading.occurred_at, evidence
+        )
 
     def _levee_operation(
         self,
@@ -582,6 +640,9 @@ class WaterModel:
             loss = (
                 city.flood_exposed_assets_yuan * rules.inundation_share * rules.avoid_share * drop
             )
+            if self._reinforced(f"{city.code}-floodplain"):
+                # Only what the reinforced levees would not save is left for the area to save.
+                loss *= 1.0 - self.rules.levee.inundation_avoid
             if not worth_acting(rules.probability, loss, charge.over(0)):
                 continue
             out += self._take(
@@ -598,6 +659,13 @@ class WaterModel:
                 share=share,
             )
         return out
+
+    def _reinforced(self, asset_id: str) -> bool:
+        """Whether a reinforcement of ``asset_id``'s levees is in force."""
+        return any(
+            a.decision.action == WaterAction.REINFORCE_LEVEE and a.decision.asset_ids == (asset_id,)
+            for a in self._active.values()
+        )
 
     # -- decisions ----------------------------------------------------------------------------
 

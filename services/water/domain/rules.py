@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from shared.contracts.weather import Colour, SignalType
@@ -13,12 +15,18 @@ class _Frozen(BaseModel):
 
 
 class LeveeRules(_Frozen):
-    """Patrol above the warning level; reinforce near the guaranteed level (or, fused, when a
-    heavy-rain forecast makes it likely there)."""
+    """Patrol above the warning level; reinforce from (a margin over) it where p x L > C."""
 
     patrol_probability: float = Field(gt=0, le=1, description="p of a loss once above warning")
-    reinforce_margin_m: float = Field(ge=0, description="Reinforce this far below guaranteed")
-    reinforce_probability: float = Field(gt=0, le=1, description="p near the guaranteed level")
+    reinforce_above_warning_m: float = Field(description="Reinforce from this far over warning")
+    reinforce_probability: float = Field(gt=0, le=1, description="p of a loss once there")
+    reinforce_ahead_h: dict[Literal["lake", "river"], float] = Field(
+        description="Own trend: reinforce when the stage gets there within this many hours"
+    )
+    trend_window_h: float = Field(gt=0, description="A gauge's trend: its rise over this span")
+    forecast_watch_m: float = Field(
+        ge=0, description="Fused: reinforce on a heavy-rain forecast from this far below warning"
+    )
     expected_days: float = Field(gt=0, description="How long an operation is expected to run")
     stand_down_h: float = Field(gt=0, description="Lift once below warning this long")
     breach_share: float = Field(gt=0, le=1, description="Riverside assets a breach destroys")

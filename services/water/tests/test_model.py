@@ -30,6 +30,7 @@ T0 = datetime(2020, 7, 7, tzinfo=UTC)
 WORLD = load_world()
 WORKS = works(WORLD)
 FUZHOU = "361000"  # riverside on the Fuhe (Lijiadu), below Hongmen
+JIUJIANG = "360400"  # its lake-side plain is judged on Hukou
 LIJIADU = WORLD.gauge("lijiadu")
 HONGMEN = WORKS.reservoir("hongmen")
 WANAN = WORKS.reservoir("wanan")  # protects Ji'an and Nanchang
@@ -80,13 +81,24 @@ def actions(decisions: list[WaterDecision]) -> list[str]:
     return sorted(d.action for d in decisions)
 
 
+def of(decisions: list[WaterDecision], action: WaterAction) -> list[WaterDecision]:
+    return [d for d in decisions if d.action == action]
+
+
+#: What a reach at its warning level gets (the reinforcement margin over it is 0 m).
+AT_WARNING = sorted([WaterAction.PATROL_LEVEE, WaterAction.REINFORCE_LEVEE])
+
+
 # -- patrol and reinforcement ----------------------------------------------------------------
 
 
 def test_below_the_warning_level_no_patrol_at_it_a_patrol_of_the_city_s_levees() -> None:
     assert model().on_reading(stage("lijiadu", LIJIADU.warning_m - 0.01)) == []
+    assert rules().levee.reinforce_above_warning_m == 0
     for mode in Mode:
-        (patrol,) = model(mode).on_reading(stage("lijiadu", LIJIADU.warning_m))
+        decided = model(mode).on_reading(stage("lijiadu", LIJIADU.warning_m))
+        assert actions(decided) == AT_WARNING
+        (patrol,) = of(decided, WaterAction.PATROL_LEVEE)
         assert patrol.action == WaterAction.PATROL_LEVEE and patrol.region == FUZHOU
         assert patrol.asset_ids == (f"{FUZHOU}-riverside",) and patrol.basis == "gauge"
         assert patrol.quantity == WORLD.city(FUZHOU).levee_km and patrol.cost_unit == "km-day"
@@ -95,18 +107,46 @@ def test_below_the_warning_level_no_patrol_at_it_a_patrol_of_the_city_s_levees()
 
 def test_a_lake_gauge_patrols_the_lake_side_plain_of_its_city() -> None:
     xingzi = WORLD.gauge("xingzi")
-    (patrol,) = model().on_reading(stage("xingzi", xingzi.warning_m))
+    decided = model().on_reading(stage("xingzi", xingzi.warning_m))
+    assert actions(decided) == AT_WARNING
+    (patrol,) = of(decided, WaterAction.PATROL_LEVEE)
     assert patrol.asset_ids == ("360100-floodplain",) and patrol.region == "360100"
 
 
-def test_reinforcement_starts_at_the_margin_below_the_guaranteed_level() -> None:
-    at = LIJIADU.guaranteed_m - rules().levee.reinforce_margin_m
+def test_reinforcement_starts_at_its_margin_over_the_warning_level() -> None:
+    at = LIJIADU.warning_m + rules().levee.reinforce_above_warning_m
     m = model()
-    assert actions(m.on_reading(stage("lijiadu", at - 0.01))) == [WaterAction.PATROL_LEVEE]
-    (reinforce,) = m.on_reading(stage("lijiadu", at, T0 + timedelta(hours=1)))
+    assert m.on_reading(stage("lijiadu", at - 0.01, T0 - timedelta(hours=1))) == []
+    (reinforce,) = of(
+        m.on_reading(stage("lijiadu", at, T0 + timedelta(hours=1))), WaterAction.REINFORCE_LEVEE
+    )
     assert reinforce.action == WaterAction.REINFORCE_LEVEE and reinforce.setup_cost_yuan > 0
     assert reinforce.expected_loss_avoided_yuan > 0 and 0 < reinforce.probability <= 1
     assert m.on_reading(stage("lijiadu", at + 0.5, T0 + timedelta(hours=2))) == []  # once
+
+
+def test_a_lake_rising_towards_warning_is_reinforced_when_its_trend_gets_there_in_time() -> None:
+    xingzi = WORLD.gauge("xingzi")
+    lv = rules().levee
+    ahead, window = lv.reinforce_ahead_h["lake"], timedelta(hours=lv.trend_window_h)
+    now = xingzi.warning_m - 1.0
+    # a day's rise that, held, brings the lake to warning in exactly the lead time
+    rise = 1.0 * lv.trend_window_h / ahead
+    for start, expected in ((now - rise + 0.01, []), (now - rise, [WaterAction.REINFORCE_LEVEE])):
+        m = model()
+        assert m.on_reading(stage("xingzi", start, T0 - window)) == []
+        decided = m.on_reading(stage("xingzi", now, T0))
+        assert actions(decided) == expected
+        for d in decided:
+            assert d.basis == "trend" and d.effective_at == T0 and d.cross_sector_inputs == ()
+    # it stands for its hold, though the lake has been below warning for longer than that
+    hold = timedelta(hours=lv.stand_down_h)
+    assert m.advance(T0 + hold - timedelta(hours=1)) == []
+    assert actions(m.advance(T0 + hold)) == [WaterAction.REINFORCE_LEVEE]
+    # a falling or flat lake is not reinforced below warning
+    flat = model()
+    flat.on_reading(stage("xingzi", now, T0 - window))
+    assert flat.on_reading(stage("xingzi", now, T0)) == []
 
 
 def test_a_levee_operation_stands_down_after_its_hold_below_warning() -> None:
@@ -116,10 +156,13 @@ def test_a_levee_operation_stands_down_after_its_hold_below_warning() -> None:
     below = T0 + timedelta(hours=5)
     m.on_reading(stage("lijiadu", LIJIADU.warning_m - 0.2, below))
     assert m.advance(below + hold - timedelta(hours=1)) == []
-    (lift,) = m.advance(below + hold)
-    assert lift.status == "lifted" and lift.action == WaterAction.PATROL_LEVEE
-    assert lift.setup_cost_yuan == 0 and lift.cost_yuan_per_h == 0
-    assert lift.decision_key == m.decisions()[0].decision_key
+    lifts = m.advance(below + hold)
+    assert actions(lifts) == AT_WARNING
+    for lift in lifts:
+        assert lift.status == "lifted"
+        assert lift.setup_cost_yuan == 0 and lift.cost_yuan_per_h == 0
+        (taken,) = [d for d in m.decisions() if d.status == "taken" and d.action == lift.action]
+        assert lift.decision_key == taken.decision_key
 
 
 # -- pre-release -------------------------------------------------------------------------------
@@ -186,6 +229,21 @@ def test_a_forecast_pre_releases_in_the_fused_mode_only_above_the_cost_loss_rati
         model(Mode.SILOED).on_forecast(forecast(HONGMEN.city, 0.9))
 
 
+def test_fused_a_heavy_rain_forecast_reinforces_from_its_watch_margin_below_warning() -> None:
+    watch = LIJIADU.warning_m - rules().levee.forecast_watch_m
+    heavy = forecast(FUZHOU, 0.9)
+    low = model(Mode.FUSED)
+    low.on_reading(stage("lijiadu", watch - 0.01, T0 - timedelta(hours=1)))
+    assert of(low.on_forecast(heavy), WaterAction.REINFORCE_LEVEE) == []
+    near = model(Mode.FUSED)
+    near.on_reading(stage("lijiadu", watch, T0 - timedelta(hours=1)))
+    (ahead,) = of(near.on_forecast(heavy), WaterAction.REINFORCE_LEVEE)
+    assert ahead.basis == "forecast" and ahead.cross_sector_inputs == ("weather",)
+    assert ahead.probability == pytest.approx(0.9 * rules().levee.reinforce_probability)
+    with pytest.raises(ValueError, match="siloed"):
+        model().on_forecast(heavy)
+
+
 def test_a_pre_release_is_lifted_its_hold_after_its_last_trigger() -> None:
     hold = timedelta(hours=rules().pre_release.hold_h)
     q = HONGMEN.max_discharge_m3s
@@ -201,9 +259,16 @@ def test_a_pre_release_is_lifted_its_hold_after_its_last_trigger() -> None:
 # -- storage areas -----------------------------------------------------------------------------
 
 
+def unreinforced() -> WaterRules:
+    """The rules with no levee reinforcement below 10 m over warning (the storage rule alone)."""
+    r = rules()
+    levee = r.levee.model_copy(update={"reinforce_above_warning_m": 10.0})
+    return r.model_copy(update={"levee": levee})
+
+
 def test_a_storage_area_opens_for_every_lake_city_at_its_margin_and_rising() -> None:
     at = KANGSHAN.design_level_m - rules().storage.margin_m
-    m = model()
+    m = model(r=unreinforced())
     m.on_reading(stage("hukou", at - 0.3))
     assert m.on_reading(stage("hukou", at - 0.01, T0 + timedelta(hours=1))) == []
     opened = [
@@ -216,6 +281,17 @@ def test_a_storage_area_opens_for_every_lake_city_at_its_margin_and_rising() -> 
     cost = m.storage_cost(KANGSHAN)[0]
     assert sum(d.setup_cost_yuan for d in opened) == pytest.approx(cost, rel=1e-6)
     assert all(d.cost_yuan_per_h == 0 for d in opened)
+
+
+def test_behind_reinforced_levees_a_storage_area_saves_too_little_to_open() -> None:
+    at = KANGSHAN.design_level_m - rules().storage.margin_m
+    m = model()  # Hukou above its warning level: Jiujiang's lake levees are reinforced first
+    first = m.on_reading(stage("hukou", at - 0.3))
+    assert WaterAction.REINFORCE_LEVEE in actions(first)
+    opened = of(
+        m.on_reading(stage("hukou", at, T0 + timedelta(hours=1))), WaterAction.OPEN_STORAGE_AREA
+    )
+    assert JIUJIANG not in {d.region for d in opened}
 
 
 def test_a_falling_lake_at_the_design_level_opens_nothing() -> None:
@@ -326,14 +402,14 @@ def test_fused_a_closed_road_delays_the_levee_crew_and_says_so() -> None:
     delay = timedelta(hours=rules().road.closure_delay_h)
     fused = model(Mode.FUSED)
     fused.on_road_status(closure(FUZHOU))
-    (late,) = fused.on_reading(stage("lijiadu", LIJIADU.warning_m))
-    assert late.effective_at == T0 + delay and late.delayed_h == delay.total_seconds() / 3600
-    assert late.cross_sector_inputs == ("transport",)
+    for late in fused.on_reading(stage("lijiadu", LIJIADU.warning_m)):
+        assert late.effective_at == T0 + delay and late.delayed_h == delay.total_seconds() / 3600
+        assert late.cross_sector_inputs == ("transport",)
     reopened = model(Mode.FUSED)
     reopened.on_road_status(closure(FUZHOU))
     reopened.on_road_status(closure(FUZHOU, RoadStatus.OPEN))
-    (on_time,) = reopened.on_reading(stage("lijiadu", LIJIADU.warning_m))
-    assert on_time.effective_at == T0 and on_time.cross_sector_inputs == ()
+    for on_time in reopened.on_reading(stage("lijiadu", LIJIADU.warning_m)):
+        assert on_time.effective_at == T0 and on_time.cross_sector_inputs == ()
     with pytest.raises(ValueError, match="siloed"):
         model().on_road_status(closure(FUZHOU))
 
@@ -342,6 +418,7 @@ def test_both_modes_share_a_situation_s_key_and_never_an_event_id() -> None:
     ledger = SituationLedger()
     s = model(Mode.SILOED, ledger=ledger)
     f = model(Mode.FUSED, ledger=ledger)
-    (a,) = s.on_reading(stage("lijiadu", LIJIADU.warning_m))
-    (b,) = f.on_reading(stage("lijiadu", LIJIADU.warning_m, T0 + timedelta(hours=2)))
+    (a,) = of(s.on_reading(stage("lijiadu", LIJIADU.warning_m)), WaterAction.PATROL_LEVEE)
+    later = T0 + timedelta(hours=2)
+    (b,) = of(f.on_reading(stage("lijiadu", LIJIADU.warning_m, later)), WaterAction.PATROL_LEVEE)
     assert a.decision_key == b.decision_key and a.event_id != b.event_id

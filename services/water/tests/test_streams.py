@@ -49,15 +49,15 @@ def reading() -> HydroReading:
     )
 
 
-async def test_a_gauge_at_warning_yields_a_siloed_and_a_fused_patrol() -> None:
+async def test_a_gauge_at_warning_yields_a_siloed_and_a_fused_patrol_and_reinforcement() -> None:
     runtime, sink = service(MANIFEST, fusion=False)
     event = reading()
     agent = runtime.faust_app.agents["water.control"]
     async with agent.test_context() as ctx:
         await ctx.put(event.to_bytes(), key=event.key)
     decided = sink.events(WATER_DECISIONS.name, WaterDecision)
-    assert sorted(d.mode for d in decided) == [Mode.FUSED, Mode.SILOED]
-    assert {d.action for d in decided} == {"patrol_levee"}
+    assert sorted(d.mode for d in decided) == [Mode.FUSED] * 2 + [Mode.SILOED] * 2
+    assert {d.action for d in decided} == {"patrol_levee", "reinforce_levee"}
 
 
 async def test_only_the_fused_world_s_road_status_reaches_the_fused_model() -> None:
@@ -82,6 +82,6 @@ async def test_only_the_fused_world_s_road_status_reaches_the_fused_model() -> N
         decided = sink.events(WATER_DECISIONS.name, WaterDecision)
         fused = [d for d in decided if d.mode is Mode.FUSED]
         siloed = [d for d in decided if d.mode is Mode.SILOED]
-        assert len(fused) == len(siloed) == 1
-        assert siloed[0].delayed_h == 0
-        assert (fused[0].delayed_h > 0) is delayed
+        assert len(fused) == len(siloed) == 2  # a patrol and a reinforcement
+        assert all(d.delayed_h == 0 for d in siloed)
+        assert all((d.delayed_h > 0) is delayed for d in fused)
