@@ -39,6 +39,9 @@ Outcomes, per sector and mode
 * **false alarm**: a taken decision that matched no impact at all; its score is its cost;
 * **miss**: an impact with something avoidable of which no decision of the mode avoided anything.
 
+Every sector whose reference (``ValueReference``) arrived is in the summary, with zeros where its
+world had nothing at stake and it decided nothing.
+
 Lifted decisions are not outcomes and cost nothing; they only end the decision they lift.
 
 Value and lead time
@@ -524,6 +527,11 @@ class Scoreboard:
                 fig.false_alarms += 1
         for (sector, mode), people in self._relocated().items():
             of(sector, mode).people_relocated += round(people)
+        # A sector whose world had nothing at stake and that decided nothing is still scored
+        # (zeros in both modes), so every sector with damage rules is in every summary.
+        for sector in self._references:
+            for mode in Mode:
+                of(sector, mode)
         return figures
 
     def _relocated(self) -> dict[tuple[str, Mode], float]:

@@ -41,9 +41,11 @@ def test_labels_name_every_sector_and_action_of_the_contracts_with_the_page_labe
         }
     # The plan's order: the multiplier cards and loss curves keep the page's order (a sector
     # scaffolded since, with no plan section yet, comes after these).
-    first = ["agriculture", "transport", "emergency", "weather"]
-    assert list(found["sectors"])[:4] == first
-    assert [n for n, s in found["sectors"].items() if s["decides"] and n in first] == first[:3]
+    # 二.2, 二.4, 二.5, 二.9, 二.10, 二.12, 二.14
+    first = ["agriculture", "transport", "finance", "emergency", "weather", "energy", "water"]
+    assert list(found["sectors"])[: len(first)] == first
+    deciding = [n for n, s in found["sectors"].items() if s["decides"] and n in first]
+    assert deciding == [n for n in first if n != "weather"]
     assert set(found["actions"]) == set(ACTIONS)
     assert found["actions"]["close_road"] == {"zh": "封闭高速", "en": "close expressway"}
     for group in ("modes", "colours", "signals", "status", "bases", "run_states", "ui"):

@@ -428,3 +428,21 @@ def test_people_relocated_count_the_people_each_evacuation_moves_once() -> None:
     # the second evacuation moves its people afresh
     again = board_of(evac("nc", 1_000, 0), evac("nc", 0, 5, "lifted"), evac("nc", 1_000, 9))
     assert again.summary()["emergency"]["fused"]["people_relocated"] == 2_000
+
+
+def test_a_sector_with_nothing_at_stake_and_no_decision_is_scored_zero_in_both_modes() -> None:
+    board = board_of(impact(), reference(), reference("water", always_cost=5e6))
+    water = board.summary()["water"]
+    for mode in Mode:
+        figures = water[mode.value]
+        assert figures["value_yuan"] == 0 and figures["decisions"] == 0
+        assert figures["hits"] == figures["misses"] == figures["false_alarms"] == 0
+        assert figures["rev"] is None  # nothing could be gained: V* = V_ref = 0
+    assert water["value_gain_yuan"] == 0 and water["loss_without_action_yuan"] == 0
+    # and it adds nothing to the overall figures
+    assert (
+        board.summary()["overall"]["avoidable_yuan"]
+        == board_of(impact(), reference()).summary()["overall"]["avoidable_yuan"]
+    )
+    # without its reference it is not known to the board at all
+    assert "water" not in board_of(impact(), reference()).summary()
