@@ -8,13 +8,14 @@ from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 
 from services.finance import api, streams
-from services.finance.domain import Site, SiteModel, SiteRules
+from services.finance.domain import Book, FinanceModel, FinanceRules, IndexStation
 from shared.contracts.envelope import Mode
 from shared.contracts.finance import SECTOR
 from shared.datafile import read_yaml
 from shared.runtime import Manifest, Paired
 from shared.settings import ServiceSettings
 from shared.world import World, load_world
+from shared.world.sectors.finance import finance_data, index_station, loan_books, pools
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
@@ -27,35 +28,51 @@ class FinanceSettings(ServiceSettings):
     rules_path: Path = Field(default=DATA_DIR / "rules.yaml", description="The service's rules")
 
 
-def load_rules(path: Path) -> SiteRules:
+def load_rules(path: Path) -> FinanceRules:
     """Read and validate a rules file."""
-    return SiteRules.model_validate(read_yaml(path))
+    return FinanceRules.model_validate(read_yaml(path))
 
 
-def sites_of(world: World) -> list[Site]:
-    """The sector's sites: one per city (the simulator's plug-in places the same ones)."""
-    return [Site(f"finance-{c.code}", c.code) for c in world.cities]
-
-
-def new_models(settings: FinanceSettings) -> Paired[SiteModel]:
-    """The service's state: a siloed and a fused model over the same rules and sites."""
-    rules, sites = load_rules(settings.rules_path), sites_of(load_world())
-    return Paired(
-        siloed=SiteModel(mode=Mode.SILOED, rules=rules, sites=sites),
-        fused=SiteModel(mode=Mode.FUSED, rules=rules, sites=sites),
+def book_of(world: World) -> Book:
+    """The sector's book in ``world``: its pools, loan books, terms and index stations (the
+    simulator's plug-in reads the same book)."""
+    data = finance_data(world)
+    stations = []
+    for city in world.cities:
+        station = next(s for s in world.stations if s.id == index_station(world, city.code))
+        stations.append(IndexStation(station.id, city.code, station.elevation_m))
+    return Book(
+        pools=tuple(pools(world)),
+        loan_books=tuple(loan_books(world)),
+        claim_terms=data.claims,
+        loan_terms=data.loans,
+        stations=tuple(stations),
+        calendars=world.calendars,
     )
 
 
-MANIFEST: Manifest[Paired[SiteModel]] = Manifest(
+def new_models(settings: FinanceSettings) -> Paired[FinanceModel]:
+    """The service's state: a siloed and a fused model over the same rules and book."""
+    rules, book = load_rules(settings.rules_path), book_of(load_world())
+    return Paired(
+        siloed=FinanceModel(mode=Mode.SILOED, rules=rules, book=book),
+        fused=FinanceModel(mode=Mode.FUSED, rules=rules, book=book),
+    )
+
+
+MANIFEST: Manifest[Paired[FinanceModel]] = Manifest(
     name="finance",
     port=8107,
     settings=FinanceSettings,
     state=new_models,
-    agents=(streams.PROTECT,),
-    routers=(api.decisions,),
-    ingest=(api.READINGS,),
+    agents=(streams.DECIDE,),
+    routers=(api.views,),
+    ingest=(api.CLAIMS,),
     load=(api.LOAD,),
     sector=SECTOR,
-    description="finance: sensors (fused: warnings) in; protections out.",
-    data_files=("services/finance/data/rules.yaml",),
+    description=(
+        "finance: claims filed, repayments, warnings (fused: station readings, advisories, "
+        "responses) in; claims paid and loans extended out."
+    ),
+    data_files=("services/finance/data/rules.yaml", "shared/world/sectors/finance.yaml"),
 )

@@ -1,48 +1,95 @@
-"""The finance sector's contracts: site readings in, decisions out.
+"""The finance sector's contracts: claims filed and repayments missed in, decisions out.
 
-Scaffolded by ``dexsim new-sector``; grow it as the sector grows. The registry discovers this
-module: its ``SECTOR`` and ``TOPICS`` are all that registers the sector.
+The sector is weather-index insurance and credit risk early warning (plan sections 二.5 and
+二.10, "天气指数+保险"). Its own data are the claims farmers file and the loan books' repayment
+history. The loan book is important data (重要数据, Data Security Law art. 21): only aggregates
+leave the finance service. ``RepaymentsMissed`` is already an aggregate (one city's borrower class)
+and so is every decision: a claim decision names an insured pool (a product's insured farmers of
+one city's crop) and the amount paid to it, a loan decision a city's borrower class and the
+principal extended; none carries a borrower's or a farmer's record.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from shared.contracts.decisions import DecisionMade
-from shared.contracts.envelope import Classification, Event
+from shared.contracts.envelope import AwareDatetime, Classification, Event
 from shared.contracts.spec import SectorInfo, TopicRole, TopicSpec, actions_of
 
 
 class FinanceAction(StrEnum):
-    """The protective actions the finance sector decides."""
+    """The actions the finance sector decides (prices: ``shared/world/sectors/finance.yaml``)."""
 
-    PROTECT = "finance_protect"
+    PAY_CLAIM = "pay_claim"
+    EXTEND_LOAN = "extend_loan"
 
 
-class FinanceReading(Event):
-    """One hourly reading of a finance site's own rain sensor."""
+class Basis(StrEnum):
+    """What a finance decision rests on."""
 
-    EVENT_TYPE = "FinanceReading"
-    classification: Classification = Classification.INTERNAL
+    INDEX = "index"  # the pool's weather index, computed from station readings (fused)
+    CLAIMS = "claims"  # claims filed, after loss assessment
+    REPAYMENTS = "repayments"  # missed repayments in the loan book
+    WARNING = "warning"  # a public CMA warning
+    RESPONSE = "response"  # an emergency response for the city (fused)
 
-    site_id: str = Field(min_length=1, max_length=48)
-    rain_24h_mm: float | None = Field(
-        default=None, ge=0, le=2000, description="Rain over the site in the past 24 h"
-    )
+
+class ClaimsFiled(Event):
+    """Claims filed on one insured pool in one report: their count and the total claimed.
+
+    An aggregate of the pool's farmers' reports (no farmer's record); ``loss_at`` is when they
+    say the loss happened.
+    """
+
+    EVENT_TYPE = "ClaimsFiled"
+    classification: Classification = Classification.SENSITIVE
+
+    pool_id: str = Field(min_length=1, max_length=64)
+    product: str = Field(min_length=1, max_length=24)
+    claims: int = Field(ge=1, le=10_000_000, description="Farmers' claims in this report")
+    claimed_yuan: float = Field(gt=0, le=1e11)
+    loss_at: AwareDatetime
+
+
+class RepaymentsMissed(Event):
+    """One day's repayment record of a city's borrower class: the share of borrowers behind."""
+
+    EVENT_TYPE = "RepaymentsMissed"
+    classification: Classification = Classification.IMPORTANT
+
+    book_id: str = Field(min_length=1, max_length=48)
+    borrower_class: str = Field(min_length=1, max_length=12)
+    missed_share: float = Field(ge=0, le=1, description="Share of the book's borrowers behind")
 
 
 class FinanceDecision(DecisionMade):
-    """The finance service protected (or stood down) one of its sites."""
+    """A claim paid to an insured pool, or loans extended for a city's borrower class.
+
+    ``asset_ids`` names the pool or the loan book; ``amount_yuan`` is the payout (a pay
+    decision's cost is that payout plus its handling) or the principal extended. Aggregates only.
+    """
 
     EVENT_TYPE = "FinanceDecision"
 
     sector: str = "finance"
-    site_id: str = Field(min_length=1, max_length=48)
-    basis: str = Field(
-        pattern=r"^(sensor|warning|forecast)$", description="What the decision rests on"
-    )
+    basis: Basis
+    product: str | None = Field(default=None, max_length=24, description="Index product paid")
+    borrower_class: str | None = Field(default=None, max_length=12)
+    amount_yuan: float = Field(ge=0, description="Payout, or principal extended")
+    index_value: float | None = Field(default=None, description="The pool's index when paid")
+
+    @model_validator(mode="after")
+    def _one_book(self) -> FinanceDecision:
+        if self.sector != SECTOR.name:
+            raise ValueError("a finance decision is the finance sector's")
+        if self.action == FinanceAction.PAY_CLAIM and not self.product:
+            raise ValueError("a claim payment names its product")
+        if self.action == FinanceAction.EXTEND_LOAN and not self.borrower_class:
+            raise ValueError("a loan extension names its borrower class")
+        return self
 
 
 SECTOR = SectorInfo(
@@ -51,18 +98,34 @@ SECTOR = SectorInfo(
     label_en="Financial services",
     colour="#50e3c2",
     plan_section="二.5",
-    actions=actions_of(FinanceAction, {"finance_protect": ("防护", "protect")}),
+    actions=actions_of(
+        FinanceAction,
+        {
+            "pay_claim": ("理赔支付", "pay claim"),
+            "extend_loan": ("延期还本", "extend loans"),
+        },
+    ),
 )
 
-FINANCE_OBSERVATIONS = TopicSpec(
+FINANCE_CLAIMS = TopicSpec(
     sector="finance",
-    event="observations",
+    event="claims",
     version=1,
-    model=FinanceReading,
-    classification=Classification.INTERNAL,
+    model=ClaimsFiled,
+    classification=Classification.SENSITIVE,
     role=TopicRole.OBSERVATIONS,
     marked=True,
-    description="finance sites' own sensors: rain in the past 24 h",
+    description="claims filed by insured farmers, per pool and report (aggregates)",
+)
+FINANCE_REPAYMENTS = TopicSpec(
+    sector="finance",
+    event="repayments",
+    version=1,
+    model=RepaymentsMissed,
+    classification=Classification.IMPORTANT,
+    role=TopicRole.OBSERVATIONS,
+    marked=True,
+    description="daily missed-repayment shares per city and borrower class (important data)",
 )
 FINANCE_DECISIONS = TopicSpec(
     sector="finance",
@@ -71,7 +134,7 @@ FINANCE_DECISIONS = TopicSpec(
     model=FinanceDecision,
     classification=Classification.INTERNAL,
     role=TopicRole.DECISIONS,
-    description="finance protective decisions, siloed and fused",
+    description="claims paid and loans extended, siloed and fused (city aggregates only)",
 )
 
-TOPICS = (FINANCE_OBSERVATIONS, FINANCE_DECISIONS)
+TOPICS = (FINANCE_CLAIMS, FINANCE_REPAYMENTS, FINANCE_DECISIONS)

@@ -1,5 +1,11 @@
-"""The finance service's pure domain: when to protect a site."""
+"""The finance service's pure domain: when to pay an index claim and when to extend loans."""
 
-from services.finance.domain.model import Site, SiteModel, SiteRules
+from services.finance.domain.model import (
+    Book,
+    FinanceModel,
+    FinanceRules,
+    IndexStation,
+    PoolAccount,
+)
 
-__all__ = ["Site", "SiteModel", "SiteRules"]
+__all__ = ["Book", "FinanceModel", "FinanceRules", "IndexStation", "PoolAccount"]

@@ -4,7 +4,8 @@ Finance owns only financial harm, never the crop loss itself (that is agricultur
 
 - **the indemnity** (``claim_indemnity``): once a pool's true index reaches a tier of its payout
   schedule, that tier's payout falls due; the farmers bear it until it is paid. Each tier is an
-  asset of its own (``<pool>:t<k>``, kinds ``policy_tier<k>``), so a payment is credited with
+  asset of its own (``<pool>:t<k>``, kind ``<product>_t<k>``; a product's pools are kind
+  ``<product>``), so a payment is credited with
   exactly the tiers it pays. A tier comes due at the settlement limit (``claims.settlement_h``)
   after it was reached or at the run's last hour, whichever is first, and a payment naming it by
   then avoids all of it, at the price of that tier's payout: a true claim nets to zero, so a pay
@@ -18,10 +19,11 @@ Finance owns only financial harm, never the crop loss itself (that is agricultur
   the bank the loss given default; an extension (延期还本) in place before the defaults avoids
   ``loans.extension_avoid_share`` of it for ``loans.extension_cost_share`` of the principal.
 
-All figures come from ``shared/world/sectors/finance.yaml`` (with their sources) through the
-world this plug-in is given: its damage rules are built from the world's book
-(``FinancePlugin.damage_rules``), so the rules, the pools the service pays and the prices it
-charges are one set of figures.
+The book (pools, loan books, indexes) comes from ``shared/world/sectors/finance.yaml`` (with its
+sources) through the world this plug-in is given, as the service's does. The damage rules are
+declared when the plug-in is imported, before a world is loaded, so the figures they need are
+written out below (``PRODUCTS``, ``DISTRESS`` ...); ``rules_agree`` compares them with a world's
+book, and the assets refuse to be built from a book they disagree with.
 
 Sensors (the sector's own data, its siloed path): the claims farmers file on a pool after a
 true payout tier is reached, days late, and false claims on pools whose index came near the
@@ -59,13 +61,12 @@ from shared.contracts.finance import (
     RepaymentsMissed,
 )
 from shared.contracts.simulator import HazardKind
-from shared.world import BEIJING_OFFSET, DamageRule, World
+from shared.world import BEIJING_OFFSET, DamageRule
 from shared.world.costs import CostSpec, Per
 from shared.world.sectors.finance import (
     FinanceData,
     IndexCounter,
     Pool,
-    Product,
     finance_data,
     loan_books,
     loan_kind,
@@ -74,6 +75,53 @@ from shared.world.sectors.finance import (
 
 #: The borrower classes the plug-in has asset kinds for (``finance.yaml`` must list these).
 LOAN_CLASSES = ("farm", "firm")
+
+
+@dataclass(frozen=True)
+class ProductTerms:
+    """What the damage rules need of an index product: the figures of ``finance.yaml``."""
+
+    id: str
+    crops: tuple[str, ...]
+    measure: str
+    per: Per
+    sum_insured_per_unit: float
+    tiers: tuple[float, ...]
+
+
+#: The book's figures the rules are built from, as in ``shared/world/sectors/finance.yaml``
+#: (sources there). A plug-in's rules are declared when it is imported, before any world is
+#: loaded, so they are written out here; ``rules_agree`` checks them against a world's book.
+PRODUCTS = (
+    ProductTerms(
+        "rice_heat",
+        ("early_rice", "middle_rice", "late_rice"),
+        "tmax_day",
+        Per.MU,
+        300,
+        (0.15, 0.30, 0.50),
+    ),
+    ProductTerms(
+        "rice_rain",
+        ("early_rice", "middle_rice", "late_rice"),
+        "rain_day",
+        Per.MU,
+        300,
+        (0.05, 0.15, 0.30),
+    ),
+    ProductTerms("orange_freeze", ("navel_orange",), "temp", Per.MU, 3000, (0.10, 0.25, 0.45)),
+    ProductTerms("hog_heat", ("hogs",), "tmax_day", Per.HEAD, 800, (0.02, 0.05, 0.08)),
+)
+DISTRESS = ((72.0, 0.05), (240.0, 0.15), (480.0, 0.25))
+HANDLING_SHARE = 0.04
+SETTLEMENT_H = 720
+DEFAULTS = {
+    "farm": ((72.0, 0.01), (168.0, 0.04), (336.0, 0.08)),
+    "firm": ((72.0, 0.01), (168.0, 0.03), (336.0, 0.06)),
+}
+FLOOD_THRESHOLD_M = 0.5
+EXTENSION_AVOID_SHARE = 0.7
+EXTENSION_COST_SHARE = 0.01
 #: Insured units per claimant household (?: a rice household farms about 10 mu; a hog farm
 #: keeps tens of head): only the count of claims in a report, which nothing scores.
 UNITS_PER_CLAIM = 10.0
@@ -84,6 +132,7 @@ REPAYMENT_HOUR = 12
 
 HAZARDS: dict[str, tuple[HazardKind, ...]] = {
     "tmax_day": (HazardKind.HEAT_WAVE,),
+    "rain_day": (HazardKind.RAINSTORM, HazardKind.LAKE_RISE),
     "temp": (HazardKind.COLD_WAVE, HazardKind.FREEZING_RAIN),
 }
 
@@ -95,26 +144,27 @@ def _local_hour(state: WorldState, i: int) -> int:
 def index_values(state: WorldState, pool: Pool) -> list[int]:
     """The pool's index value, hourly (what the payout schedule reads), from the true weather.
 
-    A daily index counts a local day at its last hour (the day's Tmax is known then); an hourly
-    one every hour. Out of the product's crop stages the index does not count.
+    A daily index counts a local day at its last hour (the day's Tmax or rain is known then); an
+    hourly one every hour. Out of the product's crop stages the index does not count.
     """
-    product = pool.product
-    temps = state.cities[pool.region].temp
+    spec = pool.product.index
+    city = state.cities[pool.region]
+    values = city.rain if spec.measure == "rain_day" else city.temp
     calendars = state.world.calendars
-    counter = IndexCounter(product.index)
+    counter = IndexCounter(spec)
     local = [(t.astimezone(UTC) + BEIJING_OFFSET) for t in state.times]
     out: list[int] = []
-    day_max = -math.inf
+    day: list[float] = []
     n = state.hours
     for i in range(n):
-        eligible = product.eligible(calendars.stage(pool.crop, local[i].date(), pool.lat))
-        if product.index.unit == "hour":
-            counter.add(temps[i], eligible=eligible)
+        eligible = pool.product.eligible(calendars.stage(pool.crop, local[i].date(), pool.lat))
+        if spec.unit == "hour":
+            counter.add(values[i], eligible=eligible)
         else:
-            day_max = max(day_max, temps[i])
+            day.append(values[i])
             if i == n - 1 or local[i + 1].date() != local[i].date():
-                counter.add(day_max, eligible=eligible)
-                day_max = -math.inf
+                counter.add(sum(day) if spec.summed else max(day), eligible=eligible)
+                day = []
         out.append(counter.value)
     return out
 
@@ -133,7 +183,7 @@ def _payout_share(series: Series, asset: Asset) -> list[float]:
 
 
 def _claim_due(series: Series, asset: Asset) -> list[float]:
-    return [1.0 if s > 0 else 0.0 for s in series.hourly(POLICY, asset, "payout_share")]
+    return [1.0 if s > 0 else 0.0 for s in _payout_share(series, asset)]
 
 
 def tier_id(pool: Pool, tier: int) -> str:
@@ -160,34 +210,45 @@ def _settled(series: Series, asset: Asset) -> list[float]:
     return [1.0 if i >= due else 0.0 for i in range(n)]
 
 
-def policy_assets(state: WorldState) -> list[Asset]:
-    """Every insured pool in the scenario's cities: its sum insured at risk, in mu or head."""
-    out = []
-    for pool in pools(state.world, set(state.cities)):
-        out.append(
-            Asset(
-                id=pool.id,
-                kind="policy",
-                region=pool.region,
-                value_yuan=pool.sum_insured_yuan,
-                people=0,
-                lat=pool.lat,
-                crop=pool.crop,
-                unit=pool.product.per,
-                quantity=pool.insured_units,
-                units={FinanceAction.PAY_CLAIM.value: (pool.product.unit, pool.insured_units)},
-            )
-        )
-    return out
+def _product_pools(state: WorldState, product: str) -> list[Pool]:
+    differ = rules_agree(finance_data(state.world))
+    if differ:
+        raise ValueError(f"the finance rules disagree with finance.yaml: {', '.join(differ)}")
+    return [p for p in pools(state.world, set(state.cities)) if p.product.id == product]
 
 
-def tier_assets(tier: int) -> Callable[[WorldState], list[Asset]]:
-    """The assets of every pool's payout tier ``tier``: that tier's part of the sum insured."""
+def policy_assets(product: str) -> Callable[[WorldState], list[Asset]]:
+    """The assets of a product's pools: each its sum insured at risk, in mu or head."""
 
     def assets(state: WorldState) -> list[Asset]:
-        """Each pool's tier ``tier``, where its schedule has one."""
+        """The product's pools in the scenario's cities."""
+        return [_pool_asset(pool) for pool in _product_pools(state, product)]
+
+    return assets
+
+
+def _pool_asset(pool: Pool) -> Asset:
+    return Asset(
+        id=pool.id,
+        kind=pool.product.id,
+        region=pool.region,
+        value_yuan=pool.sum_insured_yuan,
+        people=0,
+        lat=pool.lat,
+        crop=pool.crop,
+        unit=pool.product.per,
+        quantity=pool.insured_units,
+        units={FinanceAction.PAY_CLAIM.value: (pool.product.unit, pool.insured_units)},
+    )
+
+
+def tier_assets(product: str, tier: int) -> Callable[[WorldState], list[Asset]]:
+    """The assets of a product's payout tier ``tier``: each pool's part of the sum insured."""
+
+    def assets(state: WorldState) -> list[Asset]:
+        """Each of the product's pools' tier ``tier``, where its schedule has one."""
         out = []
-        for pool in pools(state.world, set(state.cities)):
+        for pool in _product_pools(state, product):
             payout = pool.product.payout
             if tier > len(payout):
                 continue
@@ -195,7 +256,7 @@ def tier_assets(tier: int) -> Callable[[WorldState], list[Asset]]:
             out.append(
                 Asset(
                     id=tier_id(pool, tier),
-                    kind=f"policy_tier{tier}",
+                    kind=tier_kind(product, tier),
                     region=pool.region,
                     value_yuan=round(pool.sum_insured_yuan * part, 2),
                     people=0,
@@ -232,54 +293,96 @@ def _book_assets(class_id: str) -> Callable[[WorldState], list[Asset]]:
     return assets
 
 
-POLICY = Exposure(
-    kind="policy",
-    assets=policy_assets,
-    variables={"payout_share": _payout_share, "claim_due": _claim_due},
-    city_variables=False,
-)
-#: The most payout tiers a product may have (one asset kind each).
-MAX_TIERS = 3
-TIERS = tuple(
-    Exposure(
-        kind=f"policy_tier{k}",
-        assets=tier_assets(k),
-        variables={"settled": _settled},
-        city_variables=False,
+def tier_kind(product: str, tier: int) -> str:
+    """The asset kind of a product's payout tier ``tier``."""
+    return f"{product}_t{tier}"
+
+
+#: Each product's pools (its delay rule's assets) and payout tiers (its indemnity rules').
+POLICIES = tuple(
+    exposure
+    for product in PRODUCTS
+    for exposure in (
+        Exposure(
+            kind=product.id,
+            assets=policy_assets(product.id),
+            variables={"payout_share": _payout_share, "claim_due": _claim_due},
+            city_variables=False,
+        ),
+        *(
+            Exposure(
+                kind=tier_kind(product.id, k),
+                assets=tier_assets(product.id, k),
+                variables={"settled": _settled},
+                city_variables=False,
+            )
+            for k in range(1, len(product.tiers) + 1)
+        ),
     )
-    for k in range(1, MAX_TIERS + 1)
 )
 
 
-def claim_price(product: Product, share: float) -> CostSpec:
+def claim_price(product: ProductTerms, share: float) -> CostSpec:
     """``share`` of the sum insured per insured unit, paid once: a payout's price per unit."""
     return CostSpec(
-        per=product.unit,
-        unit_cost_yuan=product.sum_insured_per_unit * share,
+        per=product.per,
+        unit_cost_yuan=round(product.sum_insured_per_unit * share, 6),
         source=f"finance.yaml: {product.id}, {share:g} of ¥{product.sum_insured_per_unit:g}",
     )
 
 
-def extension_price(data: FinanceData) -> CostSpec:
-    """An extension's price per ¥10,000 of principal (counted in FACILITY units: a loan
-    facility's ¥10,000), paid once."""
-    return CostSpec(
-        per=Per.FACILITY,
-        unit_cost_yuan=data.loans.extension_cost_share * 1e4,
-        source="finance.yaml: the People's Bank's 2020 deferral support, 1 % of principal",
-    )
+#: An extension's price per ¥10,000 of principal (counted in FACILITY units: a loan facility's
+#: ¥10,000), paid once.
+EXTENSION_PRICE = CostSpec(
+    per=Per.FACILITY,
+    unit_cost_yuan=EXTENSION_COST_SHARE * 1e4,
+    source="finance.yaml: the People's Bank's 2020 deferral support, 1 % of principal",
+)
 
 
-def rules_of(world: World) -> tuple[CodedRule, ...]:
-    """The sector's damage rules, built from the world's finance book."""
-    data = finance_data(world)
-    classes = tuple(c.id for c in data.loans.classes)
-    if classes != LOAN_CLASSES:
-        raise ValueError(f"finance.yaml loan classes {classes}; the plug-in has {LOAN_CLASSES}")
-    claims = data.claims
+def rules_agree(data: FinanceData) -> list[str]:
+    """Where the rules' figures differ from a world's finance book (none: they agree)."""
+    out: list[str] = []
+    book = {p.id: p for p in data.products}
+    if set(book) != {p.id for p in PRODUCTS}:
+        out.append(f"products {sorted(book)}")
+    for terms in PRODUCTS:
+        product = book.get(terms.id)
+        if product is None:
+            continue
+        mine = (terms.crops, terms.measure, terms.per, terms.sum_insured_per_unit, terms.tiers)
+        theirs = (
+            product.crops,
+            product.index.measure,
+            product.unit,
+            product.sum_insured_per_unit,
+            tuple(t[1] for t in product.payout),
+        )
+        if mine != theirs:
+            out.append(f"product {terms.id}")
+    claims, loans = data.claims, data.loans
+    if (claims.distress, claims.handling_share, claims.settlement_h) != (
+        DISTRESS,
+        HANDLING_SHARE,
+        SETTLEMENT_H,
+    ):
+        out.append("claims terms")
+    if {c.id: c.defaults for c in loans.classes} != DEFAULTS:
+        out.append("loan classes")
+    if (loans.flood_threshold_m, loans.extension_avoid_share, loans.extension_cost_share) != (
+        FLOOD_THRESHOLD_M,
+        EXTENSION_AVOID_SHARE,
+        EXTENSION_COST_SHARE,
+    ):
+        out.append("loan terms")
+    return out
+
+
+def rules_of() -> tuple[CodedRule, ...]:
+    """The sector's damage rules, from the book's figures above."""
     out: list[CodedRule] = []
-    for product in data.products:
-        hazards = HAZARDS[product.index.measure]
+    for product in PRODUCTS:
+        hazards = HAZARDS[product.measure]
         out.append(
             CodedRule(
                 rule=DamageRule(
@@ -287,32 +390,29 @@ def rules_of(world: World) -> tuple[CodedRule, ...]:
                     sector=SECTOR.name,
                     impact="payout_delay",
                     hazards=hazards,
-                    asset="policy",
-                    crops=product.crops,
+                    asset=product.id,
                     variable="claim_due",
                     op="ge",
                     threshold=1,
                     unit="hour",
                     mode="duration",
-                    reset_h=claims.settlement_h,
+                    reset_h=SETTLEMENT_H,
                     share_variable="payout_share",
-                    steps=claims.distress,
+                    steps=DISTRESS,
                     mitigations=(
                         {
                             "action": FinanceAction.PAY_CLAIM.value,
                             "avoid_share": 1.0,
                             "lead_h": 0,
-                            "cost": claim_price(product, claims.handling_share),
+                            "cost": claim_price(product, HANDLING_SHARE),
                         },
                     ),
                 ),
                 source="finance.yaml claims.distress: farmers' distress while unpaid (?)",
             )
         )
-        if len(product.payout) > MAX_TIERS:
-            raise ValueError(f"{product.id}: at most {MAX_TIERS} payout tiers")
         below = 0.0
-        for tier, (_, share) in enumerate(product.payout, start=1):
+        for tier, share in enumerate(product.tiers, start=1):
             out.append(
                 CodedRule(
                     rule=DamageRule(
@@ -320,8 +420,7 @@ def rules_of(world: World) -> tuple[CodedRule, ...]:
                         sector=SECTOR.name,
                         impact="claim_indemnity",
                         hazards=hazards,
-                        asset=f"policy_tier{tier}",
-                        crops=product.crops,
+                        asset=tier_kind(product.id, tier),
                         variable="settled",
                         op="ge",
                         threshold=1,
@@ -345,47 +444,37 @@ def rules_of(world: World) -> tuple[CodedRule, ...]:
                 )
             )
             below = share
-    for loan_class in data.loans.classes:
+    for class_id in LOAN_CLASSES:
         out.append(
             CodedRule(
                 rule=DamageRule(
-                    id=f"finance-loans-{loan_class.id}-default",
+                    id=f"finance-loans-{class_id}-default",
                     sector=SECTOR.name,
                     impact="loan_default",
                     hazards=(HazardKind.LAKE_RISE, HazardKind.RAINSTORM),
-                    asset=loan_kind(loan_class.id),
+                    asset=loan_kind(class_id),
                     variable="level_above_warning",
                     op="ge",
-                    threshold=data.loans.flood_threshold_m,
+                    threshold=FLOOD_THRESHOLD_M,
                     unit="hour",
                     mode="duration",
-                    steps=loan_class.defaults,
+                    steps=DEFAULTS[class_id],
                     mitigations=(
                         {
                             "action": FinanceAction.EXTEND_LOAN.value,
-                            "avoid_share": data.loans.extension_avoid_share,
+                            "avoid_share": EXTENSION_AVOID_SHARE,
                             "lead_h": 0,
-                            "cost": extension_price(data),
+                            "cost": EXTENSION_PRICE,
                         },
                     ),
                 ),
                 source=(
-                    f"finance.yaml loans: {loan_class.id} defaults after days flooded (?), "
+                    f"finance.yaml loans: {class_id} defaults after days flooded (?), "
                     "LGD 45 % (CBIRC 2012 capital rules), extension 1 % (People's Bank 2020)"
                 ),
             )
         )
     return tuple(out)
-
-
-@dataclass(frozen=True)
-class FinancePlugin(SectorPlugin):
-    """The finance plug-in: its damage rules come from the world's finance book."""
-
-    def damage_rules(self, world: World) -> tuple[DamageRule, ...]:
-        """The world's rules that name finance, then those built from its book."""
-        named = tuple(r for r in world.damage.rules if r.sector == self.sector.name)
-        return named + tuple(c.rule for c in rules_of(world))
 
 
 class ClaimSensor:
@@ -495,11 +584,11 @@ class RepaymentSensor:
             )
 
 
-PLUGIN = FinancePlugin(
+PLUGIN = SectorPlugin(
     sector=SECTOR,
+    rules=rules_of(),
     exposures=(
-        POLICY,
-        *TIERS,
+        *POLICIES,
         *(Exposure(kind=loan_kind(c), assets=_book_assets(c)) for c in LOAN_CLASSES),
     ),
     sensors=(
