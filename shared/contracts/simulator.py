@@ -103,6 +103,11 @@ class ImpactOccurred(Event):
     exposure_started_at: AwareDatetime
     ended_at: AwareDatetime | None = None
     loss_yuan: float = Field(ge=0)
+    direct_loss: bool = Field(
+        default=True,
+        description="Counts in the disaster's direct economic loss (not a financial transfer "
+        "or lost service, which the record's direct loss does not count)",
+    )
     people_affected: int = Field(default=0, ge=0)
     quantity: float | None = Field(default=None, ge=0, description="The asset's amount, see unit")
     affected_quantity: float | None = Field(

@@ -405,6 +405,11 @@ class DamageRule(_Frozen):
     unit: Literal["hour", "day"]
     mode: Literal["duration", "peak", "rate"]
     value_basis: Literal["asset", "customers"] = "asset"
+    #: Whether the loss counts in a disaster's direct economic loss as disaster statistics report
+    #: it (property, crops, infrastructure); False for financial harm (a delayed payout, an
+    #: indemnity, a loan default) and lost service (unserved energy), which would count the
+    #: physical loss again or are not in those statistics.
+    direct: bool = True
     reset_h: int | None = Field(default=None, ge=1)
     share_variable: str | None = None
     steps: tuple[tuple[float, ...], ...] | None = None

@@ -122,6 +122,10 @@ def test_measures_count_the_window_the_cause_and_the_ten_and_eighty_percent_rule
     assert measure(_figure("crop_area_affected_mu"), [*impacts, failed]) == 60
     cause = _figure("direct_loss_yuan", hazards=["lake_rise"])
     assert measure(cause, impacts) == 30
+    # a financial transfer (a loan default, an indemnity) is not a direct loss, and has no people
+    default = _impact(7, sector="finance", loss_yuan=400.0, direct_loss=False)
+    assert measure(_figure("direct_loss_yuan"), [*impacts, default]) == 380
+    assert measure(_figure("people_affected"), [*impacts, default]) == 7
 
 
 def test_the_ratio_is_the_median_over_the_record_and_the_band_is_inclusive() -> None:

@@ -64,7 +64,7 @@ def measure(figure: RecordFigure, impacts: Iterable[ImpactOccurred]) -> float:
         if start <= e.occurred_at < end and (figure.hazards is None or e.hazard in figure.hazards)
     ]
     if figure.metric == "direct_loss_yuan":
-        return sum(e.loss_yuan for e in within)
+        return sum(e.loss_yuan for e in within if e.direct_loss)
     if figure.metric == "agriculture_loss_yuan":
         return sum(e.loss_yuan for e in within if e.sector == "agriculture")
     if figure.metric == "people_affected":

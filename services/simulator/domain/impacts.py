@@ -519,6 +519,7 @@ def _make(
         exposure_started_at=started,
         ended_at=end_time,
         loss_yuan=round(loss, 2),
+        direct_loss=rule.direct,
         people_affected=people,
         quantity=asset.quantity,
         affected_quantity=(

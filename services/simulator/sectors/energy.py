@@ -218,6 +218,7 @@ HEAT_UNSERVED = DamageRule(
     id="heat-unserved-energy",
     sector=SECTOR.name,
     impact="unserved_energy",
+    direct=False,
     hazards=(HazardKind.HEAT_WAVE,),
     asset="load_area",
     variable="unserved_mwh",
