@@ -1,5 +1,6 @@
-"""Emergency HTTP adapter: citizen-report ingestion and its load profile, response levels per city,
-resources and their positions, incidents."""
+"""Emergency HTTP adapter: citizen-report ingestion and its load profile, response levels and the
+measures in force per city (levels, evacuations, suspensions), resources and their positions,
+incidents."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
-"""The emergency service's manifest: gauges, citizen reports and safety alarms (and, fused, other
-sectors' warnings, advisories and road status) in; response levels, pre-positioning and
-evacuations out."""
+"""The emergency service's manifest: gauges, citizen reports, safety alarms and the public weather
+warnings (and, fused, agriculture's advisories and transport's road status) in; response levels
+with pre-positioned rescue forces, evacuations and suspended operations out (levees are the water
+sector's, power lines the energy sector's)."""
 
 from __future__ import annotations
 
@@ -62,8 +63,9 @@ MANIFEST: Manifest[Paired[ResponseModel]] = Manifest(
     load=(api.LOAD,),
     sector=SECTOR,
     description=(
-        "Gauges, citizen reports and safety alarms (and, fused, weather warnings, agriculture "
-        "advisories and road status) in; response levels, pre-positioning and evacuations out."
+        "Gauges, citizen reports, safety alarms and public weather warnings (and, fused, "
+        "agriculture advisories and road status) in; response levels with pre-positioned rescue "
+        "forces, evacuations and suspended operations out."
     ),
     data_files=("services/emergency/data/response_rules.yaml",),
 )

@@ -1,5 +1,8 @@
 """Emergency stream adapter: gauges, reports, alarms (and, fused, other sectors) -> both modes.
 
+Out come response levels, evacuations and suspensions; levees are the water sector's and power
+lines the energy sector's, so an icing or outage report is an incident here, not a measure.
+
 Own-sector events and the public CMA warnings (every agency receives them: the fair siloed
 baseline) go to both models, siloed first. Agriculture advisories and transport road status,
 other sectors' data, go to the fused model only; they are ``fused_reads``, so the service

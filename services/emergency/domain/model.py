@@ -1,5 +1,11 @@
 """The response model: per city, what level of response and which measures the evidence calls for.
 
+The measures are emergency management's coordination: a response level with the rescue forces it
+pre-positions, evacuation, and suspending operations at industrial-safety facilities. Levees are
+the water sector's and power lines the energy sector's (each loss has one owner in the world's
+damage rules), so this model neither reinforces levees nor de-ices lines: of a flood it guards
+the people and their movable contents, which only evacuation saves.
+
 Evidence per city: lake gauges over their warning levels, citizen reports in a sliding window,
 industrial-safety alarms (own-sector), the public CMA warnings every agency receives (level
 floors and an expected lake rise), and for the fused mode agriculture waterlogging advisories and
@@ -26,6 +32,7 @@ warnings (the fair baseline), never another sector's data.
 from __future__ import annotations
 
 import logging
+import math
 from collections import deque
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
@@ -91,7 +98,8 @@ def city_of(region: str) -> str:
 @dataclass(frozen=True)
 class Evidence:
     """Why a measure is called for: the hazard, the event ids and the sectors they came from,
-    the kind of evidence and ``probability``, the p it gives the loss the measure guards against."""
+    the kind of evidence and ``probability``, the p it gives the loss the measure guards against;
+    for the gauges' evidence, ``rise_m``, the rise the public warnings add to their stage."""
 
     hazard: HazardKind | None
     causes: tuple[UUID, ...]
@@ -99,6 +107,7 @@ class Evidence:
     trigger: str = ""
     kind: EvidenceKind = field(kw_only=True)
     probability: float = field(kw_only=True)
+    rise_m: float = field(default=0.0, kw_only=True)
 
 
 @dataclass
@@ -198,6 +207,7 @@ class ResponseModel:
         for state in self._cities.values():
             for g in state.gauges:
                 self._gauge_cities.setdefault(g.id, []).append(state)
+        self._gauges = {g.id: g for g in self.world.gauges}
         self._facilities = {f.id: _FacilityState(f) for f in self.world.facilities}
         self._stock = {r.city: r for r in self.world.resources}
         self._sent: dict[tuple[str, ResourceKind], int] = {}
@@ -412,6 +422,7 @@ class ResponseModel:
                 " (forecast rise)" if rise_from else ""
             )
             rise_p = max((w.probability for w in rise_from), default=p.gauge)
+            rise = predicted - excess
 
             def lake(observed: bool) -> Evidence:
                 """The gauges' evidence; its p is the warnings' when only their rise calls for
@@ -423,21 +434,17 @@ class ResponseModel:
                     trigger,
                     kind=EvidenceKind.GAUGE,
                     probability=p.gauge if observed else rise_p,
+                    rise_m=rise,
                 )
 
             level = rules.flood_level(predicted)
             if level is not None:
                 levels.append((level, lake(rules.flood_level(excess) == level)))
-            if predicted >= rules.levee_above_warning_m:
-                options[Measure.LEVEE_REINFORCEMENT].append(
-                    ((), lake(excess >= rules.levee_above_warning_m))
-                )
             if predicted >= rules.evacuate_above_warning_m:
-                people = self._people(rules.estimate_rules.lake, state.city.flood_exposed_pop,
-                                      predicted)  # fmt: skip
                 options[Measure.EVACUATION].append(
-                    ((people,), lake(excess >= rules.evacuate_above_warning_m))
-                )
+                    ((self._flood_people(state, rise),),
+                     lake(excess >= rules.evacuate_above_warning_m))
+                )  # fmt: skip
 
         flood_reports = [r for r in state.reports if r.report_kind in rules.reports.flood_kinds]
         report_level = rules.report_level(len(flood_reports))
@@ -452,20 +459,6 @@ class ResponseModel:
             levels.append((report_level, reports))
         if len(flood_reports) >= rules.reports.evacuate_count:
             options[Measure.EVACUATION].append(((self._flash_people(state),), reports))
-        icing_reports = [r for r in state.reports if r.report_kind in rules.reports.icing_kinds]
-        if len(icing_reports) >= rules.reports.deice_count:
-            options[Measure.POWER_LINE_DEICING].append(
-                (
-                    (),
-                    Evidence(
-                        HazardKind.FREEZING_RAIN,
-                        tuple(r.event_id for r in icing_reports),
-                        trigger=f"{len(icing_reports)} icing/outage reports",
-                        kind=EvidenceKind.REPORTS,
-                        probability=p.reports,
-                    ),
-                )
-            )
 
         for w in sorted(state.warnings.values(), key=lambda w: w.signal):
             hazard = _SIGNAL_HAZARD.get(w.signal)
@@ -481,8 +474,6 @@ class ResponseModel:
                 levels.append((w.effect.level, ev))
             if w.effect.evacuate:
                 options[Measure.EVACUATION].append(((self._flash_people(state),), ev))
-            if w.effect.deice_power_lines:
-                options[Measure.POWER_LINE_DEICING].append(((), ev))
 
         if state.advisories:
             levels.append(
@@ -526,7 +517,7 @@ class ResponseModel:
             return True
         level = value if isinstance(value, ResponseLevel) else None
         people = value[0] if isinstance(value, tuple) and value else 0
-        charge = self._charge(state.city, measure, level, people)
+        charge = self._charge(measure, level, people)
         cost = charge.over(decide.expected_hours[measure])
         return worth_acting(ev.probability, self._estimate(state, measure, ev), cost)
 
@@ -609,7 +600,7 @@ class ResponseModel:
         if level is not None:
             deployments = self._preposition(state, level)
             ready_h = max((d.eta_hours for d in deployments), default=ready_h)
-        charge = self._charge(state.city, measure, level, people)
+        charge = self._charge(measure, level, people)
         loss = self._estimate(state, measure, evidence)
         reason = f"{measure}: {evidence.trigger}"
         if self.rules.decide.duty(measure, evidence.kind) is not None and not worth_acting(
@@ -640,20 +631,13 @@ class ResponseModel:
             trigger=evidence.trigger[:200],
         )
 
-    def _charge(
-        self, city: City, measure: Measure, level: ResponseLevel | None, people: object
-    ) -> Charge:
-        """What a city measure costs: teams on standby for its level, people moved, levee km
-        patrolled, the city's line crews out (resources.yaml; prices: actions.yaml)."""
+    def _charge(self, measure: Measure, level: ResponseLevel | None, people: object) -> Charge:
+        """What a city measure costs: people moved, or teams on standby for its level
+        (resources.yaml; prices: actions.yaml)."""
         action = measure.action
         if measure is Measure.EVACUATION:
             count = people if isinstance(people, int | float) else 0
             return self.world.charge(action, Per.PERSON, count)
-        if measure is Measure.LEVEE_REINFORCEMENT:
-            return self.world.charge(action, Per.KM, city.levee_km)
-        if measure is Measure.POWER_LINE_DEICING:
-            stock = self._stock.get(city.code)
-            return self.world.charge(action, Per.CREW, stock.line_crews if stock else 0)
         quota = self.rules.resources_per_level[level] if level is not None else {}
         teams = quota.get(ResourceKind.RESCUE_TEAM, 0)
         return self.world.charge(action, Per.CREW, teams)
@@ -858,23 +842,60 @@ class ResponseModel:
     def _flash_people(self, state: _CityState) -> int:
         return self._people(self.rules.estimate_rules.flash, state.city.population, None)
 
+    def _zone_excess(self, state: _CityState, gauge_id: str | None, rise_m: float) -> float | None:
+        """Metres over warning at a flood zone's own gauge, plus the warnings' expected rise; the
+        city's worst gauge stands in while the zone's own has not reported."""
+        known = state.levels.get(gauge_id) if gauge_id is not None else None
+        if known is None or gauge_id not in self._gauges:
+            worst = self._excess(state)[0]
+            return None if worst is None else worst + rise_m
+        return known[0] - self._gauges[gauge_id].warning_m + rise_m
+
+    def _flood_people(self, state: _CityState, rise_m: float) -> int:
+        """People to move out of the city's lake zone and riverside land: each zone's people
+        share (its flood rule's step) at its own gauge's stage."""
+        names, city = self.rules.estimate_rules, state.city
+        lake = self._zone_excess(state, city.lake_gauge, rise_m)
+        river = self._zone_excess(state, city.river_gauge, rise_m)
+        return self._people(names.lake, city.flood_exposed_pop, lake) + self._people(
+            names.river, city.river_exposed_pop, river
+        )
+
+    def _breach_chance(self, state: _CityState, rise_m: float) -> float:
+        """The chance the riverside levee fails while an evacuation is expected to be in force,
+        at its gauge's stage (with the warnings' rise) held steady: the world's breach hazard
+        (damage.yaml constants), which accumulates only above the warning level."""
+        gauge_id = state.city.river_gauge
+        known = state.levels.get(gauge_id) if gauge_id is not None else None
+        gauge = self._gauges.get(gauge_id) if gauge_id is not None else None
+        if known is None or gauge is None or known[0] + rise_m <= gauge.warning_m:
+            return 0.0
+        c = self.world.damage.constants
+        per_h = c.levee_breach_per_h_at_guaranteed * math.exp(
+            c.levee_breach_growth_per_m * (known[0] + rise_m - gauge.guaranteed_m)
+        )
+        return 1.0 - math.exp(-per_h * self.rules.decide.expected_hours[Measure.EVACUATION])
+
     def _estimate(self, state: _CityState, measure: Measure, evidence: Evidence) -> float:
         """L: yuan the measure spares if the loss it guards against comes (before p), from the
-        world's damage rules. Gauge evidence is weighed against the lake zone and the riverside
-        land behind the levees, both at the city's worst gauge excess."""
+        world's damage rules. Gauge evidence is weighed against emergency's share of a flood
+        (people and movable contents; the fixed assets are the water sector's): the lake zone and
+        the riverside land, each at its own gauge's stage, and a breach of the riverside levee at
+        the chance it fails (``_breach_chance``)."""
         names = self.rules.estimate_rules
         c = self.world.damage.constants
         city = state.city
         parts: list[tuple[str, float, float | None]]
-        if measure is Measure.POWER_LINE_DEICING:
-            customers = city.population / c.people_per_customer
-            parts = [(names.icing, customers * c.outage_cost_yuan_per_customer, None)]
-        elif evidence.hazard is HazardKind.LAKE_RISE:
-            x = self._excess(state)[0]
+        if evidence.hazard is HazardKind.LAKE_RISE:
+            rise = evidence.rise_m
+            breach = self._breach_chance(state, rise)
             parts = [
-                (names.lake, city.flood_exposed_assets_yuan, x),
-                (names.river, city.river_exposed_assets_yuan, x),
-            ]
+                (names.lake, city.flood_exposed_assets_yuan,
+                 self._zone_excess(state, city.lake_gauge, rise)),
+                (names.river, city.river_exposed_assets_yuan,
+                 self._zone_excess(state, city.river_gauge, rise)),
+                (names.breach, city.river_exposed_assets_yuan * breach, None),
+            ]  # fmt: skip
         else:
             parts = [(names.flash, city.population * c.asset_yuan_per_person, None)]
         return self._loss(parts, measure.action)

@@ -47,8 +47,6 @@ class ReportRule(_Frozen):
     flood_kinds: tuple[ReportKind, ...]
     flood_levels: tuple[CountStep, ...]
     evacuate_count: int = Field(ge=1)
-    icing_kinds: tuple[ReportKind, ...]
-    deice_count: int = Field(ge=1)
 
 
 class AlarmRule(_Frozen):
@@ -63,7 +61,6 @@ class WarningEffect(_Frozen):
     level: ResponseLevel | None = None
     flood_rise_m: float = Field(default=0.0, ge=0)
     evacuate: bool = False
-    deice_power_lines: bool = False
     suspend: tuple[FacilityKind, ...] = ()
 
 
@@ -75,12 +72,14 @@ class AgricultureRule(_Frozen):
 
 
 class EstimateRules(_Frozen):
-    """Damage rules (shared/world/damage.yaml) behind the model's own loss estimates."""
+    """Damage rules (shared/world/damage.yaml) behind the model's own loss estimates: the
+    emergency-owned share of a flood (people and movable contents) on the lake zone, the
+    riverside land and behind a breached levee, and flash floods."""
 
     lake: str
     river: str
+    breach: str
     flash: str
-    icing: str
 
 
 class EvidenceKind(StrEnum):
@@ -140,7 +139,6 @@ class ResponseRules(_Frozen):
     """Every threshold the emergency model uses."""
 
     flood_levels: tuple[FloodStep, ...] = Field(min_length=1)
-    levee_above_warning_m: float
     evacuate_above_warning_m: float
     reports: ReportRule
     alarms: AlarmRule

@@ -74,3 +74,14 @@ def test_the_same_report_from_the_same_provider_gets_the_same_id() -> None:
     )
     assert first.event_id == again.event_id
     assert first.event_id != other.event_id  # people is part of the report's identity
+
+
+def test_measures_in_force_are_emergencys_own_and_levees_or_de_icing_are_refused() -> None:
+    client = _client()
+    rows = client.get("/responses/levels", params={"city": JIUJIANG}).json()
+    assert {tuple(r["measures"]) for r in rows} == {("evacuation", "response_level")}
+    active = client.get("/responses/active", params={"city": JIUJIANG}).json()
+    assert {d["action"] for d in active} == {"evacuate", "preposition_rescue"}
+    for gone in ("levee_reinforcement", "power_line_deicing"):
+        # the water and energy sectors' measures now
+        assert client.get("/responses/active", params={"measure": gone}).status_code == 422

@@ -6,6 +6,7 @@ model, so a wrong estimate, a wrong hour count or a wrong p in the model fails t
 
 from __future__ import annotations
 
+import math
 from datetime import timedelta
 from typing import Any
 
@@ -37,6 +38,7 @@ from shared.world import City, Facility
 from shared.world.costs import Per
 from tests.factories.emergency import (
     JIUJIANG,
+    NANCHANG,
     PINGXIANG,
     SHANGRAO,
     T0,
@@ -47,7 +49,7 @@ from tests.factories.emergency import (
     world,
 )
 
-JIAN = "360800"  # Ji'an: riverside land on the Gan only, no lake zone
+JIAN = "360800"  # Ji'an: riverside land on the Gan only (gauge jian), no lake zone
 
 
 def decisions(
@@ -82,9 +84,66 @@ def step_share(rule_id: str, x: float | None) -> float:
     return (hit[-1] if hit else steps[0])[1]
 
 
+def people_share(rule_id: str, x: float | None) -> float:
+    """The damage rule's people share at ``x`` (its first step when ``x`` is below all)."""
+    rule = next(r for r in world().damage.rules if r.id == rule_id)
+    steps = rule.steps or ()
+    hit = [s for s in steps if x is not None and x >= s[0]]
+    return (hit[-1] if hit else steps[0])[2]
+
+
 def avoid(rule_id: str, action: str) -> float:
     rule = next(r for r in world().damage.rules if r.id == rule_id)
     return max(m.avoid_share for m in rule.mitigations if m.action == action)
+
+
+def over_warning(gauge_id: str, level_m: float) -> float:
+    return level_m - world().gauge(gauge_id).warning_m
+
+
+def breach_chance(gauge_id: str, level_m: float) -> float:
+    """The chance the levee behind a river gauge at this stage fails within an evacuation's
+    expected hours: the world's breach hazard, none at or below the warning level."""
+    g, c = world().gauge(gauge_id), world().damage.constants
+    if level_m <= g.warning_m:
+        return 0.0
+    per_h = c.levee_breach_per_h_at_guaranteed * math.exp(
+        c.levee_breach_growth_per_m * (level_m - g.guaranteed_m)
+    )
+    return 1.0 - math.exp(-per_h * hours(Measure.EVACUATION))
+
+
+def flood_evacuation(
+    code: str, lake_x: float | None, river_x: float | None, breach: float
+) -> tuple[float, int]:
+    """(L, people) of evacuating a city's flood zones: the emergency-owned flood rules (people and
+    movable contents) of the lake zone at ``lake_x`` and the riverside land at ``river_x`` metres
+    over warning, and a breach of the riverside levee at chance ``breach``."""
+    names, c = rules().estimate_rules, city(code)
+    loss = (
+        c.flood_exposed_assets_yuan * step_share(names.lake, lake_x) * avoid(names.lake, "evacuate")
+    )
+    loss += (
+        c.river_exposed_assets_yuan
+        * step_share(names.river, river_x)
+        * avoid(names.river, "evacuate")
+    )
+    loss += (
+        c.river_exposed_assets_yuan
+        * breach
+        * step_share(names.breach, None)
+        * avoid(names.breach, "evacuate")
+    )
+    people = round(c.flood_exposed_pop * people_share(names.lake, lake_x)) + round(
+        c.river_exposed_pop * people_share(names.river, river_x)
+    )
+    return loss, people
+
+
+def evacuation_cost(people: int) -> float:
+    return (
+        world().charge(EmergencyAction.EVACUATE, Per.PERSON, people).over(hours(Measure.EVACUATION))
+    )
 
 
 def with_rules(**decide_probability: Any) -> ResponseRules:
@@ -177,30 +236,71 @@ def test_flood_reports_evacuate_just_above_the_ratio_and_not_just_below(
 # ------------------------------------------------------------------- p by evidence, p x L
 
 
-def test_a_gauge_decision_carries_the_gauges_p_and_p_times_l_over_both_zones() -> None:
-    # Ji'an has no lake zone: the loss a levee spares is on its riverside land (warning 50.5 m)
-    events = model().on_gauge(gauge(0, 51.0, "jian"))
-    (levee,) = decisions(events, Measure.LEVEE_REINFORCEMENT, JIAN)
+@pytest.mark.parametrize(("above", "taken"), [(1 + 1e-6, True), (1 - 1e-6, False)])
+def test_a_gauge_evacuates_just_above_the_ratio_and_not_just_below(
+    above: float, taken: bool
+) -> None:
+    loss, people = flood_evacuation(
+        JIAN, None, over_warning("jian", 51.0), breach_chance("jian", 51.0)
+    )
+    m = model(response_rules=with_rules(gauge=evacuation_cost(people) / loss * above))
+    assert bool(decisions(m.on_gauge(gauge(0, 51.0, "jian")), Measure.EVACUATION, JIAN)) is taken
+
+
+def test_the_estimate_rules_are_emergencys_flood_rules_that_evacuation_mitigates() -> None:
+    # the flood's fixed assets are the water sector's: L counts only what evacuation saves
+    names = rules().estimate_rules
+    for rule_id in (names.lake, names.river, names.breach):
+        rule = next(r for r in world().damage.rules if r.id == rule_id)
+        assert rule.sector == "emergency"
+        assert {m.action for m in rule.mitigations} == {"evacuate"}
+
+
+@pytest.mark.parametrize("level_m", [51.0, 53.5, 54.5])
+def test_a_riverside_evacuation_carries_the_gauges_p_and_p_times_l_with_the_breach_chance(
+    level_m: float,
+) -> None:
+    # Ji'an has no lake zone: its riverside land (warning 50.5 m, guaranteed 53.5 m) and the
+    # chance its levee fails, which grows tenfold per metre over the guaranteed level
+    (evacuation,) = decisions(model().on_gauge(gauge(0, level_m, "jian")), Measure.EVACUATION, JIAN)
+    breach = breach_chance("jian", level_m)
+    assert breach > 0
+    loss, people = flood_evacuation(JIAN, None, over_warning("jian", level_m), breach)
     p = rules().decide.probability.gauge
-    river = rules().estimate_rules.river
-    loss = city(JIAN).river_exposed_assets_yuan * step_share(river, 0.5)
-    loss *= avoid(river, "reinforce_levee")
-    assert loss > 0
-    assert levee.probability == p
-    assert levee.expected_loss_avoided_yuan == pytest.approx(p * loss, abs=0.01)
+    assert evacuation.probability == p
+    assert evacuation.expected_loss_avoided_yuan == pytest.approx(p * loss, abs=0.01)
+    # the people of the riverside land are moved, and paid for
+    assert evacuation.people_to_evacuate == people > 0
+    assert evacuation.quantity == people
+    assert evacuation.cost_over(24) > 0
 
 
-def test_a_lake_decision_counts_the_lake_zone_and_the_riverside_land() -> None:
-    events = model().on_gauge(gauge(0, 19.0))  # Xingzi at its warning level: Jiujiang's levees
-    (levee,) = decisions(events, Measure.LEVEE_REINFORCEMENT, JIUJIANG)
-    names, jj = rules().estimate_rules, city(JIUJIANG)
-    loss = jj.flood_exposed_assets_yuan * step_share(names.lake, 0.0) * avoid(
-        names.lake, "reinforce_levee"
-    ) + jj.river_exposed_assets_yuan * step_share(names.river, 0.0) * avoid(
-        names.river, "reinforce_levee"
+def test_the_breach_chance_grows_with_the_stage() -> None:
+    chances = [breach_chance("jian", level) for level in (50.5, 51.0, 53.5, 54.5)]
+    assert chances[0] == 0 < chances[1] < chances[2] < chances[3] < 1
+    # at the guaranteed level: 0.002 an hour over the evacuation's expected hours
+    assert chances[2] == pytest.approx(1 - math.exp(-0.002 * hours(Measure.EVACUATION)))
+
+
+def test_a_lake_city_evacuation_weighs_each_zone_at_its_own_gauge() -> None:
+    # Nanchang: the lake zone at Xingzi (warning 19.0 m), the riverside land at Waizhou
+    # (warning 23.5 m); Waizhou just under the evacuation threshold calls for nothing itself
+    m = model()
+    assert decisions(m.on_gauge(gauge(0, 23.9, "waizhou")), Measure.EVACUATION, NANCHANG) == []
+    (evacuation,) = decisions(m.on_gauge(gauge(1, 21.6)), Measure.EVACUATION, NANCHANG)
+    loss, people = flood_evacuation(
+        NANCHANG,
+        over_warning("xingzi", 21.6),
+        over_warning("waizhou", 23.9),
+        breach_chance("waizhou", 23.9),
     )
     p = rules().decide.probability.gauge
-    assert levee.expected_loss_avoided_yuan == pytest.approx(p * loss, abs=0.01)
+    assert evacuation.expected_loss_avoided_yuan == pytest.approx(p * loss, abs=0.01)
+    assert evacuation.people_to_evacuate == people
+    # not the riverside land at the lake's 2.6 m over warning
+    assert people < round(city(NANCHANG).flood_exposed_pop * 0.6) + round(
+        city(NANCHANG).river_exposed_pop * people_share(rules().estimate_rules.river, 2.6)
+    )
 
 
 def test_reports_and_alarms_carry_their_stated_p() -> None:
@@ -222,28 +322,34 @@ def test_reports_and_alarms_carry_their_stated_p() -> None:
 
 @pytest.mark.parametrize("colour", list(Colour))
 def test_a_warning_decision_carries_the_p_of_its_colour(colour: Colour) -> None:
-    # every colour of the road-icing signal calls for line de-icing here (the shipped rules
-    # start at yellow)
+    # every colour of the rainstorm signal calls for level IV here (the shipped rules start at
+    # orange)
     raw = rules().model_dump(mode="json")
-    raw["warnings"]["road_icing"] = {c.value: {"deice_power_lines": True} for c in Colour}
+    raw["warnings"]["rainstorm"] = {c.value: {"level": "IV"} for c in Colour}
     m = model(response_rules=ResponseRules.model_validate(raw))
-    events = m.on_warning(warning(0, SignalType.ROAD_ICING, colour, region=SHANGRAO))
-    (deice,) = decisions(events, Measure.POWER_LINE_DEICING, SHANGRAO)
+    events = m.on_warning(warning(0, SignalType.RAINSTORM, colour, region=SHANGRAO))
+    (level,) = decisions(events, Measure.RESPONSE_LEVEL, SHANGRAO)
     p = rules().decide.probability.warning[colour]
-    assert deice.probability == p
-    icing, c = rules().estimate_rules.icing, world().damage.constants
-    customers = city(SHANGRAO).population / c.people_per_customer
-    loss = customers * c.outage_cost_yuan_per_customer * step_share(icing, None)
-    loss *= avoid(icing, "deice_power_lines")
-    assert deice.expected_loss_avoided_yuan == pytest.approx(p * loss, abs=0.01)
+    assert level.probability == p
+    flash, c = rules().estimate_rules.flash, world().damage.constants
+    loss = city(SHANGRAO).population * c.asset_yuan_per_person * step_share(flash, None)
+    loss *= avoid(flash, "preposition_rescue")
+    assert level.expected_loss_avoided_yuan == pytest.approx(p * loss, abs=0.01)
 
 
 def test_a_measure_only_a_warnings_expected_rise_calls_for_carries_the_warnings_p() -> None:
     m = model()
-    m.on_gauge(gauge(0, 18.7))  # 0.3 m under warning: nothing yet
+    m.on_gauge(gauge(0, 19.0))  # Xingzi at warning: level IV at Jiujiang, no evacuation yet
     events = m.on_warning(warning(60, SignalType.RAINSTORM, Colour.ORANGE, region=JIUJIANG))
-    (levee,) = decisions(events, Measure.LEVEE_REINFORCEMENT, JIUJIANG)
-    assert levee.probability == rules().decide.probability.warning[Colour.ORANGE]
+    (evacuation,) = decisions(events, Measure.EVACUATION, JIUJIANG)
+    p = rules().decide.probability.warning[Colour.ORANGE]
+    assert evacuation.probability == p
+    # L at the stage the warning's rise (0.5 m) brings; Jiujiang's own lake and river gauges
+    # have not reported, so Xingzi stands in, and no river stage means no breach chance
+    rise = rules().warnings[SignalType.RAINSTORM][Colour.ORANGE].flood_rise_m
+    loss, people = flood_evacuation(JIUJIANG, rise, rise, 0.0)
+    assert evacuation.expected_loss_avoided_yuan == pytest.approx(p * loss, abs=0.01)
+    assert evacuation.people_to_evacuate == people
 
 
 def test_an_advisory_carries_the_advisorys_p() -> None:
@@ -286,8 +392,8 @@ def test_a_level_on_the_gauges_is_a_legal_duty_though_the_world_gives_it_no_loss
 
 
 def test_a_measure_worth_taking_does_not_claim_a_legal_duty() -> None:
-    (levee,) = decisions(model().on_gauge(gauge(0, 19.2)), Measure.LEVEE_REINFORCEMENT, JIUJIANG)
-    assert "legal duty" not in levee.reason
+    (evacuation,) = decisions(model().on_gauge(gauge(0, 19.6)), Measure.EVACUATION, JIUJIANG)
+    assert "legal duty" not in evacuation.reason
 
 
 # ------------------------------------------------------------------- stand-downs are never gated

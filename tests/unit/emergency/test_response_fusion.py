@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from services.emergency import streams
 from services.emergency.service import MANIFEST
 from shared.contracts.emergency import (
@@ -134,14 +136,20 @@ def test_road_status_of_the_other_world_is_ignored() -> None:
     assert models.fused.graph.closed() == []
 
 
-def test_a_red_icing_warning_has_fused_de_ice_power_lines_ahead() -> None:
+@pytest.mark.parametrize(
+    ("colour", "level"), [(Colour.YELLOW, None), (Colour.ORANGE, ResponseLevel.IV)]
+)
+def test_an_icing_warning_raises_the_level_from_orange_and_de_ices_nothing(
+    colour: Colour, level: ResponseLevel | None
+) -> None:
+    # power lines are the energy sector's: the signal only sets a response level, in both modes
     models = make.models()
-    events = handle(models, warning(0, SignalType.ROAD_ICING, Colour.YELLOW, region=SHANGRAO))
-    (deice,) = of(events, Mode.FUSED, Measure.POWER_LINE_DEICING)
-    assert deice.region == SHANGRAO
-    # a day of the city's line crews costs less than the outage it is meant to spare
-    assert deice.expected_loss_avoided_yuan > deice.cost_over(24)
-    assert deice.cost_unit == "crew-shift" and deice.quantity > 0
+    events = handle(models, warning(0, SignalType.ROAD_ICING, colour, region=SHANGRAO))
+    for mode in Mode:
+        decided = of(events, mode)
+        assert {d.measure for d in decided} <= {Measure.RESPONSE_LEVEL}
+        assert [d.level for d in decided] == ([level] if level else [])
+        assert all(d.region == SHANGRAO and d.cross_sector_inputs == () for d in decided)
 
 
 def test_a_heat_warning_suspends_fireworks_plants_in_that_city_only() -> None:
