@@ -61,6 +61,13 @@ class Mitigation(BaseModel):
         description="What the action costs a decision-maker with perfect information: for this "
         "asset's part that is hit only, in place by full_benefit_by, lifted when the loss ends",
     )
+    people_before: int | None = Field(
+        default=None,
+        ge=0,
+        description="For an action counted per person (evacuation): the people of the asset the "
+        "episode's earlier impacts affected. A decision moving `quantity` people covers this "
+        "impact's people beyond them; None for actions that cover the asset whole",
+    )
 
     @model_validator(mode="after")
     def _ordered(self) -> Mitigation:
@@ -119,13 +126,26 @@ class ImpactOccurred(Event):
     unit: str | None = Field(default=None, max_length=16, description="mu, km, customers...")
     mitigations: tuple[Mitigation, ...] = ()
 
-    def loss_avoided(self, action: str, taken_at: datetime) -> float:
-        """Yuan this impact would have been spared by ``action`` taken at ``taken_at``."""
+    def loss_avoided(self, action: str, taken_at: datetime, quantity: float | None = None) -> float:
+        """Yuan this impact would have been spared by ``action`` taken at ``taken_at``; for an
+        action counted per person, by one moving ``quantity`` people (see ``covered``)."""
         best = 0.0
         for m in self.mitigations:
             if m.action == action:
-                best = max(best, m.avoidable_yuan * m.share_at(taken_at))
+                best = max(
+                    best, m.avoidable_yuan * m.share_at(taken_at) * self.covered(m, quantity)
+                )
         return best
+
+    def covered(self, m: Mitigation, quantity: float | None) -> float:
+        """The share (0..1) of this impact a decision of ``quantity`` units covers: all of it,
+        unless ``m`` is counted per person; then the people it moved beyond those the episode
+        affected before (``people_before``), over the people this impact affects."""
+        if m.people_before is None or quantity is None:
+            return 1.0
+        if self.people_affected <= 0:
+            return 1.0 if quantity > m.people_before else 0.0
+        return min(1.0, max(0.0, (quantity - m.people_before) / self.people_affected))
 
     def people_protected(self, action: str, taken_at: datetime) -> int:
         """People this impact would have spared by ``action`` taken at ``taken_at``."""

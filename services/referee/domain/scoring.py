@@ -27,10 +27,15 @@ A taken decision *matches* an impact when
    own ``effective_at`` (an action called off before it started protected nothing, however late
    the exposure).
 
-A matching decision *avoids* ``impact.loss_avoided(action, effective_at)`` yuan: the whole
-avoidable loss when in place by the mitigation's ``full_benefit_by``, nothing from its
+A matching decision *avoids* ``impact.loss_avoided(action, effective_at, quantity)`` yuan: the
+whole avoidable loss when in place by the mitigation's ``full_benefit_by``, nothing from its
 ``no_benefit_after``, falling linearly in between, so an early correct decision is worth more than
-a late one.
+a late one. An action counted per person (evacuation) covers only the people it moved: of an
+impact that affects ``people_affected`` after the episode's earlier impacts affected
+``people_before``, a decision moving ``quantity`` people covers the share
+``(quantity − people_before) / people_affected``, clamped to [0, 1]; the perfect decision-maker
+moves exactly the people each impact affects, so moving a few early cannot earn the credit of
+moving them all.
 
 Outcomes, per sector and mode
 -----------------------------
@@ -469,7 +474,7 @@ class Scoreboard:
                 if not self._covers(decision, impact):
                     continue
                 matched_by.add(decision_id)
-                avoided = impact.loss_avoided(action, decision.effective_at)
+                avoided = impact.loss_avoided(action, decision.effective_at, decision.quantity)
                 if avoided <= 0:
                     continue
                 avoided_by.add(decision_id)

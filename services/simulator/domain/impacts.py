@@ -268,6 +268,12 @@ def _reference(sector: SectorImpacts, assets: list[Asset], state: WorldState) ->
     )
 
 
+def _per_person(world: World, m: RuleMitigation, asset: Asset) -> bool:
+    """Whether ``m``'s action is counted per person on ``asset`` (an evacuation moves people)."""
+    priced = _price(world, m, asset)
+    return priced is not None and priced[0].per is Per.PERSON
+
+
 def _perfect_cost(
     world: World,
     m: RuleMitigation,
@@ -412,6 +418,7 @@ def _impact(
     share, people_share = step[1], (step[2] if len(step) > 2 else 0.0)
     inc = share - ep.lost_share
     inc_people = max(0.0, people_share - ep.lost_people_share)
+    people_before = round(asset.people * ep.lost_people_share)
     ep.lost_share, ep.lost_people_share = share, max(ep.lost_people_share, people_share)
     ep.step += 1
     value = asset.value_yuan
@@ -421,7 +428,18 @@ def _impact(
     loss = value * ep.max_share * inc
     people = round(asset.people * inc_people)
     return _make(
-        rule, asset, state, attribution, ep, i, loss, people, stage, ended=None, share=share
+        rule,
+        asset,
+        state,
+        attribution,
+        ep,
+        i,
+        loss,
+        people,
+        stage,
+        ended=None,
+        share=share,
+        people_before=people_before,
     )
 
 
@@ -474,6 +492,7 @@ def _make(
     *,
     ended: int | None,
     share: float | None = None,
+    people_before: int = 0,
 ) -> TruthItem:
     times = state.times
     started = times[ep.start]
@@ -498,6 +517,7 @@ def _make(
             full_benefit_by=min(started - timedelta(hours=m.lead_h), cutoff),
             no_benefit_after=cutoff,
             perfect_cost_yuan=perfect(m),
+            people_before=people_before if _per_person(state.world, m, asset) else None,
         )
         for m in rule.mitigations
         if m.stages is None or stage in m.stages

@@ -446,3 +446,41 @@ def test_a_sector_with_nothing_at_stake_and_no_decision_is_scored_zero_in_both_m
     )
     # without its reference it is not known to the board at all
     assert "water" not in board_of(impact(), reference()).summary()
+
+
+def test_an_evacuation_covers_only_the_people_it_moved_beyond_those_hit_before() -> None:
+    """Counted per person, an action covers the impact's people beyond ``people_before``: moving
+    the first step's people early cannot earn the credit of moving everyone."""
+    from shared.contracts.emergency import EmergencyAction
+
+    base = impact(
+        "lake-flood:zone-1:0:2",
+        asset_id="zone-1",
+        sector="emergency",
+        action=EmergencyAction.EVACUATE,
+        avoidable=8_000_000.0,
+    )
+    (m,) = base.mitigations
+    step = base.model_copy(
+        update={
+            "people_affected": 200,
+            "mitigations": (m.model_copy(update={"people_before": 100}),),
+        }
+    )
+
+    def avoided(people: float) -> float:
+        moved = decision(
+            "evacuate:zone-1",
+            sector="emergency",
+            action=EmergencyAction.EVACUATE,
+            asset_ids=("zone-1",),
+            quantity=people,
+        )
+        fig = board_of(step, moved).summary()["emergency"]["fused"]
+        return float(fig["loss_avoided_yuan"])
+
+    assert avoided(100) == 0  # only the people the earlier steps hit
+    assert avoided(200) == pytest.approx(4_000_000.0)  # half of this step's people
+    assert avoided(300) == avoided(10_000) == pytest.approx(8_000_000.0)  # all of them
+    # an action that covers an asset whole is not scaled by what it counts
+    assert step.covered(m, 1.0) == 1.0

@@ -255,3 +255,28 @@ def test_each_sector_s_reference_is_the_cost_of_always_acting_on_every_asset() -
         hours,
         (),
     )
+
+
+def test_an_evacuation_s_mitigation_says_how_many_people_earlier_steps_hit() -> None:
+    sim = simulation(get_scenario("poyang-flood-2020"), 1)
+    episodes: dict[str, list[ImpactOccurred]] = defaultdict(list)
+    for _, ev in sim.all_events():
+        if isinstance(ev, ImpactOccurred) and ev.impact_id.startswith("lake-flood:"):
+            episodes[ev.impact_id.rpartition(":")[0]].append(ev)
+    assert episodes, "the 2020 flood reaches the lake-side plains"
+    for steps in episodes.values():
+        steps.sort(key=lambda e: int(e.impact_id.rpartition(":")[2]))
+        hit = 0
+        for e in steps:
+            (m,) = [m for m in e.mitigations if m.action == EmergencyAction.EVACUATE]
+            assert m.people_before is not None
+            assert abs(m.people_before - hit) <= len(steps)  # each step rounds its people
+            hit += e.people_affected
+    # an action that covers the asset whole says nothing of people
+    others = [
+        m
+        for _, ev in sim.all_events()
+        if isinstance(ev, ImpactOccurred) and ev.sector == "water"
+        for m in ev.mitigations
+    ]
+    assert others and all(m.people_before is None for m in others)
