@@ -33,7 +33,7 @@ Pure: no I/O; the adapter reads the rules, the prices and the grid's world data 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from uuid import UUID
 
@@ -105,6 +105,9 @@ class GridModel:
         self.prices = prices
         self.ledger = ledger
         self._in_force: dict[tuple[str, EnergyAction], _InForce] = {}
+        #: When each (city, action) was last lifted: a decision after it takes effect no earlier
+        #: (a late reading handled after the lift does not reach back before it).
+        self._lifted: dict[tuple[str, EnergyAction], datetime] = {}
         self._decided: list[EnergyDecision] = []
         self._ice: dict[str, float] = {}
         self._load: dict[str, tuple[float, float]] = {}
@@ -233,6 +236,7 @@ class GridModel:
             if now < held.until:
                 continue
             del self._in_force[key]
+            self._lifted[key] = now
             out.append(self._lift(held.decision, now))
         return out
 
@@ -432,6 +436,9 @@ class GridModel:
     def _act(self, city: CityGrid, action: EnergyAction, ev: _Evidence) -> list[EnergyDecision]:
         """Take ``action`` for ``city`` when p × L > C, or keep the one in force going."""
         key = (city.code, action)
+        lifted = self._lifted.get(key)
+        if lifted is not None and ev.at < lifted:
+            ev = replace(ev, at=lifted)
         until = ev.at + timedelta(hours=self.rules.hold_h)
         held = self._in_force.get(key)
         if held is not None:

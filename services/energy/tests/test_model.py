@@ -236,3 +236,20 @@ def test_an_action_is_lifted_once_its_evidence_is_older_than_the_hold() -> None:
     assert lift.setup_cost_yuan == 0 and m.in_force() == []
     (again,) = m.on_reading(ice(10).model_copy(update={"occurred_at": T0 + 2 * hold}))
     assert again.event_id != taken.event_id
+
+
+def test_a_late_reading_handled_after_a_lift_takes_effect_at_the_lift_not_before() -> None:
+    """Else a lift would seem to end the newer decision (both modes may share its key)."""
+    m = model()
+    m.on_reading(ice(10))
+    hold = timedelta(hours=rules().hold_h)
+    (lift,) = m.advance(T0 + hold)
+    late = ice(10).model_copy(update={"occurred_at": T0 + hold - timedelta(hours=1)})
+    (again,) = m.on_reading(late)
+    assert again.effective_at == again.occurred_at == lift.effective_at
+    # a reading after the lift keeps its own time
+    fresh = model()
+    fresh.on_reading(ice(10))
+    fresh.advance(T0 + hold)
+    (later,) = fresh.on_reading(ice(10).model_copy(update={"occurred_at": T0 + 2 * hold}))
+    assert later.effective_at == T0 + 2 * hold

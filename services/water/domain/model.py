@@ -200,6 +200,7 @@ class WaterModel:
         self._below_since: dict[str, datetime] = {}
         self._reservoirs = {r.id: _Reservoir(r) for r in works.reservoirs}
         self._active: dict[str, _Active] = {}
+        self._lifted_at: dict[str, datetime] = {}
         self._decided: list[WaterDecision] = []
         self._fused = _Fused()
 
@@ -688,6 +689,9 @@ class WaterModel:
         if active is not None:
             active.last_trigger = max(active.last_trigger, at)
             return []
+        # A late reading handled after the operation was lifted does not reach back before the
+        # lift (the lift would otherwise seem to end the newer decision of the same key).
+        at = max(at, self._lifted_at.get(subject, at))
         key = self.ledger.open(subject, self.mode, at)
         episode = self.ledger.episode(subject, self.mode)
         decision = WaterDecision(
@@ -718,6 +722,7 @@ class WaterModel:
 
     def _lift(self, subject: str, at: datetime, reason: str) -> list[WaterDecision]:
         active = self._active.pop(subject)
+        self._lifted_at[subject] = at
         self.ledger.close(subject, self.mode)
         taken = active.decision
         lift = taken.model_copy(
