@@ -29,7 +29,7 @@ from shared.contracts.emergency import (
     GaugeReading,
     SafetyAlarm,
 )
-from shared.contracts.envelope import Event, Mode
+from shared.contracts.envelope import Event
 from shared.contracts.simulator import TickAdvanced
 from shared.contracts.transport import TRANSPORT_ROAD_STATUS, RoadStatusChanged
 from shared.contracts.weather import WEATHER_WARNINGS, WarningIssued
@@ -61,16 +61,14 @@ def on_warning(models: Models, event: WarningIssued) -> list[Event]:
 
 def on_advisory(models: Models, event: AdvisoryIssued) -> list[Event]:
     """An agriculture advisory: the fused model takes the fused world's ones only."""
-    if event.mode is not Mode.FUSED or event.sector != "agriculture":
+    if event.sector != "agriculture":
         return []
-    return models.fused_only(lambda m: m.on_advisory(event))
+    return models.fused_world(event, lambda m: m.on_advisory(event))
 
 
 def on_road_status(models: Models, event: RoadStatusChanged) -> list[Event]:
     """A segment's status: the fused model routes on the fused world's ones only."""
-    if event.mode is not Mode.FUSED:
-        return []
-    return models.fused_only(lambda m: m.on_road_status(event))
+    return models.fused_world(event, lambda m: m.on_road_status(event))
 
 
 def on_tick(models: Models, tick: TickAdvanced) -> list[Event]:

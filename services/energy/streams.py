@@ -13,7 +13,7 @@ from services.energy.domain import GridModel
 from shared.contracts.decisions import DecisionMade
 from shared.contracts.emergency import EMERGENCY_RESPONSES, ResponseDecided
 from shared.contracts.energy import ENERGY_DECISIONS, ENERGY_OBSERVATIONS, GridReading
-from shared.contracts.envelope import Event, Mode
+from shared.contracts.envelope import Event
 from shared.contracts.simulator import TickAdvanced
 from shared.contracts.transport import TRANSPORT_ROAD_STATUS, RoadStatusChanged
 from shared.contracts.water import WATER_DECISIONS
@@ -46,25 +46,21 @@ def on_forecast(models: Models, event: ForecastIssued) -> list[Event]:
 
 def on_road_status(models: Models, event: RoadStatusChanged) -> list[Event]:
     """A road segment's status: the fused model takes the fused world's ones only."""
-    if event.mode is not Mode.FUSED:
-        return []
-    return models.fused_only(lambda m: m.on_road_status(event))
+    return models.fused_world(event, lambda m: m.on_road_status(event))
 
 
 def on_water_decision(models: Models, event: Event) -> list[Event]:
     """A water decision (its works to keep supplied): the fused world's ones, fused model only.
 
     Only the fields every ``DecisionMade`` has are read (region, status, key)."""
-    if not isinstance(event, DecisionMade) or event.mode is not Mode.FUSED:
+    if not isinstance(event, DecisionMade):
         return []
-    return models.fused_only(lambda m: m.on_water_decision(event))
+    return models.fused_world(event, lambda m: m.on_water_decision(event))
 
 
 def on_response(models: Models, event: ResponseDecided) -> list[Event]:
     """An emergency response (priority supply): the fused world's ones, fused model only."""
-    if event.mode is not Mode.FUSED:
-        return []
-    return models.fused_only(lambda m: m.on_response(event))
+    return models.fused_world(event, lambda m: m.on_response(event))
 
 
 def on_tick(models: Models, tick: TickAdvanced) -> list[Event]:

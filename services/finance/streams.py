@@ -14,7 +14,7 @@ from __future__ import annotations
 from services.finance.domain import FinanceModel
 from shared.contracts.agriculture import AGRICULTURE_ADVISORIES, AdvisoryIssued
 from shared.contracts.emergency import EMERGENCY_RESPONSES, ResponseDecided
-from shared.contracts.envelope import Event, Mode
+from shared.contracts.envelope import Event
 from shared.contracts.finance import (
     FINANCE_CLAIMS,
     FINANCE_DECISIONS,
@@ -57,16 +57,12 @@ def on_observation(models: Models, event: StationObservation) -> list[Event]:
 
 def on_advisory(models: Models, event: AdvisoryIssued) -> list[Event]:
     """An agriculture advisory: the fused model takes the fused world's ones only."""
-    if event.mode is not Mode.FUSED:
-        return []
-    return models.fused_only(lambda m: m.on_advisory(event))
+    return models.fused_world(event, lambda m: m.on_advisory(event))
 
 
 def on_response(models: Models, event: ResponseDecided) -> list[Event]:
     """An emergency response: the fused model takes the fused world's ones only."""
-    if event.mode is not Mode.FUSED:
-        return []
-    return models.fused_only(lambda m: m.on_response(event))
+    return models.fused_world(event, lambda m: m.on_response(event))
 
 
 def on_tick(models: Models, tick: TickAdvanced) -> list[Event]:

@@ -13,7 +13,7 @@ from __future__ import annotations
 from services.water.domain import WaterModel
 from shared.contracts.agriculture import AGRICULTURE_ADVISORIES, AdvisoryIssued
 from shared.contracts.emergency import EMERGENCY_RESPONSES, ResponseDecided
-from shared.contracts.envelope import Event, Mode
+from shared.contracts.envelope import Event
 from shared.contracts.simulator import TickAdvanced
 from shared.contracts.transport import TRANSPORT_ROAD_STATUS, RoadStatusChanged
 from shared.contracts.water import WATER_DECISIONS, WATER_OBSERVATIONS, HydroReading
@@ -46,23 +46,17 @@ def on_forecast(models: Models, event: ForecastIssued) -> list[Event]:
 
 def on_advisory(models: Models, event: AdvisoryIssued) -> list[Event]:
     """An agriculture advisory: the fused model takes the fused world's ones only."""
-    if event.mode is not Mode.FUSED:
-        return []
-    return models.fused_only(lambda m: m.on_advisory(event))
+    return models.fused_world(event, lambda m: m.on_advisory(event))
 
 
 def on_response(models: Models, event: ResponseDecided) -> list[Event]:
     """An emergency response: the fused model takes the fused world's ones only."""
-    if event.mode is not Mode.FUSED:
-        return []
-    return models.fused_only(lambda m: m.on_response(event))
+    return models.fused_world(event, lambda m: m.on_response(event))
 
 
 def on_road_status(models: Models, event: RoadStatusChanged) -> list[Event]:
     """A road segment's status: the fused model takes the fused world's ones only."""
-    if event.mode is not Mode.FUSED:
-        return []
-    return models.fused_only(lambda m: m.on_road_status(event))
+    return models.fused_world(event, lambda m: m.on_road_status(event))
 
 
 def on_tick(models: Models, tick: TickAdvanced) -> list[Event]:

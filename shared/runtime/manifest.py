@@ -235,3 +235,11 @@ class Paired(Generic[M]):
     def fused_only(self, call: Callable[[M], Iterable[Event]]) -> list[Event]:
         """Another sector's data: only the fused model sees it."""
         return list(call(self.fused))
+
+    def fused_world(self, event: Event, call: Callable[[M], Iterable[Event]]) -> list[Event]:
+        """Another sector's decision or status, which that sector makes in each of its worlds
+        (``event.mode``): only the fused world's one feeds the fused model; the siloed world's
+        is read by no one."""
+        if getattr(event, "mode", None) is not Mode.FUSED:
+            return []
+        return self.fused_only(call)
