@@ -114,6 +114,13 @@ def oracle(truth: list[Any]) -> Scoreboard:
                 action=best.action,
                 asset_ids=(event.asset_id,),
                 cost=best.perfect_cost_yuan,
+                # an evacuation moves exactly the people this impact hits, after those moved
+                # for the episode's earlier ones
+                quantity=(
+                    0.0
+                    if best.people_before is None
+                    else float(best.people_before + event.people_affected)
+                ),
             )
         )
     board.advance_to(max(e.occurred_at for e in truth))
