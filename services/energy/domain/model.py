@@ -396,9 +396,12 @@ class GridModel:
         deficit_mw: float,
         cross: tuple[str, ...],
     ) -> list[EnergyDecision]:
-        loss = self._unserved_yuan(deficit_mw) * self.rules.heat.reserve_avoid_share
-        evidence = _Evidence(basis, p, loss, cause, at, reason, cross, deficit_mw=deficit_mw)
-        return self._act(city, EnergyAction.SCHEDULE_RESERVE, evidence)
+        return self._cover_shortfall(
+            EnergyAction.SCHEDULE_RESERVE,
+            self.rules.heat.reserve_avoid_share,
+            city,
+            _Evidence(basis, p, 0.0, cause, at, reason, cross, deficit_mw=deficit_mw),
+        )
 
     def _orderly(
         self,
@@ -411,9 +414,20 @@ class GridModel:
         deficit_mw: float,
         cross: tuple[str, ...],
     ) -> list[EnergyDecision]:
-        loss = self._unserved_yuan(deficit_mw) * self.rules.heat.orderly_avoid_share
-        evidence = _Evidence(basis, p, loss, cause, at, reason, cross, deficit_mw=deficit_mw)
-        return self._act(city, EnergyAction.ORDERLY_POWER_USE, evidence)
+        return self._cover_shortfall(
+            EnergyAction.ORDERLY_POWER_USE,
+            self.rules.heat.orderly_avoid_share,
+            city,
+            _Evidence(basis, p, 0.0, cause, at, reason, cross, deficit_mw=deficit_mw),
+        )
+
+    def _cover_shortfall(
+        self, action: EnergyAction, avoid_share: float, city: CityGrid, ev: _Evidence
+    ) -> list[EnergyDecision]:
+        """Reserve or curtail for a heat shortfall: the loss it avoids is ``avoid_share`` of the
+        unserved energy of the evidence's deficit."""
+        ev.loss_yuan = self._unserved_yuan(ev.deficit_mw or 0.0) * avoid_share
+        return self._act(city, action, ev)
 
     def _unserved_yuan(self, deficit_mw: float) -> float:
         """What ``deficit_mw`` short at the peak for the days an action is held would cost."""
