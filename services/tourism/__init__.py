@@ -1,0 +1,1 @@
+"""The tourism service."""
