@@ -34,7 +34,7 @@ Pure: no I/O; the adapter reads the rules, the prices and the grid's world data 
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from services.energy.domain.rules import EnergyRules
@@ -330,7 +330,7 @@ class GridModel:
             ahead = (step.valid_at - forecast.run_at).total_seconds() / 3600
             if step.temp_c is None or ahead > heat.forecast_horizon_h:
                 continue
-            hour = (step.valid_at + BEIJING_OFFSET).hour
+            hour = (step.valid_at.astimezone(UTC) + BEIJING_OFFSET).hour
             short = self.grid.load_mw(city.code, step.temp_c, hour) - self.grid.available_mw(
                 city.code, hour
             )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -253,3 +253,30 @@ def test_a_late_reading_handled_after_a_lift_takes_effect_at_the_lift_not_before
     fresh.advance(T0 + hold)
     (later,) = fresh.on_reading(ice(10).model_copy(update={"occurred_at": T0 + 2 * hold}))
     assert later.effective_at == T0 + 2 * hold
+
+
+def test_a_forecast_reads_the_same_load_whichever_offset_its_times_are_written_in() -> None:
+    """The load curve follows the local hour of each step's instant: the same forecast with its
+    times written at +08:00 (as the weather service sends them) or in UTC acts the same, on the
+    load of the hot hour's local time (20:00 here, T0 being noon in Beijing)."""
+    beijing = timezone(timedelta(hours=8))
+
+    def hot_at_eight_pm(tz: timezone) -> ForecastIssued:
+        steps = tuple(
+            ForecastStep(
+                valid_at=(T0 + timedelta(hours=h)).astimezone(tz),
+                temp_c=41.0 if h == 8 else 20.0,
+            )
+            for h in range(1, 25)
+        )
+        return ForecastIssued(occurred_at=T0, source="weather", region=CITY, run_at=T0, steps=steps)
+
+    # 41 °C at 20:00 leaves the city short (no solar then); at 04:00, where eight hours too many
+    # would put it, the load is low
+    g = grid(load_world())
+    assert g.load_mw(CITY, 41.0, 20) > g.available_mw(CITY, 20)
+    acted = [
+        [(d.action, d.deficit_mw) for d in model(Mode.FUSED).on_forecast(hot_at_eight_pm(tz))]
+        for tz in (UTC, beijing)
+    ]
+    assert acted[0] and acted[0] == acted[1]

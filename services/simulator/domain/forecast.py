@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -124,7 +124,7 @@ class ForecastRun:
         pos, timing, intensity = self.skill.spread(lead_h)
         # A storm forecast to come `timing` hours late is seen at `valid` as the truth was earlier.
         seen = valid - timedelta(hours=round(err.timing * timing))
-        local = (seen + BEIJING_OFFSET).hour
+        local = (seen.astimezone(UTC) + BEIJING_OFFSET).hour
         s = hazard_shape(h, place, seen, local, (err.east * pos, err.north * pos))
         return s * math.exp(err.intensity * intensity - intensity * intensity / 2)
 
@@ -135,7 +135,7 @@ class ForecastRun:
             for h in self.state.scenario.hazards
             if h.kind in _RAIN
         )
-        local = (valid + BEIJING_OFFSET).hour
+        local = (valid.astimezone(UTC) + BEIJING_OFFSET).hour
         return rain + sum(p.peak * hazard_shape(p, place, valid, local) for p in self.phantoms)
 
     def temp_delta(self, place: Place, valid: datetime, lead_h: float) -> float:

@@ -10,9 +10,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from dexsim.calibrate import uncalibrated
-from services.simulator.data import load_observation_model
-from services.simulator.domain.forecast import ForecastSkill
+from services.simulator.data import get_scenario, load_observation_model, simulation
+from services.simulator.domain.forecast import ForecastRun, ForecastSkill
 from services.simulator.domain.probability import SECTION, ForecastProbability, fingerprint
+from shared.contracts.simulator import HazardKind
 from shared.forecasts import ForecastCriterion, find_spell, fit_logistic, units
 from tests.factories.agriculture import rules
 from tests.factories.transport import rules as road_rules
@@ -101,3 +102,32 @@ def test_freezing_rain_counts_hours_on_frozen_ground_and_visibility_is_a_ratio()
     assert [v for _, _, v in series] == [0.0, 0.5, 0.0, 0.0]  # no ground: the air (1 °C) counts
     fog = ForecastCriterion(variable="visibility", op="lt", threshold=200, persist=1, horizon_h=3)
     assert fog.signed(99.0) == pytest.approx(-math.log(100 / 201))
+
+
+def test_a_forecaster_without_error_sees_the_fog_at_the_hours_it_comes() -> None:
+    """Radiation fog follows the local clock (it peaks at dawn): a forecast with no error of
+    position, timing or intensity puts it at the same hours as the truth (its local hour once
+    read as the +08:00 time plus eight hours, so forecast fog came at dusk)."""
+    model = load_observation_model()
+    skill = ForecastSkill.model_validate(model.root["forecast"]).model_copy(
+        update={
+            name: 0.0
+            for name in (
+                "position_km_0",
+                "position_km_per_day",
+                "timing_h_0",
+                "timing_h_per_day",
+                "intensity_log_sd_0",
+                "intensity_log_sd_per_day",
+                "phantom_per_day",
+            )
+        }
+    )
+    state = simulation(get_scenario("fog-expressway"), 1).state
+    run = ForecastRun(state, 0, random.Random(1), skill)
+    fog = next(h for h in state.scenario.hazards if h.kind == HazardKind.FOG)
+    nanchang = state.cities["360100"].city
+    truth = state.shapes[fog.id]["360100"]
+    seen = [run.shape(fog, nanchang, state.times[j], j) for j in range(1, 36)]
+    assert max(truth[1:36]) > 0.5
+    assert seen == pytest.approx(truth[1:36], abs=1e-9)
