@@ -19,8 +19,9 @@ from typing import Annotated, Any
 from uuid import UUID
 
 from fastapi import APIRouter, Depends, status
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, ConfigDict, Field, create_model
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from shared import metrics
 from shared.contracts.envelope import AwareDatetime, Event, derived_id
@@ -60,6 +61,14 @@ class Accepted(BaseModel):
 
 class BrokerUnavailableError(RuntimeError):
     """The broker did not acknowledge a send within the configured time."""
+
+
+class _ReadingRefusedError(ValueError):
+    """Readings of a batch that break their event's rules across fields (errors as FastAPI's)."""
+
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        super().__init__(f"{len(errors)} readings refused")
+        self.errors = errors
 
 
 #: Publishes events and waits for the broker's acks (raises ``BrokerUnavailableError``).
@@ -136,9 +145,29 @@ class IngestPath:
         return self.event(event_id=event_id, occurred_at=at, source=source, **data)
 
     def events(self, batch: BaseModel, *, provider: str, source: str) -> list[Event]:
-        """The envelope events of every reading in a posted batch."""
+        """The envelope events of every reading in a posted batch.
+
+        A reading whose fields are each valid can still break one of the event's own rules
+        across fields (its ``model_validator``s, which the reading model does not carry): the
+        whole batch is then refused with each such reading's errors, located in the body as a
+        field's would be (``_ReadingRefusedError``; the endpoint answers 422, and nothing is
+        published)."""
         readings: list[BaseModel] = getattr(batch, self.field)
-        return [self.to_event(r, provider=provider, source=source) for r in readings]
+        out: list[Event] = []
+        errors: list[dict[str, Any]] = []
+        for i, r in enumerate(readings):
+            try:
+                out.append(self.to_event(r, provider=provider, source=source))
+            except ValidationError as exc:
+                errors += [
+                    {**e, "loc": ("body", self.field, i, *e["loc"])}
+                    for e in exc.errors(
+                        include_url=False, include_context=False, include_input=False
+                    )
+                ]
+        if errors:
+            raise _ReadingRefusedError(errors)
+        return out
 
     def router(self, *, service: str, sector: str, publish: Publish) -> APIRouter:
         """The endpoint, API-key protected for ``sector``, publishing through ``publish``."""
@@ -148,7 +177,11 @@ class IngestPath:
         router = APIRouter(prefix="/ingest", tags=["ingestion"])
 
         async def ingest(batch: batch_model, provider: provider_dep) -> Accepted | JSONResponse:  # type: ignore[valid-type]
-            events = spec.events(batch, provider=provider, source=service)
+            try:
+                events = spec.events(batch, provider=provider, source=service)
+            except _ReadingRefusedError as exc:
+                metrics.HTTP_REJECTED.labels(service, "422").inc()
+                raise RequestValidationError(exc.errors) from None
             try:
                 await publish((spec.topic, e) for e in events)
             except BrokerUnavailableError as exc:
