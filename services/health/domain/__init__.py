@@ -1,5 +1,7 @@
-"""The health service's pure domain: when to protect a site."""
+"""The health service's pure domain: when to staff up, open cooling centres, reach out to the
+elderly and transfer patients."""
 
-from services.health.domain.model import Site, SiteModel, SiteRules
+from services.health.domain.model import CityHealth, HealthModel
+from services.health.domain.rules import HEAT_ACTIONS, HealthRules
 
-__all__ = ["Site", "SiteModel", "SiteRules"]
+__all__ = ["HEAT_ACTIONS", "CityHealth", "HealthModel", "HealthRules"]

@@ -1,5 +1,6 @@
-"""The urban service's pure domain: when to protect a site."""
+"""The urban service's pure domain: pre-lowering the network, pumps, underpass closures."""
 
-from services.urban.domain.model import Site, SiteModel, SiteRules
+from services.urban.domain.model import DrainageModel, Projection, ZoneView
+from services.urban.domain.rules import UrbanRules
 
-__all__ = ["Site", "SiteModel", "SiteRules"]
+__all__ = ["DrainageModel", "Projection", "UrbanRules", "ZoneView"]
