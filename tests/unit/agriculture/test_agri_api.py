@@ -2,17 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-
 from fastapi.testclient import TestClient
 
 from services.agriculture.service import MANIFEST, AgricultureSettings
 from shared.runtime import build
-from tests.factories.agriculture import BEIJING, NC, feed, rice_days
-
-#: A month whose climate record holds no waterlogging (the library's Junes are wet): the heat is
-#: the only risk.
-AUG15 = datetime(2020, 8, 15, tzinfo=UTC) - BEIJING
+from tests.factories.agriculture import AUG15, NC, feed, rice_days
 
 
 def _client() -> TestClient:
