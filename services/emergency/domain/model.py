@@ -457,8 +457,8 @@ class ResponseModel:
         )
         if report_level is not None:
             levels.append((report_level, reports))
-        if len(flood_reports) >= rules.reports.evacuate_count:
-            options[Measure.EVACUATION].append(((self._flash_people(state),), reports))
+        # Reports and warnings move no one: evacuation is on the flood zones' gauges; the hills'
+        # villages are moved before a flash flood by the rural sector (each impact one owner).
 
         for w in sorted(state.warnings.values(), key=lambda w: w.signal):
             hazard = _SIGNAL_HAZARD.get(w.signal)
@@ -472,8 +472,6 @@ class ResponseModel:
             )
             if w.effect.level is not None:
                 levels.append((w.effect.level, ev))
-            if w.effect.evacuate:
-                options[Measure.EVACUATION].append(((self._flash_people(state),), ev))
 
         if state.advisories:
             levels.append(
@@ -839,9 +837,6 @@ class ResponseModel:
         step = self._step(rule, x)
         return round(exposed * (step[2] if len(step) > 2 else 0.0))
 
-    def _flash_people(self, state: _CityState) -> int:
-        return self._people(self.rules.estimate_rules.flash, state.city.population, None)
-
     def _zone_excess(self, state: _CityState, gauge_id: str | None, rise_m: float) -> float | None:
         """Metres over warning at a flood zone's own gauge, plus the warnings' expected rise; the
         city's worst gauge stands in while the zone's own has not reported."""
@@ -897,7 +892,10 @@ class ResponseModel:
                 (names.breach, city.river_exposed_assets_yuan * breach, None),
             ]  # fmt: skip
         else:
-            parts = [(names.flash, city.population * c.asset_yuan_per_person, None)]
+            # Other evidence is weighed against emergency's own rule on the whole city for its
+            # hazard (none for a rainstorm: flash floods in the hills are the rural sector's).
+            rule_id = names.city.get(evidence.hazard) if evidence.hazard else None
+            parts = [(rule_id, city.population * c.asset_yuan_per_person, None)] if rule_id else []
         return self._loss(parts, measure.action)
 
     def _loss(self, parts: Sequence[tuple[str, float, float | None]], action: str) -> float:

@@ -18,6 +18,7 @@ from shared.contracts.emergency import (
     ResourceKind,
     ResponseLevel,
 )
+from shared.contracts.simulator import HazardKind
 from shared.contracts.weather import Colour, SignalType
 from shared.world.costs import EvidenceChances, Probability
 
@@ -46,7 +47,6 @@ class ReportRule(_Frozen):
     window_h: float = Field(gt=0)
     flood_kinds: tuple[ReportKind, ...]
     flood_levels: tuple[CountStep, ...]
-    evacuate_count: int = Field(ge=1)
 
 
 class AlarmRule(_Frozen):
@@ -60,7 +60,6 @@ class WarningEffect(_Frozen):
 
     level: ResponseLevel | None = None
     flood_rise_m: float = Field(default=0.0, ge=0)
-    evacuate: bool = False
     suspend: tuple[FacilityKind, ...] = ()
 
 
@@ -74,12 +73,14 @@ class AgricultureRule(_Frozen):
 class EstimateRules(_Frozen):
     """Damage rules (shared/world/damage.yaml) behind the model's own loss estimates: the
     emergency-owned share of a flood (people and movable contents) on the lake zone, the
-    riverside land and behind a breached levee, and flash floods."""
+    riverside land and behind a breached levee, and per hazard the emergency-owned rule on a
+    whole city (glaze on buildings, drinking water in a drought) that evidence other than the
+    gauges is weighed against. Flash floods in the hills are the rural sector's: no rule here."""
 
     lake: str
     river: str
     breach: str
-    flash: str
+    city: dict[HazardKind, str] = Field(default_factory=dict)
 
 
 class EvidenceKind(StrEnum):

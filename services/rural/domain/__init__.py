@@ -1,5 +1,6 @@
-"""The rural service's pure domain: when to protect a site."""
+"""The rural service's pure domain: when to move villagers and patrol the hills' hazard points."""
 
-from services.rural.domain.model import Site, SiteModel, SiteRules
+from services.rural.domain.model import Zone, ZoneModel
+from services.rural.domain.rules import RuralRules
 
-__all__ = ["Site", "SiteModel", "SiteRules"]
+__all__ = ["RuralRules", "Zone", "ZoneModel"]

@@ -28,11 +28,13 @@ from shared.contracts.emergency import (
     FacilityKind,
     Measure,
     ReportKind,
+    ResourceKind,
     ResponseDecided,
     ResponseLevel,
     SafetyAlarm,
 )
 from shared.contracts.envelope import Event, Mode
+from shared.contracts.simulator import HazardKind
 from shared.contracts.weather import Colour, SignalType
 from shared.world import City, Facility
 from shared.world.costs import Per
@@ -140,6 +142,16 @@ def flood_evacuation(
     return loss, people
 
 
+def level_cost(level: ResponseLevel) -> float:
+    """C of a response level: its rescue teams on standby over the level's expected hours."""
+    teams = rules().resources_per_level[level][ResourceKind.RESCUE_TEAM]
+    return (
+        world()
+        .charge(EmergencyAction.PREPOSITION_RESCUE, Per.CREW, teams)
+        .over(hours(Measure.RESPONSE_LEVEL))
+    )
+
+
 def evacuation_cost(people: int) -> float:
     return (
         world().charge(EmergencyAction.EVACUATE, Per.PERSON, people).over(hours(Measure.EVACUATION))
@@ -197,15 +209,12 @@ def suspension_ratio(facility_id: str) -> float:
     return cost.over(hours(Measure.SUSPEND_OPERATIONS)) / loss
 
 
-def flash_evacuation(code: str) -> tuple[float, float]:
-    """(L, C) of evacuating a city against flash floods: the model's flash-flood estimate."""
-    rule_id, c = rules().estimate_rules.flash, world().damage.constants
-    rule = next(r for r in world().damage.rules if r.id == rule_id)
-    people = round(city(code).population * (rule.steps or ())[0][2])
+def glaze_level_loss(code: str) -> float:
+    """L of a response level against glaze on a city's buildings (freezing-rain evidence): the
+    city-wide rule the model's estimate names for that hazard, its first step."""
+    rule_id, c = rules().estimate_rules.city[HazardKind.FREEZING_RAIN], world().damage.constants
     loss = city(code).population * c.asset_yuan_per_person * step_share(rule_id, None)
-    loss *= avoid(rule_id, "evacuate")
-    cost = world().charge(EmergencyAction.EVACUATE, Per.PERSON, people)
-    return loss, cost.over(hours(Measure.EVACUATION))
+    return loss * avoid(rule_id, "preposition_rescue")
 
 
 # ------------------------------------------------------------------- the rule at its threshold
@@ -219,18 +228,38 @@ def test_an_alarm_suspends_a_mine_just_above_the_ratio_and_not_just_below(
     assert bool(decisions(m.on_alarm(alarm(0)), Measure.SUSPEND_OPERATIONS)) is taken
 
 
+@pytest.mark.parametrize("p", [1e-6, 1.0])
+def test_flood_reports_move_no_one_and_call_for_no_level_whatever_their_p(p: float) -> None:
+    # the hills' flash floods are the rural sector's (it moves the villages of the danger
+    # zones); a rainstorm's reports leave emergency nothing its measures would spare
+    m = model(response_rules=with_rules(reports=p))
+    events: list[Event] = []
+    for i in range(12):
+        events += m.on_report(report(i * 0.25, ReportKind.FLOODING))
+    assert decisions(events, Measure.EVACUATION) == []
+    assert decisions(events, Measure.RESPONSE_LEVEL) == []
+
+
+def test_a_red_rainstorm_warning_evacuates_no_one() -> None:
+    events = model().on_warning(warning(0, SignalType.RAINSTORM, Colour.RED, region=PINGXIANG))
+    assert decisions(events, Measure.EVACUATION) == []
+    assert all(
+        "evacuate" not in e.model_dump() for e in rules().warnings[SignalType.RAINSTORM].values()
+    )
+
+
 @pytest.mark.parametrize(("above", "taken"), [(1 + 1e-6, True), (1 - 1e-6, False)])
-def test_flood_reports_evacuate_just_above_the_ratio_and_not_just_below(
+def test_an_icing_warning_raises_a_level_just_above_the_ratio_and_not_just_below(
     above: float, taken: bool
 ) -> None:
-    loss, cost = flash_evacuation(PINGXIANG)
-    m = model(response_rules=with_rules(reports=cost / loss * above))
-    events: list[Event] = []
-    for i in range(rules().reports.evacuate_count):
-        events += m.on_report(report(i * 0.25, ReportKind.FLOODING))
-    assert bool(decisions(events, Measure.EVACUATION, PINGXIANG)) is taken
-    # the level the reports call for costs far less than it may spare: taken either way
-    assert decisions(events, Measure.RESPONSE_LEVEL, PINGXIANG)
+    level = rules().warnings[SignalType.ROAD_ICING][Colour.ORANGE].level
+    assert level is not None
+    cost = level_cost(level)
+    ratio = cost / glaze_level_loss(PINGXIANG)
+    assert ratio < 1
+    m = model(response_rules=with_rules(warning=dict.fromkeys(Colour, ratio * above)))
+    events = m.on_warning(warning(0, SignalType.ROAD_ICING, Colour.ORANGE, region=PINGXIANG))
+    assert bool(decisions(events, Measure.RESPONSE_LEVEL, PINGXIANG)) is taken
 
 
 # ------------------------------------------------------------------- p by evidence, p x L
@@ -303,13 +332,8 @@ def test_a_lake_city_evacuation_weighs_each_zone_at_its_own_gauge() -> None:
     )
 
 
-def test_reports_and_alarms_carry_their_stated_p() -> None:
+def test_alarms_carry_their_stated_p() -> None:
     m = model()
-    events: list[Event] = []
-    for i in range(3):
-        events += m.on_report(report(i, ReportKind.FLOODING))
-    (level,) = decisions(events, Measure.RESPONSE_LEVEL, PINGXIANG)
-    assert level.probability == rules().decide.probability.reports
     (suspension,) = decisions(m.on_alarm(alarm(4)), Measure.SUSPEND_OPERATIONS)
     assert suspension.probability == rules().decide.probability.alarm
     fac = facility("px-coal-1")
@@ -322,19 +346,28 @@ def test_reports_and_alarms_carry_their_stated_p() -> None:
 
 @pytest.mark.parametrize("colour", list(Colour))
 def test_a_warning_decision_carries_the_p_of_its_colour(colour: Colour) -> None:
-    # every colour of the rainstorm signal calls for level IV here (the shipped rules start at
-    # orange)
+    # every colour of the road-icing signal calls for level IV here (the shipped rules start at
+    # orange); L is glaze on the city's buildings, the rule the estimate names for freezing rain
     raw = rules().model_dump(mode="json")
-    raw["warnings"]["rainstorm"] = {c.value: {"level": "IV"} for c in Colour}
+    raw["warnings"]["road_icing"] = {c.value: {"level": "IV"} for c in Colour}
     m = model(response_rules=ResponseRules.model_validate(raw))
-    events = m.on_warning(warning(0, SignalType.RAINSTORM, colour, region=SHANGRAO))
+    events = m.on_warning(warning(0, SignalType.ROAD_ICING, colour, region=SHANGRAO))
     (level,) = decisions(events, Measure.RESPONSE_LEVEL, SHANGRAO)
     p = rules().decide.probability.warning[colour]
     assert level.probability == p
-    flash, c = rules().estimate_rules.flash, world().damage.constants
-    loss = city(SHANGRAO).population * c.asset_yuan_per_person * step_share(flash, None)
-    loss *= avoid(flash, "preposition_rescue")
-    assert level.expected_loss_avoided_yuan == pytest.approx(p * loss, abs=0.01)
+    assert level.expected_loss_avoided_yuan == pytest.approx(
+        p * glaze_level_loss(SHANGRAO), abs=0.01
+    )
+
+
+def test_the_estimate_names_no_rule_for_a_rainstorm_and_only_emergency_city_rules() -> None:
+    names = rules().estimate_rules
+    assert HazardKind.RAINSTORM not in names.city
+    for rule_id in names.city.values():
+        rule = next(r for r in world().damage.rules if r.id == rule_id)
+        assert rule.sector == "emergency" and rule.asset == "city"
+        assert "preposition_rescue" in {m.action for m in rule.mitigations}
+    assert all(r.sector != "emergency" for r in world().damage.rules if r.id == "flash-flood")
 
 
 def test_a_measure_only_a_warnings_expected_rise_calls_for_carries_the_warnings_p() -> None:
@@ -352,28 +385,29 @@ def test_a_measure_only_a_warnings_expected_rise_calls_for_carries_the_warnings_
     assert evacuation.people_to_evacuate == people
 
 
-def test_an_advisory_carries_the_advisorys_p() -> None:
+def test_an_advisory_of_waterlogging_calls_for_no_level_where_no_gauge_is_over_warning() -> None:
+    # waterlogging is rainstorm evidence: nothing emergency owns in the city is spared by rescue
+    # teams on standby (the hills' villages are the rural sector's)
     m = model(Mode.FUSED)
-    (level,) = decisions(m.on_advisory(advisory(0, PINGXIANG)), Measure.RESPONSE_LEVEL)
-    assert level.probability == rules().decide.probability.advisory
-    assert level.cross_sector_inputs == ("agriculture",)
+    assert decisions(m.on_advisory(advisory(0, PINGXIANG)), Measure.RESPONSE_LEVEL) == []
 
 
 def test_several_pieces_of_evidence_for_one_level_carry_the_highest_p() -> None:
     p = rules().decide.probability
-    assert p.advisory > p.warning[Colour.ORANGE]
+    assert p.warning[Colour.RED] > p.warning[Colour.ORANGE]
     m = model(Mode.FUSED)
-    m.on_warning(warning(0, SignalType.TYPHOON, Colour.ORANGE, region=PINGXIANG, hours=72))  # IV
-    m.on_advisory(advisory(0.5, PINGXIANG))  # IV as well: nothing new
-    m.on_warning(warning(60, SignalType.RAINSTORM, Colour.RED, region=PINGXIANG, hours=2))  # III
-    # back to IV only after the hold (the mine the red signal suspended reopens meanwhile)
+    m.on_warning(warning(0, SignalType.BLIZZARD, Colour.ORANGE, region=PINGXIANG, hours=72))  # IV
+    events = m.on_warning(
+        warning(30, SignalType.ROAD_ICING, Colour.RED, region=PINGXIANG, hours=72)
+    )  # IV as well: nothing new
+    assert decisions(events, Measure.RESPONSE_LEVEL) == []
+    m.on_warning(warning(60, SignalType.BLIZZARD, Colour.RED, region=PINGXIANG, hours=2))  # III
+    # back to IV only after the hold
     assert decisions(m.advance(T0 + timedelta(hours=4)), Measure.RESPONSE_LEVEL) == []
     later = m.advance(T0 + timedelta(hours=4 + rules().hold_h[Measure.RESPONSE_LEVEL]))
     (level,) = decisions(later, Measure.RESPONSE_LEVEL, PINGXIANG)
     assert level.level is ResponseLevel.IV
-    assert level.trigger == "typhoon warning"  # the public signal explains the level ...
-    assert level.probability == p.advisory  # ... the advisory's higher p is carried
-    assert level.cross_sector_inputs == ("agriculture",)
+    assert level.probability == p.warning[Colour.RED]  # the red icing signal's higher p
 
 
 # ------------------------------------------------------------------- gated, and legal duties
