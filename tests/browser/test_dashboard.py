@@ -155,7 +155,7 @@ def test_during_the_flood_the_map_and_multipliers_follow_the_run(
     # expect(...) waits (up to its timeout) for the last snapshot to reach the page
     # every sector that decides has its card, whatever the manifests add
     deciding = [s.name for s in SECTORS.values() if s.actions]
-    assert {"water", "finance", "energy"} <= set(deciding)
+    assert {"water", "finance", "energy", "tourism", "health", "urban", "rural"} <= set(deciding)
     for sector in (*deciding, "overall"):
         expected = truth[sector]["multiplier"]
         # A negative ratio means nothing: the page shows n/a for it as for an undefined one.

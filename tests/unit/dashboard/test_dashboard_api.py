@@ -41,8 +41,11 @@ def test_labels_name_every_sector_and_action_of_the_contracts_with_the_page_labe
         }
     # The plan's order: the multiplier cards and loss curves keep the page's order (a sector
     # scaffolded since, with no plan section yet, comes after these).
-    # 二.2, 二.4, 二.5, 二.9, 二.10, 二.12, 二.14
-    first = ["agriculture", "transport", "finance", "emergency", "weather", "energy", "water"]
+    # 二.2, 二.4, 二.5, 二.7, 二.8, 二.9, 二.10, 二.11, 二.12, 二.14, 二.15
+    first = [
+        "agriculture", "transport", "finance", "tourism", "health", "emergency", "weather",
+        "urban", "energy", "water", "rural",
+    ]  # fmt: skip
     assert list(found["sectors"])[: len(first)] == first
     deciding = [n for n, s in found["sectors"].items() if s["decides"] and n in first]
     assert deciding == [n for n in first if n != "weather"]
