@@ -25,7 +25,12 @@ DECIDING = [s for s in ALL_SECTORS.values() if s.actions]
 # which take longer on a busy machine.
 pytestmark = [pytest.mark.integration, pytest.mark.timeout(2400)]
 
-SCENARIO = "poyang-flood-2020"
+#: The library's shortest flood (168 hourly ticks), played whole five times here: every
+#: scenario, poyang-flood-2020 (480 ticks) with them, goes through `dexsim run` in the slow tier
+#: (test_every_scenario.py).
+SCENARIO = "june-rains-2010"
+#: A third of the way in: the tick at which the repeated run's agriculture is killed.
+KILL_AT_TICK = 56
 #: Every sector that decides (has protective actions): the referee scores each of them.
 SECTORS = {s.name for s in DECIDING}
 
@@ -49,7 +54,7 @@ def test_the_report_has_the_documented_shape(reports: dict[str, Any]) -> None:
     assert {"scenario", "seed", "fusion", "sectors", "overall", "events", "run"} <= set(doc)
     assert (doc["scenario"], doc["seed"], doc["fusion"]) == (SCENARIO, 7, "on")
     assert set(doc["events"]) == {"published", "consumed", "dlq"}
-    assert doc["events"]["published"] > 30_000
+    assert doc["events"]["published"] > 20_000  # 29,365 for seed 7 (the in-process simulation)
     assert doc["events"]["dlq"] == 0
     assert {"id", "wall_s", "late_ticks", "late", "longest_wait", "slowest"} <= set(doc["run"])
 
@@ -255,11 +260,11 @@ def test_a_service_killed_during_a_repeated_run_holds_the_clock(
     try:
         # A third of the way in, as the referee sees it (its scores follow every service's tick).
         wait_until(
-            "the repeated run to pass tick 160",
+            f"the repeated run to pass tick {KILL_AT_TICK}",
             lambda: (
                 (s := _latest_scores(referee_port))
                 and s["run_id"] not in known
-                and s["tick"] >= 160
+                and s["tick"] >= KILL_AT_TICK
             ),
             timeout=600,
         )

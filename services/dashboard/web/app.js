@@ -244,20 +244,21 @@ function renderMultipliers(snap) {
   const cards = decisionSectors().map((name) => {
     const s = bySector[name] ?? unscored;
     const trend = s.multiplier === null ? "" : s.multiplier > 1.0005 ? "up" : s.multiplier < 0.9995 ? "down" : "";
-    return `<div class="card" data-sector="${name}" data-testid="mult-${name}" style="--sector:${sectorColour(name)}">
+    // Hits and misses are the card's tooltip: two lines of figures fit a card of the fifteen.
+    const counts = `${ui("hits")} ${s.fused.hits} / ${s.siloed.hits} · ${ui("misses")} ${s.fused.misses} / ${s.siloed.misses}`;
+    return `<div class="card" data-sector="${name}" data-testid="mult-${name}" style="--sector:${sectorColour(name)}" title="${escapeHtml(counts)}">
       <span class="name">${escapeHtml(label("sectors", name))}</span>
       <span class="mult-value ${trend}" data-testid="mult-value-${name}" title="${escapeHtml(basisTitle(s))}">${multiplierText(s.multiplier)}</span>
-      <span class="detail">${escapeHtml(ui("value_gain"))} ${escapeHtml(yuan(s.value_gain_yuan))}</span>
       <span class="detail" data-testid="rev-${name}">${escapeHtml(ui("rev"))} ${revText(s.fused.rev)} / ${revText(s.siloed.rev)}</span>
-      <span class="detail">${escapeHtml(ui("hits"))} ${s.fused.hits} / ${s.siloed.hits} · ${escapeHtml(ui("misses"))} ${s.fused.misses} / ${s.siloed.misses}</span>
+      <span class="detail">${escapeHtml(ui("value_gain"))} ${escapeHtml(yuan(s.value_gain_yuan))}</span>
     </div>`;
   });
   // The province as a whole: the same card, in the accent colour.
   cards.push(`<div class="card overall" data-testid="mult-overall">
       <span class="name">${escapeHtml(ui("overall"))}</span>
       <span class="mult-value" data-testid="mult-value-overall" title="${escapeHtml(basisTitle(scores.overall))}">${multiplierText(scores.overall.multiplier)}</span>
-      <span class="detail">${escapeHtml(ui("value_gain"))} ${escapeHtml(yuan(scores.overall.value_gain_yuan))}</span>
       <span class="detail" data-testid="rev-overall">${escapeHtml(ui("rev"))} ${revText(scores.overall.fused.rev)} / ${revText(scores.overall.siloed.rev)}</span>
+      <span class="detail">${escapeHtml(ui("value_gain"))} ${escapeHtml(yuan(scores.overall.value_gain_yuan))}</span>
     </div>`);
   box.innerHTML = cards.join("");
 }
@@ -462,11 +463,13 @@ function renderRev(snap) {
     barGap: "10%",
     barMaxWidth: 26,
     itemStyle: { color: colour },
+    // Many sectors: the figures stand upright over their bars, so that neighbours do not overlap.
     label: {
       show: true,
       position: "top",
       color: "#c6d4ea",
       fontSize: t.small - 1,
+      ...(names.length > 8 ? { rotate: 90, align: "left", verticalAlign: "middle" } : {}),
       formatter: (p) => (p.value === null ? "" : revText(p.value)),
     },
     data: names.map((n) => {
@@ -505,7 +508,8 @@ function renderRev(snap) {
         type: "category",
         show: Boolean(scores),
         data: names.map(sectorLabel),
-        axisLabel: { ...t.axis, fontSize: t.small, interval: 0 },
+        // Every sector named, slanted: the plan's fifteen do not fit side by side.
+        axisLabel: { ...t.axis, fontSize: t.small - 1, interval: 0, rotate: names.length > 8 ? 40 : 0 },
         axisLine: { lineStyle: { color: "#2a4a78" } },
       },
       yAxis: {
