@@ -447,6 +447,9 @@ class DamageConstants(_Frozen):
     waterlog_max_share: float = Field(ge=0, le=1)
     rainfed_paddy_share: float = Field(ge=0, le=1)
     failing_paddy_share: float = Field(ge=0, le=1)
+    #: One value of a statistical life for every sector that counts deaths (health, urban,
+    #: rural; tourism's harms per visitor-day are derived from it).
+    value_of_statistical_life_yuan: float = Field(gt=0)
 
     @model_validator(mode="after")
     def _failing_within_rainfed(self) -> DamageConstants:

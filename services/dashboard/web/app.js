@@ -283,10 +283,13 @@ function renderLoss(snap) {
     }
   }
   const small = Math.max(11, Math.round(window.innerWidth / 150));
+  // The legend wraps (about four sector names a row in Chinese, three in English): the plot
+  // starts below its last row.
+  const rows = Math.ceil(decisionSectors().length / (state.lang === "zh" ? 4 : 3));
   lossChart.setOption(
     {
       animation: false,
-      grid: { left: 8, right: 16, top: 48, bottom: 8, containLabel: true },
+      grid: { left: 8, right: 16, top: 10 + rows * (small + 8), bottom: 8, containLabel: true },
       legend: { top: 0, textStyle: { color: "#c6d4ea", fontSize: small }, itemWidth: 22, itemHeight: 8 },
       tooltip: {
         trigger: "axis",

@@ -28,8 +28,13 @@ M = TypeVar("M", bound=BaseModel)
 _PARSED: dict[tuple[int, str], tuple[World, BaseModel]] = {}
 
 
-def section(world: World, sector: str, model: type[M]) -> M:
-    """``world``'s data of ``sector``, validated as ``model`` (once per world and sector)."""
+def section(world: World, sector: str, model: type[M], **common: object) -> M:
+    """``world``'s data of ``sector``, validated as ``model`` (once per world and sector).
+
+    ``common`` are fields the sector takes from the world's shared values (one value of a
+    statistical life for every sector, say) rather than from its own file, which must not
+    declare them again.
+    """
     key = (id(world), sector)
     hit = _PARSED.get(key)
     if hit is not None and hit[0] is world:
@@ -40,6 +45,12 @@ def section(world: World, sector: str, model: type[M]) -> M:
     raw = world.sectors.get(sector)
     if raw is None:
         raise KeyError(f"no shared/world/sectors/{sector}.yaml: the world has no {sector} data")
-    parsed = model.model_validate(raw)
+    again = sorted(set(common) & set(raw))
+    if again:
+        raise ValueError(
+            f"shared/world/sectors/{sector}.yaml declares {again}: the world's shared values "
+            "(shared/world/damage.yaml constants) give them"
+        )
+    parsed = model.model_validate({**raw, **common})
     _PARSED[key] = (world, parsed)
     return parsed

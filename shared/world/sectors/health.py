@@ -177,4 +177,5 @@ class HealthWorld(_Frozen):
 
 def health(world: World) -> HealthWorld:
     """``world``'s health data."""
-    return section(world, "health", HealthWorld)
+    vsl = world.damage.constants.value_of_statistical_life_yuan
+    return section(world, "health", HealthWorld, vsl_yuan=vsl)

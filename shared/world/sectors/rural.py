@@ -75,4 +75,5 @@ class RuralWorld(_Frozen):
 
 def villages(world: World) -> RuralWorld:
     """``world``'s rural data."""
-    return section(world, "rural", RuralWorld)
+    vsl = world.damage.constants.value_of_statistical_life_yuan
+    return section(world, "rural", RuralWorld, vsl_yuan=vsl)

@@ -335,4 +335,5 @@ class UrbanWorld(_Frozen):
 
 def urban(world: World) -> UrbanWorld:
     """``world``'s urban data."""
-    return section(world, "urban", UrbanWorld)
+    vsl = world.damage.constants.value_of_statistical_life_yuan
+    return section(world, "urban", UrbanWorld, value_of_statistical_life_yuan=vsl)
