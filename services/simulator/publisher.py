@@ -15,11 +15,12 @@ import contextlib
 import logging
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
-from aiokafka.errors import KafkaError
+from aiokafka.errors import KafkaError, OutOfOrderSequenceNumber
 
 from services.simulator.domain.clock import ClockPolicy, Pace, Verdict, WatermarkTracker
 from services.simulator.domain.engine import Simulation, TickBatch
@@ -141,14 +142,14 @@ async def publish_run(
     """Publish every tick of ``sim`` with the clock ``policy``; return what was sent."""
     servers = servers or bootstrap_servers()
     await ensure_topics(servers=servers)
-    producer = await make_producer(servers=servers)
+    sender = _Sender(await make_producer(servers=servers), partial(make_producer, servers=servers))
     tracker = WatermarkTracker(sim.run_id, policy.expected_services)
     listener = _WatermarkListener(tracker, servers) if policy.pace == Pace.LOCKSTEP else None
     if listener is not None:
         await listener.start()
     stats = PublishStats(run_id=sim.run_id)
     partitions = {
-        spec.name: sorted(await producer.partitions_for(spec.name)) for spec in MARKED_TOPICS
+        spec.name: sorted(await sender.producer.partitions_for(spec.name)) for spec in MARKED_TOPICS
     }
     started = time.monotonic()
     late: tuple[str, ...] = ()
@@ -166,7 +167,7 @@ async def publish_run(
         for batch in sim.batches():
             tick_began = time.monotonic()
             tick_ev = sim.tick_event_for(batch, late)
-            await _send_tick(producer, batch, tick_ev, partitions, policy.broker_wait_s)
+            await _send_tick(sender, batch, tick_ev, partitions, policy.broker_wait_s)
             for spec, _ in batch.events:
                 stats.by_topic[spec.name] += 1
             stats.by_topic[SIMULATOR_TICKS.name] += 1
@@ -205,7 +206,7 @@ async def publish_run(
         stats.wall_s = time.monotonic() - started
         if listener is not None:
             await listener.stop()
-        await producer.stop()
+        await sender.producer.stop()
     return stats
 
 
@@ -217,8 +218,29 @@ class BrokerLostError(RuntimeError):
     """The broker did not take a tick for longer than the clock's ``broker_wait_s``."""
 
 
+class _Sender:
+    """The clock's producer, replaced by a new one when its idempotent session breaks.
+
+    A broker restarted while a tick's batches are in flight can leave the producer's sequence
+    numbers ahead of what the broker kept: every later send then fails with
+    ``OutOfOrderSequenceNumber``, however often it is retried. A new producer (a new producer
+    id) sends the tick again; readers drop by event id what they had already received.
+    """
+
+    def __init__(
+        self, producer: AIOKafkaProducer, make: Callable[[], Awaitable[AIOKafkaProducer]]
+    ) -> None:
+        self.producer = producer
+        self.make = make
+
+    async def renew(self) -> None:
+        old, self.producer = self.producer, await self.make()
+        with contextlib.suppress(KafkaError, TimeoutError):
+            await asyncio.wait_for(old.stop(), timeout=5.0)
+
+
 async def _send_tick(
-    producer: AIOKafkaProducer,
+    sender: _Sender,
     batch: TickBatch,
     tick_ev: Event,
     partitions: dict[str, list[int]],
@@ -237,6 +259,7 @@ async def _send_tick(
     marker = tick_ev.to_bytes()
 
     async def attempt() -> None:
+        producer = sender.producer
         futures = []
         for spec, event in batch.events:
             futures.append(await producer.send(spec.name, value=event.to_bytes(), key=event.key))
@@ -261,6 +284,12 @@ async def _send_tick(
                 log.warning("tick %d: Kafka took it after %.0f s", batch.tick, patience.waited)
             return
         except (KafkaError, TimeoutError) as exc:
+            if isinstance(exc, OutOfOrderSequenceNumber):
+                log.warning(
+                    "tick %d: the producer's session broke; sending with a new one", batch.tick
+                )
+                with contextlib.suppress(KafkaError, TimeoutError):
+                    await sender.renew()
             if patience.exhausted:
                 raise BrokerLostError(
                     f"Kafka did not take tick {batch.tick} for {patience.waited:.0f} s "
