@@ -84,17 +84,6 @@ TARGET_RATIO = 0.25
 TARGET_P99_MS = 100.0
 SOAK_FLAT_SHARE = 0.10
 
-# Copies of the 30-day workload are numbered per phase from these bases, so no two phases send
-# the same event id and simulated time only moves forward.
-_COPY_BASE = {
-    "ceiling": 50,
-    "preload": 0,
-    "latency": 100,
-    "pipeline": 200,
-    "pipeline-latency": 300,
-    "soak": 400,
-}
-
 
 @dataclass(frozen=True)
 class BenchConfig:
@@ -114,6 +103,8 @@ class BenchConfig:
     soak_eps: int = 5_000
     seed: int = 7
     pipeline: bool = True
+    #: The services' data path (``batch`` or ``faust``; see ``shared.runtime.consumer``).
+    consumer: str = "batch"
     #: When set, every service runs under cProfile, written to ``<folder>/<name>.prof`` on exit
     #: (figures of such a run are slower than unprofiled ones).
     profile: Path | None = None
@@ -147,19 +138,25 @@ class Workload:
                 if spec.name in wanted:
                     self.items.append((spec.name, event.key, event.model_dump(mode="python")))
         log.info("workload: %d observations per 30 simulated days", len(self.items))
+        # Copies are numbered across every stream of the run, so no two phases send the same
+        # event id and simulated time only moves forward.
+        self._next_copy = 0
 
     def stream(self, topics: set[str], phase: str) -> Iterator[tuple[str, bytes, bytes, datetime]]:
-        """Endless ``(topic, key, value, occurred_at)`` for ``topics``, copy after copy."""
+        """Endless ``(topic, key, value, occurred_at)`` for ``topics``, copy after copy
+        (``phase`` names the stream in logs)."""
         items = [i for i in self.items if i[0] in topics]
-        copy = _COPY_BASE[phase]
+        if not items:
+            raise ValueError(f"{phase}: the workload has no observations on {sorted(topics)}")
         while True:
+            copy = self._next_copy
+            self._next_copy += 1
             delta = self.span * copy
             for topic, key, doc in items:
                 out = _shift({k: v for k, v in doc.items() if k != "produced_at"}, delta)
                 out["event_id"] = derived_id("bench", copy, doc["event_id"])
                 out["produced_at"] = datetime.now(UTC)
                 yield topic, key, orjson.dumps(out), out["occurred_at"]
-            copy += 1
 
 
 def _marker(run_id: str, tick: int, total: int, at: datetime) -> bytes:
@@ -270,7 +267,7 @@ class ServiceProc:
             **os.environ,
             "KAFKA_BOOTSTRAP_SERVERS": self.servers,
             prefix + "HTTP_PORT": str(self.port),
-            prefix + "LOG_LEVEL": "WARNING",
+            prefix + "LOG_LEVEL": os.environ.get("DEXSIM_BENCH_LOG_LEVEL", "WARNING"),
             "PYTHONUNBUFFERED": "1",
             **self.env,
         }
@@ -535,6 +532,11 @@ async def raw_passthrough(servers: str, topics: Sequence[str], expected: int) ->
 
 
 # ------------------------------------------------------------------------------ the run
+def _path_env(cfg: BenchConfig, name: str) -> dict[str, str]:
+    """The environment that chooses a service's data path."""
+    return {f"DEXSIM_{name.upper()}_CONSUMER": cfg.consumer}
+
+
 def _summary_row(eps: float, raw: float, lat: list[float]) -> dict[str, float | None]:
     return {
         "eps": round(eps),
@@ -556,21 +558,25 @@ async def _run(cfg: BenchConfig, servers: str) -> tuple[dict[str, Any], dict[str
     summary: dict[str, Any] = {"raw_passthrough_eps": 0, "services": {}, "pipeline": {}}
     procs: list[ServiceProc] = []
     try:
-        # Backlogs of every service's own topics first: the raw passthrough reads them all.
-        backlogs: dict[str, Backlog] = {}
-        for name in cfg.services:
+        from dexsim.runner import groups_to_end
+
+        async def backlog_of(name: str, phase: str) -> Backlog:
             topics = {s.name for s in SECTOR_INPUTS[name] if s in DATA_TOPICS}
             t0 = time.monotonic()
-            backlogs[name] = await preload(
+            made = await preload(
                 admin_producer,
-                work.stream(topics, "preload"),
+                work.stream(topics, phase),
                 count=cfg.events_per_service,
                 markers=cfg.markers_in_backlog,
                 marker_topics=SECTOR_INPUTS[name],
-                run_id=f"bench-{name}-{uuid.uuid4().hex[:8]}",
+                run_id=f"{phase}-{name}-{uuid.uuid4().hex[:8]}",
             )
             took = time.monotonic() - t0
             log.info("preloaded %s: %d events in %.1fs", name, cfg.events_per_service, took)
+            return made
+
+        # Backlogs of every service's own topics first: the raw passthrough reads them all.
+        backlogs = {name: await backlog_of(name, "preload") for name in cfg.services}
         in_topics = sorted({s.name for n in cfg.services for s in SECTOR_INPUTS[n]})
         markers = sum(
             len(backlogs[n].before) * 4 * len(SECTOR_INPUTS[n]) for n in cfg.services
@@ -587,8 +593,13 @@ async def _run(cfg: BenchConfig, servers: str) -> tuple[dict[str, Any], dict[str
         }
         log.info("decode+handle without Kafka: %s", {n: round(v) for n, v in ceilings.items()})
         for name in cfg.services:
-            fusion_off = {f"DEXSIM_{name.upper()}_FUSION": "false"}
-            svc = ServiceProc(name, servers, logs, env=fusion_off, profile=cfg.profile)
+            # A service reads only its own backlog: its group starts at the topics' ends, then
+            # the backlog is written again (another service's run, e.g. weather's warnings and
+            # the markers it forwarded, would otherwise interleave with this one's).
+            await groups_to_end(servers, [SystemSettings().group_id(name)])
+            backlogs[name] = await backlog_of(name, "backlog")
+            env = {f"DEXSIM_{name.upper()}_FUSION": "false", **_path_env(cfg, name)}
+            svc = ServiceProc(name, servers, logs, env=env, profile=cfg.profile)
             procs.append(svc)
             svc.start()
             await svc.ready()
@@ -669,7 +680,7 @@ async def _pipeline(
         marker_topics=MARKED_TOPICS,
         run_id=f"pipe-{uuid.uuid4().hex[:8]}",
     )
-    services = [ServiceProc(n, servers, logs) for n in names]
+    services = [ServiceProc(n, servers, logs, env=_path_env(cfg, n)) for n in names]
     for svc in services:
         procs.append(svc)
         svc.start()
@@ -885,6 +896,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--services", default=",".join(SECTOR_INPUTS))
     p.add_argument("--profile", type=Path, default=None, help="cProfile each service into DIR")
     p.add_argument("--no-pipeline", action="store_true", help="services only")
+    p.add_argument(
+        "--consumer", choices=("batch", "faust"), default="batch", help="the services' data path"
+    )
     args = p.parse_args(argv)
     configure("bench", level="INFO", json_lines=False)
     # httpx logs every request, the domains every decision they take in the handler ceiling
@@ -899,6 +913,7 @@ def main(argv: list[str] | None = None) -> int:
         services=tuple(s for s in args.services.split(",") if s),
         profile=args.profile,
         pipeline=not args.no_pipeline,
+        consumer=args.consumer,
     )
     summary, details = run_bench(cfg)
     console = Console()

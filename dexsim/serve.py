@@ -35,6 +35,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     uvicorn.run(
         api,
+        # uvloop when it is installed (it is a dependency on Linux and macOS), else asyncio
+        loop="auto",
         host=settings.http_host,
         port=port,
         log_config=None,

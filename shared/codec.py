@@ -7,8 +7,9 @@ reason, and the stream goes on.
 
 from __future__ import annotations
 
+import time
 from collections import OrderedDict
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 from uuid import UUID
@@ -93,38 +94,74 @@ def dlq_headers(
 
 
 class Deduper:
-    """Remembers the last ``capacity`` event ids so a redelivered event is processed once."""
+    """Remembers recent event ids so a redelivered event is processed once.
 
-    def __init__(self, capacity: int = 100_000) -> None:
+    Bounded twice: by count (the ``capacity`` newest ids) and, when ``max_age_s`` is given, by
+    age (ids first seen more than ``max_age_s`` of wall time ago are forgotten). Redeliveries
+    come within minutes of the original (a restart, a rebalance), so an hour holds them; the
+    age bound keeps a quiet service's memory from staying at its peak, and the count bound keeps
+    a busy one's within ``capacity`` x about 100 bytes. The in-process bus passes no age: its
+    runs must not depend on the wall clock.
+    """
+
+    def __init__(
+        self,
+        capacity: int = 100_000,
+        *,
+        max_age_s: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.capacity = capacity
-        self._seen: OrderedDict[UUID, None] = OrderedDict()
+        self.max_age_s = max_age_s
+        self._clock = clock
+        # id -> when it was first (or last) seen; oldest first
+        self._seen: OrderedDict[UUID, float] = OrderedDict()
 
     def first_time(self, event_id: UUID) -> bool:
         """True the first time an id is seen (and remember it); False for a duplicate."""
+        now = self._clock()
         if event_id in self._seen:
+            self._seen[event_id] = now
             self._seen.move_to_end(event_id)
             return False
-        self._seen[event_id] = None
+        self._seen[event_id] = now
         if len(self._seen) > self.capacity:
             self._seen.popitem(last=False)
+        self._expire(now)
         return True
+
+    def _expire(self, now: float) -> None:
+        if self.max_age_s is None:
+            return
+        oldest = now - self.max_age_s
+        seen = self._seen
+        while seen:
+            first = next(iter(seen.values()))
+            if first >= oldest:
+                return
+            seen.popitem(last=False)
 
     def forget(self, event_id: UUID) -> None:
         """Forget an id (its handling failed): the event may come again, replayed from the DLQ."""
         self._seen.pop(event_id, None)
 
     def __len__(self) -> int:
+        if self.max_age_s is not None:
+            self._expire(self._clock())
         return len(self._seen)
 
     def export(self) -> bytes:
         """The ids remembered, oldest first, 16 bytes each (for a state snapshot)."""
+        if self.max_age_s is not None:
+            self._expire(self._clock())
         return b"".join(event_id.bytes for event_id in self._seen)
 
     def load(self, data: bytes) -> None:
-        """Remember exactly the ids of an :meth:`export` (in its order)."""
+        """Remember exactly the ids of an :meth:`export` (in its order), as seen now."""
         if len(data) % 16:
             raise ValueError(f"{len(data)} bytes are not a whole number of 16-byte ids")
+        now = self._clock()
         ids = (UUID(bytes=data[i : i + 16]) for i in range(0, len(data), 16))
-        self._seen = OrderedDict((event_id, None) for event_id in ids)
+        self._seen = OrderedDict((event_id, now) for event_id in ids)
         while len(self._seen) > self.capacity:
             self._seen.popitem(last=False)

@@ -168,9 +168,24 @@ class ServiceSettings(BaseSettings):
     log_json: bool = Field(default=False, description="One JSON object per log line")
     fusion: bool = Field(default=True, description="Fused path may read cross-sector events")
     dedupe_window: int = Field(default=100_000, ge=1000, description="event_ids remembered")
-    batch_size: int = Field(default=500, ge=1, le=100_000, description="stream.take() batch")
+    dedupe_max_age_s: float = Field(
+        default=3600.0,
+        ge=60,
+        description="Event ids are forgotten this long after they were seen (wall time), "
+        "whatever the window's count",
+    )
+    batch_size: int = Field(default=500, ge=1, le=100_000, description="Largest batch read at once")
     batch_timeout_s: float = Field(
         default=0.01, gt=0, le=10, description="Longest wait to fill a batch (sets latency)"
+    )
+    consumer: Literal["batch", "faust"] = Field(
+        default="batch",
+        description="The data path: 'batch' reads with aiokafka getmany and hands whole "
+        "fetches to the agents; 'faust' reads through faust's per-message streams (slower; "
+        "kept to compare, see dexsim bench --consumer)",
+    )
+    commit_interval_s: float = Field(
+        default=1.0, gt=0, le=60, description="How often the batch path commits its offsets"
     )
     tick_sync: bool = Field(
         default=False,

@@ -269,7 +269,9 @@ async def start_run(
     # the board and the de-duplication window both start afresh with the new run.
     state.board.clear()
     runtime = request.app.state.runtime
-    runtime.dedupe = Deduper(runtime.settings.dedupe_window)
+    runtime.dedupe = Deduper(
+        runtime.settings.dedupe_window, max_age_s=runtime.settings.dedupe_max_age_s
+    )
     return started
 
 

@@ -39,6 +39,7 @@ from aiokafka.errors import KafkaError
 from aiokafka.structs import RecordMetadata
 from fastapi import FastAPI, Request, Response
 from fastapi.responses import JSONResponse, PlainTextResponse
+from faust.app.base import BootStrategy
 from faust.contrib.asgi import faust_app_running
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
@@ -63,6 +64,7 @@ from shared.kafka import (
     partitions_of,
 )
 from shared.retry import Patience
+from shared.runtime.consumer import BatchConsumer
 from shared.runtime.durable import (
     Snapshot,
     SnapshotError,
@@ -349,6 +351,8 @@ class ServiceRuntime(Generic[S]):
     already_published: Tally[UUID] = field(default_factory=Tally)
     #: Where snapshots go (None: the state is not durable, e.g. in stream tests).
     store: StateStore | None = None
+    #: The batch data path's consumer (None on the faust path and in stream tests).
+    batch: BatchConsumer | None = None
     _changed: bool = False
     _seq: int = 0
 
@@ -392,17 +396,31 @@ class ServiceRuntime(Generic[S]):
             async for batch in stream.take_events(  # type: ignore[attr-defined]
                 runtime.settings.batch_size, within=runtime.settings.batch_timeout_s
             ):
-                try:
-                    async with runtime.lock:
-                        await runtime._process_batch(batch, state)
-                except asyncio.CancelledError:
-                    raise
-                except ProduceFailedError as exc:
-                    runtime.on_produce_failure(exc)
-                    raise
+                await runtime.process([event.message for event in batch], state)
 
         consume.__name__ = agent.name
         self.faust_app.agent(topic, name=f"{self.name}.{agent.name}", concurrency=1)(consume)
+
+    @property
+    def agents(self) -> list[_AgentState[S]]:
+        """The service's subscribed agents, in declaration order."""
+        return self._agents
+
+    def assignment(self) -> set[Any]:
+        """The input partitions this process holds now (``topic``/``partition`` pairs)."""
+        if self.batch is not None:
+            return self.batch.assignment()
+        return set(self.faust_app.consumer.assignment())
+
+    async def process(self, messages: Sequence[Any], agent: _AgentState[S]) -> None:
+        """Handle one batch of an agent's messages (anything with topic, partition, offset,
+        key, value and headers: aiokafka's records or faust's messages), holding the lock."""
+        try:
+            async with self.lock:
+                await self._process_batch(messages, agent)
+        except ProduceFailedError as exc:
+            self.on_produce_failure(exc)
+            raise
 
     async def _process_batch(self, batch: Sequence[Any], agent: _AgentState[S]) -> None:
         started = time.perf_counter()
@@ -413,8 +431,7 @@ class ServiceRuntime(Generic[S]):
         marker_seen = False
         replayed: list[Received] = []
         self._changed = True
-        for item in batch:
-            msg = item.message
+        for msg in batch:
             raw = msg.value
             self.positions[(msg.topic, msg.partition)] = msg.offset + 1
             if raw is not None and TICK_MARK in raw[:MARK_PEEK]:
@@ -473,7 +490,7 @@ class ServiceRuntime(Generic[S]):
 
     async def _advance_ticks(self, agent: _AgentState[S]) -> None:
         """Forward the tick marker and report the watermark once every input partition passed it."""
-        assigned = [tp for tp in self.faust_app.consumer.assignment() if tp.topic in agent.topics]
+        assigned = [tp for tp in self.assignment() if tp.topic in agent.topics]
         for marker in agent.completed(assigned):
             if agent.held:
                 due, agent.held = due_in_order(agent.held, marker.occurred_at, lambda r: r.event)
@@ -727,11 +744,16 @@ class ServiceRuntime(Generic[S]):
     async def ticks(self) -> dict[str, Any]:
         """Where every agent stands in the current run: per input partition, the last tick marker
         seen, the consumer's position and the partition's end (why a watermark is not sent)."""
-        consumer = self.faust_app.consumer
-        assigned = list(consumer.assignment())
+        consumer: Any = self.batch.consumer if self.batch is not None else self.faust_app.consumer
+        assigned = list(self.assignment())
         error = ""
         try:
-            ends = await consumer.highwaters(*assigned) if assigned else {}
+            if not assigned:
+                ends = {}
+            elif self.batch is not None:
+                ends = await consumer.end_offsets(assigned)
+            else:
+                ends = await consumer.highwaters(*assigned)
         except KafkaError as exc:  # the consumer may be rebalancing
             ends, error = {}, str(exc)
         agents = []
@@ -760,11 +782,12 @@ class ServiceRuntime(Generic[S]):
 
     def ready(self) -> tuple[bool, str]:
         """Ready = producer started and, when the service consumes, partitions assigned."""
-        app = self.faust_app
         try:
             if isinstance(self.sink, ProducerSink) and not self.sink.started:
                 return False, "producer not started"
-            if self.codecs and not app.consumer.assignment():
+            if self.batch is not None and self.batch.failed is not None:
+                return False, f"the consumer stopped: {self.batch.failed!r}"
+            if self.codecs and not self.assignment():
                 return False, "no partitions assigned yet"
         except AttributeError as exc:  # the app has not built its consumer yet
             return False, f"not started: {exc}"
@@ -884,8 +907,27 @@ async def _position(consumer: Any, tp: Any) -> int | None:
     return int(found) if found is not None else None
 
 
+class _BatchBoot(BootStrategy):
+    """What faust starts on the batch path: neither its Kafka consumer (the batch consumer is
+    the group's member; two would split the partitions between them) nor its producer (the
+    runtime has its own), nor agent actors that would wait on that consumer."""
+
+    enable_kafka = False
+
+    def agents(self) -> Iterable[Any]:
+        """The agents are driven by the batch consumer, not by faust streams."""
+        return []
+
+
 def build_faust_app(name: str, settings: ServiceSettings) -> faust.App:
     """The faust app of a service: raw bytes on the wire, no faust web server, acks=all."""
+    app = _faust_app(name, settings)
+    if settings.consumer == "batch":
+        app.boot_strategy = _BatchBoot(app)
+    return app
+
+
+def _faust_app(name: str, settings: ServiceSettings) -> faust.App:
     return faust.App(
         SystemSettings().group_id(name),
         broker=[f"kafka://{s.strip()}" for s in bootstrap_servers().split(",")],
@@ -918,7 +960,7 @@ def build(manifest: Manifest[S], settings: ServiceSettings) -> tuple[FastAPI, Se
         manifest=manifest,
         settings=settings,
         faust_app=faust_app,
-        dedupe=Deduper(settings.dedupe_window),
+        dedupe=Deduper(settings.dedupe_window, max_age_s=settings.dedupe_max_age_s),
         state=manifest.state(settings),
     )
     for agent in manifest.agents:
@@ -933,24 +975,40 @@ def build(manifest: Manifest[S], settings: ServiceSettings) -> tuple[FastAPI, Se
             await runtime.sink.start()
         await resume(runtime)
         snapshots = asyncio.create_task(runtime.snapshot_loop(), name=f"{manifest.name}.snapshots")
+        batch = (
+            BatchConsumer(runtime, SystemSettings().group_id(manifest.name))
+            if settings.consumer == "batch" and runtime.codecs
+            else None
+        )
+        runtime.batch = batch
         try:
             async with faust_app_running(faust_app, stop_timeout=30.0):
+                if batch is not None:
+                    await batch.start()
                 log.info(
-                    "%s started: consuming %s", manifest.name, ", ".join(runtime.codecs) or "-"
+                    "%s started (%s path, %s loop): consuming %s",
+                    manifest.name,
+                    settings.consumer,
+                    type(asyncio.get_running_loop()).__module__.split(".")[0],
+                    ", ".join(runtime.codecs) or "-",
                 )
                 yield
+                if batch is not None:
+                    await batch.stop()
                 snapshots.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await snapshots
                 # The state as it stops, so a restart resumes here without reading anything
                 # again; then the offsets (a fallback for a service whose state is cleared).
                 await runtime.save_snapshot()
-                if runtime.codecs:
+                if runtime.codecs and batch is None:
                     try:
                         await faust_app.consumer.commit()
                     except KafkaError:
                         log.exception("final offset commit failed; a restart may re-read events")
         finally:
+            if batch is not None:
+                await batch.stop()
             snapshots.cancel()
             if runtime.store is not None:
                 await runtime.store.close()

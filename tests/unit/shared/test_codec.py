@@ -79,3 +79,54 @@ def test_deduper_forgets_the_oldest_beyond_its_capacity() -> None:
     assert len(d) == 1000
     assert d.first_time(ids[0])  # forgotten, so seen "again" for the first time
     assert not d.first_time(ids[-1])
+
+
+class _Clock:
+    """A wall clock the test moves by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_deduper_forgets_ids_older_than_its_age_whatever_their_count() -> None:
+    clock = _Clock()
+    d = Deduper(capacity=1000, max_age_s=60, clock=clock)
+    old = [uuid.uuid4() for _ in range(10)]
+    for i in old:
+        d.first_time(i)
+    clock.now += 59
+    fresh = uuid.uuid4()
+    d.first_time(fresh)
+    assert len(d) == 11  # nothing is 60 s old yet
+    assert not d.first_time(old[0])  # a duplicate within the age: skipped (and seen again now)
+    clock.now += 2  # old[1:] are 61 s old, old[0] was seen again 2 s ago
+    assert len(d) == 2
+    assert d.first_time(old[1])  # forgotten: it counts as new
+    assert not d.first_time(fresh)
+    assert not d.first_time(old[0])
+
+
+def test_a_deduper_without_an_age_keeps_ids_until_its_count_is_reached() -> None:
+    clock = _Clock()
+    d = Deduper(capacity=1000, clock=clock)
+    a = uuid.uuid4()
+    d.first_time(a)
+    clock.now += 10**9
+    assert not d.first_time(a)
+
+
+def test_loaded_ids_age_from_the_load() -> None:
+    clock = _Clock()
+    first = Deduper(capacity=1000, max_age_s=60, clock=clock)
+    ids = [uuid.uuid4() for _ in range(5)]
+    for i in ids:
+        first.first_time(i)
+    clock.now += 50
+    second = Deduper(capacity=1000, max_age_s=60, clock=clock)
+    second.load(first.export())
+    clock.now += 30  # 80 s after they were first seen, 30 s after the load
+    assert len(second) == 5
+    assert not second.first_time(ids[0])
