@@ -464,12 +464,13 @@ def _rate(marks: Watermarks, backlog: Backlog, services: Sequence[str]) -> tuple
 
 
 # ------------------------------------------------------------------------------ ceiling
-def handler_ceiling(name: str, work: Workload, count: int) -> float:
+def handler_ceiling(name: str, work: Workload, count: int, batch: int = 500) -> float:
     """Events/s of decode + de-duplicate + the service's handler + encode, with no Kafka at all.
 
     The service is built as ``dexsim up`` builds it (fusion off) but never started; its main
-    agent's handler is called directly on batches of 500, so the figure is what the service's
-    own code costs, and the gap to the measured rate is the consumer plumbing's.
+    agent's handlers are called directly on batches of ``batch`` (with its work after each
+    batch), so the figure is what the service's own code costs, and the gap to the measured
+    rate is the consumer plumbing's.
     """
     from itertools import islice
 
@@ -478,18 +479,22 @@ def handler_ceiling(name: str, work: Workload, count: int) -> float:
 
     manifest = registry.entry(name).manifest
     _, runtime = build(manifest, manifest.settings(fusion=False))
-    handlers = manifest.agents[0].handlers  # the agent that reads the service's own topics
+    agent = manifest.agents[0]  # the agent that reads the service's own topics
+    handlers = agent.handlers
     topics = {s.name for s in SECTOR_INPUTS[name] if s in DATA_TOPICS}
     items = list(islice(work.stream(topics, "ceiling"), count))
     dedupe = Deduper()
     started = time.perf_counter()
-    for topic, _, value, _ in items:
+    for n, (topic, _, value, _) in enumerate(items, 1):
         decoded = runtime.codecs[topic].decode(value)
         if isinstance(decoded, DecodeFailure) or not dedupe.first_time(decoded.event_id):
             continue
         handler = handlers.get(type(decoded))
         for event in handler(runtime.state, decoded) if handler is not None else ():
             event.to_bytes()
+        if agent.after_batch is not None and (n % batch == 0 or n == len(items)):
+            for event in agent.after_batch(runtime.state):
+                event.to_bytes()
     return len(items) / (time.perf_counter() - started)
 
 

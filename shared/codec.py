@@ -114,17 +114,19 @@ class Deduper:
         self.capacity = capacity
         self.max_age_s = max_age_s
         self._clock = clock
-        # id -> when it was first (or last) seen; oldest first
-        self._seen: OrderedDict[UUID, float] = OrderedDict()
+        # an id's 16 bytes -> when it was first (or last) seen; oldest first (kept as bytes, so a
+        # snapshot's export is one join)
+        self._seen: OrderedDict[bytes, float] = OrderedDict()
 
     def first_time(self, event_id: UUID) -> bool:
         """True the first time an id is seen (and remember it); False for a duplicate."""
         now = self._clock()
-        if event_id in self._seen:
-            self._seen[event_id] = now
-            self._seen.move_to_end(event_id)
+        key = event_id.bytes
+        if key in self._seen:
+            self._seen[key] = now
+            self._seen.move_to_end(key)
             return False
-        self._seen[event_id] = now
+        self._seen[key] = now
         if len(self._seen) > self.capacity:
             self._seen.popitem(last=False)
         self._expire(now)
@@ -143,7 +145,7 @@ class Deduper:
 
     def forget(self, event_id: UUID) -> None:
         """Forget an id (its handling failed): the event may come again, replayed from the DLQ."""
-        self._seen.pop(event_id, None)
+        self._seen.pop(event_id.bytes, None)
 
     def __len__(self) -> int:
         if self.max_age_s is not None:
@@ -154,14 +156,13 @@ class Deduper:
         """The ids remembered, oldest first, 16 bytes each (for a state snapshot)."""
         if self.max_age_s is not None:
             self._expire(self._clock())
-        return b"".join(event_id.bytes for event_id in self._seen)
+        return b"".join(self._seen)
 
     def load(self, data: bytes) -> None:
         """Remember exactly the ids of an :meth:`export` (in its order), as seen now."""
         if len(data) % 16:
             raise ValueError(f"{len(data)} bytes are not a whole number of 16-byte ids")
         now = self._clock()
-        ids = (UUID(bytes=data[i : i + 16]) for i in range(0, len(data), 16))
-        self._seen = OrderedDict((event_id, now) for event_id in ids)
+        self._seen = OrderedDict((data[i : i + 16], now) for i in range(0, len(data), 16))
         while len(self._seen) > self.capacity:
             self._seen.popitem(last=False)

@@ -38,8 +38,8 @@ def load_crop_rules(path: Path) -> CropRules:
 def paired_models(rules: CropRules, world: World) -> Paired[AgricultureModel]:
     """A siloed and a fused model over the same rules and world."""
     return Paired(
-        siloed=AgricultureModel(mode=Mode.SILOED, rules=rules, world=world),
-        fused=AgricultureModel(mode=Mode.FUSED, rules=rules, world=world),
+        siloed=AgricultureModel(mode=Mode.SILOED, rules=rules, world=world, defer=True),
+        fused=AgricultureModel(mode=Mode.FUSED, rules=rules, world=world, defer=True),
     )
 
 

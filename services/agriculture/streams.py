@@ -41,6 +41,11 @@ def on_forecast(models: Models, event: ForecastIssued) -> list[Event]:
     return models.fused_only(lambda m: m.on_forecast(event))
 
 
+def after_batch(models: Models) -> list[Event]:
+    """Weigh warnings, forecasts and the climate record once per farm the batch read."""
+    return models.both(lambda m: m.flush())
+
+
 #: One ordered stream over farm readings, public warnings and, fused, weather forecasts.
 ADVISE: Agent[Models] = Agent(
     name="advise",
@@ -51,5 +56,6 @@ ADVISE: Agent[Models] = Agent(
         WarningIssued: on_warning,
         ForecastIssued: on_forecast,
     },
+    after_batch=after_batch,
     outputs=(AGRICULTURE_ADVISORIES,),
 )

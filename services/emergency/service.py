@@ -47,8 +47,8 @@ def new_models(settings: EmergencySettings) -> Paired[ResponseModel]:
     # One ledger for both modes: a situation gets the same decision key in each.
     ledger = SituationLedger()
     return Paired(
-        siloed=ResponseModel(Mode.SILOED, world=world, rules=rules, ledger=ledger),
-        fused=ResponseModel(Mode.FUSED, world=world, rules=rules, ledger=ledger),
+        siloed=ResponseModel(Mode.SILOED, world=world, rules=rules, ledger=ledger, defer=True),
+        fused=ResponseModel(Mode.FUSED, world=world, rules=rules, ledger=ledger, defer=True),
     )
 
 

@@ -71,6 +71,11 @@ def on_road_status(models: Models, event: RoadStatusChanged) -> list[Event]:
     return models.fused_world(event, lambda m: m.on_road_status(event))
 
 
+def after_batch(models: Models) -> list[Event]:
+    """Decide once on every city the batch's inputs touched (not once per reading)."""
+    return models.both(lambda m: m.flush())
+
+
 def on_tick(models: Models, tick: TickAdvanced) -> list[Event]:
     """The end of a tick moves both modes' clocks: measures whose hold ran out stand down."""
     return models.both(lambda m: m.advance(tick.occurred_at))
@@ -90,6 +95,7 @@ RESPOND: Agent[Models] = Agent(
         AdvisoryIssued: on_advisory,
         RoadStatusChanged: on_road_status,
     },
+    after_batch=after_batch,
     on_tick=on_tick,
     outputs=(EMERGENCY_RESPONSES,),
 )

@@ -206,6 +206,14 @@ class InProcessBus:
                 self.stats.failures[(node.name, item.event.event_type)] += 1
                 continue
             self._publish(produced)
+        if due and node.agent.after_batch is not None:
+            try:
+                self._publish(
+                    route(node.agent.name, node.outputs, node.agent.after_batch(node.state))
+                )
+            except Exception:
+                log.exception("%s: the work after a batch failed", node.name)
+                self.stats.failures[(node.name, "after_batch")] += 1
         if node.agent.on_tick is not None:
             self._publish(
                 route(node.agent.name, node.outputs, node.agent.on_tick(node.state, marker))

@@ -114,10 +114,21 @@ def state_key(settings: SystemSettings | None = None) -> bytes:
 
 def encode(snapshot: Snapshot, key: bytes) -> bytes:
     """The record of a snapshot: magic, signature, then the compressed pickle."""
-    raw = zlib.compress(pickle.dumps(snapshot, protocol=pickle.HIGHEST_PROTOCOL), 1)
+    return seal(freeze(snapshot), snapshot.service, key)
+
+
+def freeze(snapshot: Snapshot) -> bytes:
+    """The snapshot pickled: the part that must see the state still (done under the lock)."""
+    return pickle.dumps(snapshot, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def seal(pickled: bytes, service: str, key: bytes) -> bytes:
+    """A pickled snapshot compressed and signed: the record (pure CPU on bytes, so a service
+    does it in a thread while its stream goes on)."""
+    raw = zlib.compress(pickled, 1)
     if len(raw) > MAX_SNAPSHOT_BYTES - 64:
         raise SnapshotError(
-            f"{snapshot.service}'s state is {len(raw):,} bytes compressed, more than the state "
+            f"{service}'s state is {len(raw):,} bytes compressed, more than the state "
             f"topic takes ({MAX_SNAPSHOT_BYTES:,}); keep less in the durable state"
         )
     return MAGIC + hmac.new(key, raw, DIGEST).digest() + raw

@@ -31,6 +31,7 @@ M = TypeVar("M")
 Handler = Callable[[S, Any], Iterable[Event]]
 #: Called when a tick is complete on every input partition of an agent.
 TickHandler = Callable[[S, TickAdvanced], Iterable[Event]]
+BatchHandler = Callable[[S], Iterable[Event]]
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,11 @@ class Agent(Generic[S]):
     #: the service does not even subscribe: the control run).
     fused_reads: tuple[TopicSpec, ...] = ()
     on_tick: TickHandler[S] | None = None
+    #: Work done once after each batch of handled events rather than per event (e.g. deciding
+    #: on every city the batch's readings touched). A batch is whatever the consumer fetched;
+    #: in a scenario's lockstep it is a tick's events, so runs stay deterministic. It runs
+    #: before the tick's ``on_tick``.
+    after_batch: BatchHandler[S] | None = None
     #: Where the handlers' outputs go, by the topics' event models.
     outputs: tuple[TopicSpec, ...] = ()
     #: Forward the simulator's tick markers into every partition of ``outputs``, so readers

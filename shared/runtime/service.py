@@ -69,10 +69,11 @@ from shared.runtime.durable import (
     Snapshot,
     SnapshotError,
     StateStore,
-    encode,
     ends_of,
+    freeze,
     published_since,
     resume_group,
+    seal,
     state_key,
 )
 from shared.runtime.ingest import BrokerUnavailableError
@@ -592,6 +593,15 @@ class ServiceRuntime(Generic[S]):
             source = REGISTRY[item.message.topic].sector if item.message.topic in REGISTRY else ""
             if self.sector is not None and source in SECTORS and source != self.sector:
                 cross[source] += 1
+        after = agent.agent.after_batch
+        if after is not None and received:
+            try:
+                out.extend(self._route(agent, after(self.state)))
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                # Not one event's fault: nothing to dead-letter; the batch's events stay handled.
+                log.exception("%s: the work after a batch failed", agent.name)
         for source, n in cross.items():
             metrics.CROSS_SECTOR.labels(source, self.sector).inc(n)
         produced_at = {r.event.event_id: r.event.produced_at for r in received}
@@ -722,12 +732,13 @@ class ServiceRuntime(Generic[S]):
         if self.store is None or not (self._changed or force):
             return None
         async with self.lock:
-            try:
-                data = encode(self.snapshot(), self.store.key)
-            except SnapshotError as exc:  # too large: the stream goes on, undurable, and says so
-                log.error("%s: state not snapshotted: %s", self.name, exc)
-                return None
+            pickled = freeze(self.snapshot())
             self._changed = False
+        try:
+            data = await asyncio.to_thread(seal, pickled, self.name, self.store.key)
+        except SnapshotError as exc:  # too large: the stream goes on, undurable, and says so
+            log.error("%s: state not snapshotted: %s", self.name, exc)
+            return None
         try:
             return await self.store.save(data)
         except (KafkaError, TimeoutError) as exc:

@@ -40,9 +40,14 @@ def model(mode: Mode = Mode.SILOED) -> ResponseModel:
     return ResponseModel(mode, world=world(), rules=rules())
 
 
-def models() -> Paired[ResponseModel]:
-    """The service's state with its default settings: both modes over one ledger."""
-    return new_models(EmergencySettings())
+def models(*, defer: bool = False) -> Paired[ResponseModel]:
+    """The service's state with its default settings: both modes over one ledger.
+
+    Unless ``defer``, each input decides at once (the service defers to the end of each batch,
+    which the runtime's tests drive), so a test reads an input's decisions from its call."""
+    state = new_models(EmergencySettings())
+    state.siloed.defer = state.fused.defer = defer
+    return state
 
 
 def graph() -> RoadGraph:

@@ -135,8 +135,15 @@ class RiskView:
 class AgricultureModel:
     """Crop-risk advisories for one mode (instantiate once per mode; same code for both)."""
 
-    def __init__(self, *, mode: Mode, rules: CropRules, world: World) -> None:
+    def __init__(self, *, mode: Mode, rules: CropRules, world: World, defer: bool = False) -> None:
+        """``defer``: a farm reading decides on the farm's own sensors at once, and leaves
+        the warnings, forecasts and climate record (the same for every reading of an hour) to
+        :meth:`flush`, once per farm read (the service calls it after each batch: per tick in
+        a scenario). Without it every reading weighs them at once (what unit tests read)."""
         self.mode = mode
+        self.defer = defer
+        # farms read since the last flush: their latest reading's time and id
+        self._dirty: dict[str, tuple[FarmInfo, datetime, UUID]] = {}
         self.rules = rules
         self.world = world
         self.clock = LocalClock(rules.timezone_offset_h)
@@ -195,8 +202,23 @@ class AgricultureModel:
             worth = self._appraise(info, rule, trigger, now)
             if worth is not None:  # p x L > C on this evidence (stronger evidence may be later)
                 out.extend(self._decide(info, rule, trigger, worth, now, cross=False))
+        if self.defer:
+            self._dirty[info.farm_id] = (info, now, obs.event_id)
+            return out
         out.extend(self._cross_triggers(info, now, state))
         out.extend(self._lift_passed(info, now, obs.event_id))
+        return out
+
+    def flush(self) -> list[AdvisoryIssued]:
+        """Weigh the warnings, forecasts and climate record for every farm read since the last
+        flush (``defer``), as of its latest reading, in the order the farms were first read."""
+        if not self._dirty:
+            return []
+        dirty, self._dirty = self._dirty, {}
+        out: list[AdvisoryIssued] = []
+        for info, now, cause in dirty.values():
+            out.extend(self._cross_triggers(info, now, self._states.get(info.farm_id)))
+            out.extend(self._lift_passed(info, now, cause))
         return out
 
     def on_warning(self, w: WarningIssued) -> list[AdvisoryIssued]:

@@ -184,8 +184,16 @@ class ResponseModel:
         world: World,
         rules: ResponseRules,
         ledger: SituationLedger | None = None,
+        defer: bool = False,
     ) -> None:
+        """``defer``: a reading, report, warning or advisory only marks its cities, and
+        :meth:`flush` decides on each marked city once (the service calls it after each batch:
+        per tick in a scenario). Without it every input decides at once (one call, one answer:
+        what the unit tests read)."""
         self.mode = mode
+        self.defer = defer
+        # cities an input touched since the last flush, with the last input that did
+        self._dirty: dict[str, tuple[_CityState, UUID]] = {}
         self.world = world
         self.rules = rules
         # the two modes of a service share one ledger, so a situation has one decision key
@@ -222,12 +230,10 @@ class ResponseModel:
         now = self._advance(reading.occurred_at)
         cities = self._gauge_cities.get(reading.gauge_id, [])
         if reading.water_level_m is None or not cities:
-            return self._sweep(now, reading.event_id)
+            return self._on_input(now, reading.event_id)
         for state in cities:
             state.levels[reading.gauge_id] = (reading.water_level_m, reading.event_id)
-        return self._sweep(now, reading.event_id) + self._evaluate_cities(
-            cities, now, reading.event_id
-        )
+        return self._on_input(now, reading.event_id) + self._touch(cities, now, reading.event_id)
 
     def on_report(self, report: CitizenReport) -> list[Event]:
         """Take a citizen report (own-sector); return the decisions it causes."""
@@ -238,11 +244,9 @@ class ResponseModel:
                      report.text[:120], report.event_id)
         )  # fmt: skip
         if state is None:
-            return self._sweep(now, report.event_id)
+            return self._on_input(now, report.event_id)
         state.reports.append(report)
-        return self._sweep(now, report.event_id) + self._evaluate_cities(
-            [state], now, report.event_id
-        )
+        return self._on_input(now, report.event_id) + self._touch([state], now, report.event_id)
 
     def on_alarm(self, alarm: SafetyAlarm) -> list[Event]:
         """Take an industrial-safety alarm (own-sector); return the decisions it causes."""
@@ -255,9 +259,9 @@ class ResponseModel:
         fac = self._facilities.get(alarm.facility_id)
         if fac is None:
             log.warning("alarm from unknown facility %s recorded, not acted on", alarm.facility_id)
-            return self._sweep(now, alarm.event_id)
+            return self._on_input(now, alarm.event_id)
         fac.last_alarm = alarm
-        out = self._sweep(now, alarm.event_id)
+        out = self._on_input(now, alarm.event_id)
         decision = self._evaluate_facility(fac, now, alarm.event_id)
         return out + ([decision] if decision else [])
 
@@ -267,7 +271,7 @@ class ResponseModel:
         now = self._advance(warning.occurred_at)
         state = self._cities.get(city_of(warning.region))
         if state is None:
-            return self._sweep(now, warning.event_id)
+            return self._on_input(now, warning.event_id)
         effect = self.rules.warnings.get(warning.signal, {}).get(warning.colour)
         if warning.alert.msg_type == "Cancel" or effect is None:
             state.warnings.pop(warning.signal, None)
@@ -280,8 +284,8 @@ class ResponseModel:
                 warning.event_id,
                 self.rules.decide.probability.of(EvidenceKind.WARNING, warning.colour),
             )
-        out = self._sweep(now, warning.event_id)
-        out += self._evaluate_cities([state], now, warning.event_id)
+        out = self._on_input(now, warning.event_id)
+        out += self._touch([state], now, warning.event_id)
         for fac in self._facilities.values():
             if fac.facility.city == state.city.code:
                 decision = self._evaluate_facility(fac, now, warning.event_id)
@@ -295,21 +299,30 @@ class ResponseModel:
         now = self._advance(advisory.occurred_at)
         state = self._cities.get(city_of(advisory.region))
         if state is None or advisory.risk is not RiskKind.WATERLOGGING:
-            return self._sweep(now, advisory.event_id)
+            return self._on_input(now, advisory.event_id)
         wanted = self.rules.agriculture.waterlogging_min_risk.rank
         if advisory.status == "taken" and advisory.risk_level.rank >= wanted:
             state.advisories[advisory.decision_key] = advisory.event_id
         else:
             state.advisories.pop(advisory.decision_key, None)
-        return self._sweep(now, advisory.event_id) + self._evaluate_cities(
-            [state], now, advisory.event_id
-        )
+        return self._on_input(now, advisory.event_id) + self._touch([state], now, advisory.event_id)
 
     def on_road_status(self, status: RoadStatusChanged) -> list[Event]:
         """Take a road status (cross-sector) of this mode's world: future routes use it."""
         if status.mode is self.mode:
             self.graph.update(status)
         return []
+
+    def flush(self) -> list[Event]:
+        """Decide on every city an input touched since the last flush (``defer``), in the order
+        they were first touched, as of the latest input's time."""
+        if not self._dirty or self._now is None:
+            return []
+        dirty, self._dirty = self._dirty, {}
+        out: list[Event] = []
+        for state, cause in dirty.values():
+            out += self._evaluate_cities([state], self._now, cause)
+        return out
 
     def advance(self, now: datetime) -> list[Event]:
         """Move the clock (e.g. on a tick): stand down measures whose hold has run out."""
@@ -368,6 +381,10 @@ class ResponseModel:
         if self._now is None or at > self._now:
             self._now = at
         return self._now
+
+    def _on_input(self, now: datetime, cause: UUID) -> list[Event]:
+        """The hourly sweep, due at an input (``defer``: at the tick's :meth:`advance` only)."""
+        return [] if self.defer else self._sweep(now, cause)
 
     def _sweep(self, now: datetime, cause: UUID | None) -> list[Event]:
         if self._next_sweep is not None and now < self._next_sweep:
@@ -520,6 +537,15 @@ class ResponseModel:
         return worth_acting(ev.probability, self._estimate(state, measure, ev), cost)
 
     # ----------------------------------------------------------------------------- decisions
+
+    def _touch(self, states: Iterable[_CityState], now: datetime, cause: UUID) -> list[Event]:
+        """Decide on these cities now, or mark them for :meth:`flush` (``defer``)."""
+        if not self.defer:
+            return self._evaluate_cities(states, now, cause)
+        for state in states:
+            code = state.city.code
+            self._dirty[code] = (state, cause)
+        return []
 
     def _evaluate_cities(
         self, states: Iterable[_CityState], now: datetime, cause: UUID | None

@@ -176,13 +176,15 @@ class AreaModel:
         self._last[area.id] = reading
         c = conditions_of(reading)
         at = reading.occurred_at
-        hours = self._persisting(at, c, CityHour(c.temp_c, 0, 0, 0, c.visibility_m))
+        hours: list[Hour] | None = None  # made for the first hazard measured (most hours: none)
         p = self.rules.chances.sensor
         out: list[TourismDecision] = []
         for hazard in TourismHazard:
             severity = self.world.severity(hazard, c)
             if severity <= 0:
                 continue
+            if hours is None:
+                hours = self._persisting(at, c, CityHour(c.temp_c, 0, 0, 0, c.visibility_m))
             ev = self._harm_evidence(area, hazard, hours, "sensor", p, reading.event_id, at)
             if ev is not None:
                 ev.reason = f"{hazard.value} measured on site (severity {severity:g})"
@@ -306,16 +308,9 @@ class AreaModel:
     def _persisting(self, at: datetime, c: Conditions, city: CityHour) -> list[Hour]:
         """Conditions ``c`` held through the next ``persist_h`` hours."""
         start = local(at)
-        return [
-            Hour(
-                at + timedelta(hours=k),
-                (start.hour + k) % 24,
-                local(at + timedelta(hours=k)).month,
-                c,
-                city,
-            )
-            for k in range(self.rules.persist_h)
-        ]
+        hours = [timedelta(hours=k) for k in range(self.rules.persist_h)]
+        # Beijing has no daylight saving: the local time k hours on is the local time plus k.
+        return [Hour(at + h, (start + h).hour, (start + h).month, c, city) for h in hours]
 
     def _harm_evidence(
         self,

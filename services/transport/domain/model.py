@@ -515,7 +515,12 @@ class RoadModel:
         )
 
     def _live_demands(self, seg: _Segment, now: datetime) -> list[Demand]:
-        demands = [self._detector_demand(d) for d in seg.detectors.values()]
+        # a detector that holds no hazard asks nothing (most readings): skip building its demand
+        demands = [
+            self._detector_demand(d)
+            for d in seg.detectors.values()
+            if d.visibility.level or d.icing.level or d.flooded.level
+        ]
         demands += seg.requests.values()
         for city in dict.fromkeys((seg.segment.from_city, seg.segment.to_city)):
             demands += self._city_demands.get(city, {}).values()

@@ -310,6 +310,10 @@ class DrainageModel:
         start = self._water.get(zone.id, Water())
         shut = self.outfalls_shut(zone)
         hours = [*rain_mm, *([0.0] * self.rules.drain_h)]
+        if start.surface_mm <= 0 and start.stored_mm <= 0 and not any(r > 0 for r in rain_mm):
+            # Dry network, no rain to come: every hour stays empty (the balance's fixed point),
+            # so most readings skip running it.
+            return Projection(depths_m=(0.0,) * (len(hours) + 1), backwater=shut)
         run = self.urban.run(zone, hours, [shut] * len(hours), start=start)
         depths = (
             self.urban.street_depth_m(start.surface_mm),

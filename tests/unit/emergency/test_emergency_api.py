@@ -19,6 +19,7 @@ def _client() -> TestClient:
     models.both(lambda m: m.on_gauge(gauge(0, 20.4)))
     models.both(lambda m: m.on_report(report(1, ReportKind.LANDSLIDE)))
     models.both(lambda m: m.on_report(report(2, ReportKind.FLOODING)))
+    models.both(lambda m: m.flush())  # the end of the batch: the service decides
     return TestClient(app)  # no `with`: the lifespan (Kafka) is not started
 
 

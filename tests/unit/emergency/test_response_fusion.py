@@ -33,9 +33,33 @@ from tests.factories.emergency import (
 
 
 def handle(models: streams.Models, event: Event) -> list[Event]:
-    """An event through the service's handler of its type, as the runtime dispatches it."""
-    (handler,) = [a.handlers[type(event)] for a in MANIFEST.agents if type(event) in a.handlers]
-    return list(handler(models, event))
+    """An event through the service's handler of its type, as the runtime dispatches it (a
+    batch of one: the handler, then the agent's work after the batch)."""
+    (agent,) = [a for a in MANIFEST.agents if type(event) in a.handlers]
+    out = list(agent.handlers[type(event)](models, event))
+    if agent.after_batch is not None:
+        out += agent.after_batch(models)
+    return out
+
+
+def _decided(events: list[Event]) -> list[tuple[str, str, str | None, str]]:
+    return sorted(
+        (e.mode, e.measure, e.level, e.status) for e in events if isinstance(e, ResponseDecided)
+    )
+
+
+def test_deferred_models_decide_at_the_end_of_the_batch_what_immediate_ones_decide_at_once() -> (
+    None
+):
+    inputs = [gauge(0, 20.4), report(1, ReportKind.FLOODING), report(2, ReportKind.LANDSLIDE)]
+    now = make.models()
+    at_once = [e for event in inputs for e in handle(now, event)]
+    later = make.models(defer=True)
+    during = [e for event in inputs for e in streams.RESPOND.handlers[type(event)](later, event)]
+    assert during == []  # nothing is decided per input
+    flushed = list(streams.after_batch(later))
+    assert _decided(flushed) == _decided(at_once) and flushed
+    assert list(streams.after_batch(later)) == []  # each touched city is decided once
 
 
 def of(events: list[Event], mode: Mode, measure: Measure | None = None) -> list[ResponseDecided]:
