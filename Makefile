@@ -28,7 +28,7 @@ $(STAMP): pyproject.toml constraints.txt services/dashboard/web/package-lock.jso
 	cd services/dashboard/web && npm ci --no-audit --no-fund --loglevel=error
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable '.[test,load]'
+	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable '.[test,load,bench]'
 	@touch $@
 
 demo: setup

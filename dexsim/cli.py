@@ -1202,21 +1202,40 @@ def bench(
     out: Annotated[Path, typer.Option(help="Folder for summary.json and details.json")] = (
         PROJECT_ROOT / "reports" / "bench"
     ),
-    soak: Annotated[bool, typer.Option(help="Add 5 minutes at 5,000 obs/s, sampling RSS")] = False,
+    soak: Annotated[
+        str | None,
+        typer.Option(
+            help="Add a memory run of this long (e.g. 30m) at half the pipeline's measured "
+            "rate, sampling every service's RSS every 10 s (soak.json, soak.png)"
+        ),
+    ] = None,
     events: Annotated[int, typer.Option(help="Backlog drained per service")] = 150_000,
     offered_eps: Annotated[int, typer.Option(help="Fixed load of the latency figures")] = 1_000,
     profile: Annotated[Path | None, typer.Option(help="Run each service under cProfile")] = None,
+    consumer: Annotated[
+        str, typer.Option(help="The services' data path: batch (getmany) or faust (streams)")
+    ] = "batch",
 ) -> None:
     """Throughput and latency of every sector service against the raw Kafka client."""
     from dexsim import bench as measure
 
+    def _duration(text: str) -> float:
+        try:
+            return measure.parse_duration(text)
+        except ValueError as exc:
+            raise typer.BadParameter(str(exc), param_hint="--soak") from None
+
+    if consumer not in ("batch", "faust"):
+        raise typer.BadParameter(f"--consumer is batch or faust, not {consumer!r}")
     cfg = measure.BenchConfig(
         out=out,
         servers=SystemSettings().kafka_bootstrap_servers,
-        soak=soak,
+        soak=soak is not None,
+        soak_s=_duration(soak) if soak else measure.BenchConfig.soak_s,
         events_per_service=events,
         offered_eps=offered_eps,
         profile=profile,
+        consumer=consumer,
     )
     summary, details = measure.run_bench(cfg)
     console.print(measure.table(summary))
