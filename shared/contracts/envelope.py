@@ -102,8 +102,8 @@ class Event(BaseModel):
         return data
 
     def to_bytes(self) -> bytes:
-        """Serialize to the wire format (compact JSON)."""
-        return self.model_dump_json().encode()
+        """Serialize to the wire format (compact JSON, as ``model_dump_json`` writes it)."""
+        return self.__pydantic_serializer__.to_json(self)
 
     @property
     def key(self) -> bytes:

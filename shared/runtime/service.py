@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import os
 import re
@@ -985,6 +986,12 @@ def build(manifest: Manifest[S], settings: ServiceSettings) -> tuple[FastAPI, Se
         if isinstance(runtime.sink, ProducerSink):
             await runtime.sink.start()
         await resume(runtime)
+        # Everything built so far (the world, the rules, the modules, the restored state) lives
+        # as long as the process: out of the cyclic collector's reach, a full collection walks
+        # what the stream adds (thousands of objects) instead of the world's 600,000, and stops
+        # the loop for well under a millisecond instead of 150-250 ms (the bench's p99).
+        gc.collect()
+        gc.freeze()
         snapshots = asyncio.create_task(runtime.snapshot_loop(), name=f"{manifest.name}.snapshots")
         batch = (
             BatchConsumer(runtime, SystemSettings().group_id(manifest.name))
