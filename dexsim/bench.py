@@ -32,6 +32,7 @@ from __future__ import annotations
 import asyncio
 import bisect
 import contextlib
+import gc
 import json
 import logging
 import math
@@ -193,6 +194,9 @@ class Watermarks:
     def __init__(self, servers: str) -> None:
         self.servers = servers
         self.seen: dict[tuple[str, str], tuple[list[int], list[float]]] = {}
+        #: When each service sent those watermarks (the records' timestamps): the latency up to
+        #: there is the service's, the rest the broker's delivery to this listener.
+        self.sent: dict[tuple[str, str], list[float]] = {}
         self._consumer: AIOKafkaConsumer | None = None
         self._task: asyncio.Task[None] | None = None
 
@@ -213,16 +217,24 @@ class Watermarks:
             for records in batch.values():
                 for r in records:
                     doc = orjson.loads(r.value)
-                    ticks, times = self.seen.setdefault((doc["run_id"], doc["service"]), ([], []))
+                    key = (doc["run_id"], doc["service"])
+                    ticks, times = self.seen.setdefault(key, ([], []))
                     if not ticks or doc["tick"] > ticks[-1]:
                         ticks.append(doc["tick"])
                         times.append(now)
+                        self.sent.setdefault(key, []).append(r.timestamp / 1000)
 
     def reached(self, run_id: str, service: str, tick: int) -> float | None:
         """When ``service`` first reported a tick at or past ``tick`` in ``run_id``."""
         ticks, times = self.seen.get((run_id, service), ([], []))
         i = bisect.bisect_left(ticks, tick)
         return times[i] if i < len(ticks) else None
+
+    def sent_by(self, run_id: str, service: str, tick: int) -> float | None:
+        """When ``service`` sent its first watermark at or past ``tick`` (its clock)."""
+        ticks, _ = self.seen.get((run_id, service), ([], []))
+        i = bisect.bisect_left(ticks, tick)
+        return self.sent[(run_id, service)][i] if i < len(ticks) else None
 
     def all_reached(self, run_id: str, services: Sequence[str], tick: int) -> float | None:
         """When the last of ``services`` reached ``tick``."""
@@ -523,6 +535,10 @@ async def paced(
     return Paced(run_id, sent_at, sent, time.monotonic() - start)
 
 
+def _p50_p99(values: Sequence[float]) -> list[float] | None:
+    return [round(_pct(values, 0.5), 1), round(_pct(values, 0.99), 1)] if values else None
+
+
 def _pct(values: Sequence[float], q: float) -> float:
     """The ``q`` quantile (0..1) of ``values``, nearest-rank."""
     ordered = sorted(values)
@@ -534,6 +550,16 @@ def _latencies(marks: Watermarks, run: Paced, services: Sequence[str]) -> list[f
     out = []
     for tick, sent in enumerate(run.sent_at):
         done = marks.all_reached(run.run_id, services, tick)
+        if done is not None:
+            out.append((done - sent) * 1000)
+    return out
+
+
+def _service_latencies(marks: Watermarks, run: Paced, service: str) -> list[float]:
+    """Per marker, ms from its send to the service's watermark send (no listener delivery)."""
+    out = []
+    for tick, sent in enumerate(run.sent_at):
+        done = marks.sent_by(run.run_id, service, tick)
         if done is not None:
             out.append((done - sent) * 1000)
     return out
@@ -644,6 +670,11 @@ async def _run(cfg: BenchConfig, servers: str) -> tuple[dict[str, Any], dict[str
     await marks.start()
     logs = SystemSettings().dexsim_state_dir.resolve() / "bench" / "logs"
     work = Workload(cfg.seed)
+    # The workload is millions of objects that live as long as the run: out of the collector's
+    # reach, or a full collection here stalls the paced sender and the watermark listener for
+    # a few hundred ms, and the stall would be counted as the services' latency.
+    gc.collect()
+    gc.freeze()
     details: dict[str, Any] = {"config": {k: str(v) for k, v in vars(cfg).items()}}
     summary: dict[str, Any] = {"raw_passthrough_eps": 0, "services": {}, "pipeline": {}}
     procs: list[ServiceProc] = []
@@ -725,6 +756,7 @@ async def _run(cfg: BenchConfig, servers: str) -> tuple[dict[str, Any], dict[str
                 "offered_eps": round(run.events / run.wall_s),
                 "latency_samples": len(lat),
                 "latency_markers_sent": len(run.sent_at),
+                "until_watermark_sent_p50_p99_ms": _p50_p99(_service_latencies(marks, run, name)),
                 "e2e_max_ms": round(max(lat), 1) if lat else None,
                 "consumed": svc.metric("dex_events_consumed_total"),
                 "published": svc.metric("dex_events_published_total"),
@@ -810,6 +842,11 @@ async def _pipeline(
         "e2e_p50_ms": row["e2e_p50_ms"],
         "e2e_max_ms": round(max(lat), 1) if lat else None,
         "latency_samples": len(lat),
+        # each service's own watermark, p50 and p99 after the marker was sent: the chain's
+        # latency by hop (a service waits for the markers its upstream forwards)
+        "watermark_p50_p99_ms_by_service": {
+            n: _p50_p99(_latencies(marks, run, [n])) for n in names
+        },
         "rss_mb_start": rss_start,
         "rss_mb_end": {s.name: s.rss_mb() for s in services},
         "dlq": {s.name: s.metric("dex_dlq_total") for s in services},

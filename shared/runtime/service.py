@@ -141,7 +141,10 @@ class ProducerSink(Sink):
         """Connect the producer (in the service's lifespan, before it consumes)."""
         if self.producer is None:
             self.producer = await make_producer(
-                request_timeout_ms=int(max(30.0, self.settings.send_timeout_s * 4) * 1000)
+                request_timeout_ms=int(max(30.0, self.settings.send_timeout_s * 4) * 1000),
+                # a batch's sends are queued at once and go out together anyway; the linger
+                # only delays the lone watermark or decision at the end of a batch
+                linger_ms=1,
             )
 
     async def stop(self) -> None:
@@ -897,7 +900,9 @@ async def resume(runtime: ServiceRuntime[Any]) -> None:
 
 def _replayed(msg: Any) -> bool:
     """True for a message ``dexsim dlq replay`` put back."""
-    headers = getattr(msg, "headers", None) or ()
+    headers = msg.headers
+    if not headers:  # nearly every message
+        return False
     if isinstance(headers, dict):
         return REPLAYED_HEADER in headers
     return any(key == REPLAYED_HEADER for key, _ in headers)

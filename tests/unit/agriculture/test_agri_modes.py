@@ -6,8 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from services.agriculture.domain import CrossSectorInputError
-from shared.contracts.agriculture import AdvisoryBasis, RiskKind
+from services.agriculture.domain import AgricultureModel, CrossSectorInputError
+from shared.contracts.agriculture import AdvisoryBasis, AdvisoryIssued, RiskKind
 from shared.contracts.envelope import Mode
 from shared.contracts.weather import Colour, SignalType
 from tests.factories.agriculture import (
@@ -20,6 +20,7 @@ from tests.factories.agriculture import (
     rice_days,
     rules,
     warning,
+    world,
 )
 
 HOT_SPELL = [30.0, 30.0, 36.0, 36.0, 36.0, 36.0, 30.0, 30.0, 30.0]
@@ -144,3 +145,29 @@ def test_advisories_are_deterministic_across_runs() -> None:
     again = feed(model(Mode.SILOED), rice_days(HOT_SPELL))
     assert [a.event_id for a in first] == [a.event_id for a in again]
     assert all(a.region == NC for a in first)
+
+
+def test_a_deferred_model_decides_as_the_immediate_one_when_each_input_is_its_own_batch() -> None:
+    readings = rice_days(HOT_SPELL)
+    heat = warning(SignalType.HEAT, Colour.ORANGE, at=WARNED_AT, onset=HEAT_ONSET)
+    inputs = [*readings[:13], heat, *readings[13:]]
+    fc = forecast(JUNE15, [30.0] * 48 + [36.0] * 72 + [30.0] * 24)
+    for mode, events in ((Mode.SILOED, inputs), (Mode.FUSED, [fc, *inputs])):
+        at_once = feed(model(mode), events)
+        deferred = AgricultureModel(mode=mode, rules=rules(), world=world(), defer=True)
+        batched: list[AdvisoryIssued] = []
+        for event in events:
+            batched += feed(deferred, [event]) + deferred.flush()
+        assert at_once  # the case decides something
+        assert [comparable(a) for a in batched] == [comparable(a) for a in at_once]
+
+
+def test_a_deferred_model_weighs_each_farm_once_per_batch() -> None:
+    deferred = AgricultureModel(mode=Mode.FUSED, rules=rules(), world=world(), defer=True)
+    feed(deferred, [forecast(JUNE15, [30.0] * 48 + [36.0] * 72 + [30.0] * 24)])
+    day = rice_days([30.0, 30.0])
+    during = feed(deferred, day)
+    assert [a for a in during if a.basis is AdvisoryBasis.FORECAST] == []  # not per reading
+    flushed = [a for a in deferred.flush() if a.crop == "early_rice"]
+    assert [(a.risk, a.basis) for a in flushed] == [(RiskKind.HEAT, AdvisoryBasis.FORECAST)]
+    assert deferred.flush() == []
