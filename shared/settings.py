@@ -176,7 +176,11 @@ class ServiceSettings(BaseSettings):
     )
     batch_size: int = Field(default=500, ge=1, le=100_000, description="Largest batch read at once")
     batch_timeout_s: float = Field(
-        default=0.01, gt=0, le=10, description="Longest wait to fill a batch (sets latency)"
+        default=0.01,
+        gt=0,
+        le=10,
+        description="The faust path's longest wait to fill a batch (it sets that path's "
+        "latency; the batch path hands over whatever a fetch brought at once)",
     )
     consumer: Literal["batch", "faust"] = Field(
         default="batch",

@@ -547,7 +547,8 @@ class ServiceRuntime(Generic[S]):
         )
         if done < 0 or self._reported.get(marker.run_id, -1) >= done:
             return
-        self._reported[marker.run_id] = done
+        # only the current run's is read: the others' would grow by one a run
+        self._reported = {marker.run_id: done}
         mark = WatermarkReported(
             event_id=derived_id("watermark", self.name, marker.run_id, done),
             occurred_at=marker.occurred_at,
@@ -656,6 +657,8 @@ class ServiceRuntime(Generic[S]):
             if self.already_published and self.already_published[event.event_id] > 0:
                 # published before a restart, made again while its input is handled again
                 self.already_published[event.event_id] -= 1
+                if not self.already_published[event.event_id]:
+                    del self.already_published[event.event_id]
                 metrics.RESENDS_SKIPPED.labels(self.name, spec.name).inc()
                 # It was published (by the process before the restart, whose count was lost).
                 published[spec.name] += 1

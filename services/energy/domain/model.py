@@ -33,6 +33,7 @@ Pure: no I/O; the adapter reads the rules, the prices and the grid's world data 
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
@@ -50,6 +51,11 @@ from shared.world.costs import NO_CHARGE, CostSpec, worth_acting
 from shared.world.sectors.energy import GridWorld
 
 SOURCE = "energy"
+
+
+#: Decisions a model keeps for its API: the latest, so a long-running service's state (and its
+#: snapshot) stays bounded.
+DECISIONS_KEPT = 5_000
 
 
 @dataclass(frozen=True)
@@ -108,7 +114,8 @@ class GridModel:
         #: When each (city, action) was last lifted: a decision after it takes effect no earlier
         #: (a late reading handled after the lift does not reach back before it).
         self._lifted: dict[tuple[str, EnergyAction], datetime] = {}
-        self._decided: list[EnergyDecision] = []
+        # the latest decisions, for the API (bounded: it is in every state snapshot)
+        self._decided: deque[EnergyDecision] = deque(maxlen=DECISIONS_KEPT)
         self._ice: dict[str, float] = {}
         self._load: dict[str, tuple[float, float]] = {}
         self._closed: dict[str, set[str]] = {}
@@ -241,7 +248,8 @@ class GridModel:
         return out
 
     def decisions(self) -> list[EnergyDecision]:
-        """Every decision so far, taken and lifted, in the order decided."""
+        """The latest decisions (at most ``DECISIONS_KEPT``), taken and lifted, in the order
+        decided."""
         return list(self._decided)
 
     def in_force(self) -> list[EnergyDecision]:

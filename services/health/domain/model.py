@@ -38,6 +38,7 @@ in.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
@@ -59,6 +60,11 @@ SOURCE = "health"
 
 #: The pathway of the heat's excess deaths each heat action reaches.
 PATHWAY_OF: dict[HealthAction, Pathway] = {p.action: p for p in Pathway}
+
+
+#: Decisions a model keeps for its API: the latest, so a long-running service's state (and its
+#: snapshot) stays bounded.
+DECISIONS_KEPT = 5_000
 
 
 @dataclass(frozen=True)
@@ -118,7 +124,8 @@ class HealthModel:
         self._in_force: dict[tuple[str, HealthAction], _InForce] = {}
         #: When each (city, action) was last lifted: a decision after it takes effect no earlier.
         self._lifted: dict[tuple[str, HealthAction], datetime] = {}
-        self._decided: list[HealthDecision] = []
+        # the latest decisions, for the API (bounded: it is in every state snapshot)
+        self._decided: deque[HealthDecision] = deque(maxlen=DECISIONS_KEPT)
         self._deaths: dict[str, float] = {}
         self._missed: dict[str, int] = {}
         self._evacuating: dict[str, set[str]] = {}
@@ -302,7 +309,8 @@ class HealthModel:
         return out
 
     def decisions(self) -> list[HealthDecision]:
-        """Every decision so far, taken and lifted, in the order decided."""
+        """The latest decisions (at most ``DECISIONS_KEPT``), taken and lifted, in the order
+        decided."""
         return list(self._decided)
 
     def in_force(self) -> list[HealthDecision]:

@@ -43,6 +43,7 @@ Pure: no I/O; the adapter reads the rules, the prices and the zones and passes t
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -57,6 +58,11 @@ from shared.world.costs import NO_CHARGE, CostSpec, worth_acting
 from shared.world.sectors.rural import RuralWorld
 
 SOURCE = "rural"
+
+
+#: Decisions a model keeps for its API: the latest, so a long-running service's state (and its
+#: snapshot) stays bounded.
+DECISIONS_KEPT = 5_000
 
 
 @dataclass(frozen=True)
@@ -134,7 +140,8 @@ class ZoneModel:
         self._in_force: dict[tuple[str, RuralAction], _InForce] = {}
         #: When each (city, action) was last lifted: a decision after it takes effect no earlier.
         self._lifted: dict[tuple[str, RuralAction], datetime] = {}
-        self._decided: list[RuralDecision] = []
+        # the latest decisions, for the API (bounded: it is in every state snapshot)
+        self._decided: deque[RuralDecision] = deque(maxlen=DECISIONS_KEPT)
         self._seen: dict[str, _Seen] = {z.code: _Seen() for z in zones}
 
     # -- own data and public warnings (both modes) ------------------------------------------
@@ -282,7 +289,8 @@ class ZoneModel:
     # -- views ------------------------------------------------------------------------------
 
     def decisions(self) -> list[RuralDecision]:
-        """Every decision so far, taken and lifted, in the order decided."""
+        """The latest decisions (at most ``DECISIONS_KEPT``), taken and lifted, in the order
+        decided."""
         return list(self._decided)
 
     def in_force(self) -> list[RuralDecision]:

@@ -42,6 +42,7 @@ Pure: no I/O; the adapter reads the rules, the prices and the world and passes t
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from uuid import UUID
@@ -83,6 +84,11 @@ RANK: dict[TourismAction, int] = {
     TourismAction.LIMIT_VISITORS: 2,
     TourismAction.CLOSE_AREA: 3,
 }
+
+
+#: Decisions a model keeps for its API: the latest, so a long-running service's state (and its
+#: snapshot) stays bounded.
+DECISIONS_KEPT = 5_000
 
 
 def local(at: datetime) -> datetime:
@@ -161,7 +167,8 @@ class AreaModel:
         self._in_force: dict[tuple[str, TourismAction], _InForce] = {}
         #: When each (area, action) was last lifted: a decision after it takes effect no earlier.
         self._lifted: dict[tuple[str, TourismAction], datetime] = {}
-        self._decided: list[TourismDecision] = []
+        # the latest decisions, for the API (bounded: it is in every state snapshot)
+        self._decided: deque[TourismDecision] = deque(maxlen=DECISIONS_KEPT)
         self._last: dict[str, TourismReading] = {}
         self._closed_roads: dict[str, set[str]] = {}
         self._fallback: dict[str, _Fallback] = {}
@@ -288,7 +295,8 @@ class AreaModel:
         )
 
     def decisions(self) -> list[TourismDecision]:
-        """Every decision so far, taken and lifted, in the order decided."""
+        """The latest decisions (at most ``DECISIONS_KEPT``), taken and lifted, in the order
+        decided."""
         return list(self._decided)
 
     def in_force(self) -> list[TourismDecision]:

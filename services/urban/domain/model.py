@@ -42,6 +42,7 @@ Pure: no I/O; the adapter reads the rules, the prices and the zones and passes t
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -56,6 +57,11 @@ from shared.world.costs import NO_CHARGE, CostSpec, worth_acting
 from shared.world.sectors.urban import DELAY_FROM_M, DrainageZone, UrbanWorld, Water, covered
 
 SOURCE = "urban"
+
+
+#: Decisions a model keeps for its API: the latest, so a long-running service's state (and its
+#: snapshot) stays bounded.
+DECISIONS_KEPT = 5_000
 
 
 def city_of(region: str) -> str:
@@ -145,7 +151,8 @@ class DrainageModel:
         #: When each (zone, action) was last lifted: a decision after it takes effect no earlier
         #: (a late reading handled after the lift does not reach back before it).
         self._lifted: dict[tuple[str, UrbanAction], datetime] = {}
-        self._decided: list[UrbanDecision] = []
+        # the latest decisions, for the API (bounded: it is in every state snapshot)
+        self._decided: deque[UrbanDecision] = deque(maxlen=DECISIONS_KEPT)
 
     # -- own data and public warnings (both modes) ------------------------------------------
 
@@ -270,7 +277,8 @@ class DrainageModel:
     # -- views ---------------------------------------------------------------------------------
 
     def decisions(self) -> list[UrbanDecision]:
-        """Every decision so far, taken and lifted, in the order decided."""
+        """The latest decisions (at most ``DECISIONS_KEPT``), taken and lifted, in the order
+        decided."""
         return list(self._decided)
 
     def in_force(self) -> list[UrbanDecision]:

@@ -41,6 +41,7 @@ siloed instance is never fed another sector's data.
 
 from __future__ import annotations
 
+from collections import deque
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from uuid import UUID
@@ -59,6 +60,11 @@ from shared.world.sectors.water import Reservoir, StorageArea, WaterWorks
 
 SOURCE = "water"
 _EARLY_HARVEST = "early_harvest"
+
+
+#: Decisions a model keeps for its API: the latest, so a long-running service's state (and its
+#: snapshot) stays bounded.
+DECISIONS_KEPT = 5_000
 
 
 def city_of(region: str) -> str:
@@ -201,7 +207,8 @@ class WaterModel:
         self._reservoirs = {r.id: _Reservoir(r) for r in works.reservoirs}
         self._active: dict[str, _Active] = {}
         self._lifted_at: dict[str, datetime] = {}
-        self._decided: list[WaterDecision] = []
+        # the latest decisions, for the API (bounded: it is in every state snapshot)
+        self._decided: deque[WaterDecision] = deque(maxlen=DECISIONS_KEPT)
         self._fused = _Fused()
 
     # -- own data and public warnings (both modes) ------------------------------------------
