@@ -202,7 +202,7 @@ class WaterModel:
         self._stage: dict[str, float] = {}
         self._previous: dict[str, float] = {}
         #: Each gauge's recent readings (time, stage), for its trend (``trend_window_h``).
-        self._history: dict[str, list[tuple[datetime, float]]] = {}
+        self._history: dict[str, deque[tuple[datetime, float]]] = {}
         self._below_since: dict[str, datetime] = {}
         self._reservoirs = {r.id: _Reservoir(r) for r in works.reservoirs}
         self._active: dict[str, _Active] = {}
@@ -222,12 +222,19 @@ class WaterModel:
             self._previous[gauge_id] = self._stage[gauge_id]
         self._stage[gauge_id] = reading.level_m
         window = timedelta(hours=self.rules.levee.trend_window_h)
-        history = [
-            (t, v)
-            for t, v in self._history.get(gauge_id, [])
-            if reading.occurred_at - window <= t < reading.occurred_at
-        ]
-        self._history[gauge_id] = [*history, (reading.occurred_at, reading.level_m)]
+        at = reading.occurred_at
+        history = self._history.get(gauge_id)
+        if history is None:
+            history = self._history[gauge_id] = deque()
+        elif history and history[-1][0] >= at:  # out of order: keep only what came before it
+            history = self._history[gauge_id] = deque(
+                (t, v) for t, v in history if at - window <= t < at
+            )
+        # the window's readings, oldest first: those that left it go from the left (each
+        # reading once, however many the window holds)
+        while history and history[0][0] < at - window:
+            history.popleft()
+        history.append((at, reading.level_m))
         out: list[WaterDecision] = []
         for reach in self._reaches.get(gauge_id, ()):
             out += self._on_reach(reach, reading)
@@ -463,8 +470,8 @@ class WaterModel:
     def rise_per_h(self, gauge_id: str) -> float | None:
         """The gauge's rise in metres an hour over its trend window (its oldest reading in the
         window to its latest), or None with less than half a window of readings."""
-        history = self._history.get(gauge_id, [])
-        if len(history) < 2:
+        history = self._history.get(gauge_id)
+        if history is None or len(history) < 2:
             return None
         (t0, v0), (t1, v1) = history[0], history[-1]
         hours = (t1 - t0).total_seconds() / 3600
