@@ -546,20 +546,18 @@ def _pct(values: Sequence[float], q: float) -> float:
     return ordered[rank]
 
 
-def _latencies(marks: Watermarks, run: Paced, services: Sequence[str]) -> list[float]:
+def _latencies(
+    marks: Watermarks, run: Paced, services: Sequence[str], *, until_sent: bool = False
+) -> list[float]:
+    """Per marker, ms from its send to the last of ``services``' watermarks for it: as the
+    bench received them, or (``until_sent``, one service) as the service sent it."""
     out = []
     for tick, sent in enumerate(run.sent_at):
-        done = marks.all_reached(run.run_id, services, tick)
-        if done is not None:
-            out.append((done - sent) * 1000)
-    return out
-
-
-def _service_latencies(marks: Watermarks, run: Paced, service: str) -> list[float]:
-    """Per marker, ms from its send to the service's watermark send (no listener delivery)."""
-    out = []
-    for tick, sent in enumerate(run.sent_at):
-        done = marks.sent_by(run.run_id, service, tick)
+        if until_sent:
+            (service,) = services
+            done = marks.sent_by(run.run_id, service, tick)
+        else:
+            done = marks.all_reached(run.run_id, services, tick)
         if done is not None:
             out.append((done - sent) * 1000)
     return out
@@ -756,7 +754,9 @@ async def _run(cfg: BenchConfig, servers: str) -> tuple[dict[str, Any], dict[str
                 "offered_eps": round(run.events / run.wall_s),
                 "latency_samples": len(lat),
                 "latency_markers_sent": len(run.sent_at),
-                "until_watermark_sent_p50_p99_ms": _p50_p99(_service_latencies(marks, run, name)),
+                "until_watermark_sent_p50_p99_ms": _p50_p99(
+                    _latencies(marks, run, [name], until_sent=True)
+                ),
                 "e2e_max_ms": round(max(lat), 1) if lat else None,
                 "consumed": svc.metric("dex_events_consumed_total"),
                 "published": svc.metric("dex_events_published_total"),
